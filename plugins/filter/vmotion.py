@@ -1,0 +1,37 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, multinic.vmotion contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters computing vMotion vmk addresses and layouts; the rules live in module_utils."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.multinic.vmotion.plugins.module_utils._layout import (
+    LayoutError,
+    build_layout,
+    vmotion_ip,
+)
+
+
+def _vmotion_ip(mgmt_ip, subnet, prefix=False):
+    try:
+        return vmotion_ip(mgmt_ip, subnet, prefix=prefix)
+    except LayoutError as e:
+        raise AnsibleFilterError("vmotion_ip: %s" % "; ".join(e.problems))
+
+
+def _vmotion_layout(plan, mgmt_ip, defaults=None):
+    try:
+        return build_layout(plan, mgmt_ip, defaults=defaults)
+    except LayoutError as e:
+        raise AnsibleFilterError("vmotion_layout: %d problem(s): %s" % (len(e.problems), "; ".join(e.problems)))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "vmotion_ip": _vmotion_ip,
+            "vmotion_layout": _vmotion_layout,
+        }

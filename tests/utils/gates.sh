@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Runs the project's gates inside the laid-out collection tree and prints a summary.
+# Usage: gates.sh all | sanity | units | simulator-tests | integration | lint | docs | build-install | builder | stress
+set -u
+: "${VENV:?}" "${COLL_DIR:?}" "${COLL_ROOT:?}"
+export PATH="$VENV/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$COLL_ROOT"
+PY="$VENV/bin/python"
+cd "$COLL_DIR" || exit 2
+
+declare -a RESULTS=()
+FAILED=0
+
+run_gate() {
+  local name=$1; shift
+  local start=$SECONDS
+  echo "=== gate: $name"
+  if "$@"; then
+    RESULTS+=("PASS  $name ($((SECONDS - start))s)")
+  else
+    RESULTS+=("FAIL  $name ($((SECONDS - start))s)")
+    FAILED=1
+  fi
+}
+
+gate_sanity() {
+  ansible-test sanity --venv --python 3.11 --color no
+}
+
+gate_units() {
+  ansible-test units --local --python 3.11 --color no
+}
+
+gate_simulator_tests() {
+  [ -d tests/simulator/tests ] || { echo "no simulator tests"; return 0; }
+  "$PY" -m pytest -q -p no:cacheprovider tests/simulator/tests
+}
+
+# Integration targets run against the project's simulator, started here on a free port.
+gate_integration() {
+  local sim_log sim_pid port ca rc
+  sim_log=$(mktemp)
+  ca="$COLL_DIR/tests/output/sim-ca.pem"
+  mkdir -p tests/output
+  if [ -f tests/simulator/run.py ]; then
+    "$PY" tests/simulator/run.py --port 0 --cert-out "$ca" >"$sim_log" 2>&1 &
+    sim_pid=$!
+    for _ in $(seq 1 100); do
+      port=$(grep -o 'https://127.0.0.1:[0-9]*/sdk' "$sim_log" | head -n1 | sed 's/.*:\([0-9]*\)\/sdk/\1/')
+      [ -n "$port" ] && break
+      sleep 0.1
+    done
+    if [ -z "$port" ]; then echo "simulator did not start:"; cat "$sim_log"; kill "$sim_pid" 2>/dev/null; return 1; fi
+    cat > tests/integration/cloud-config-vcenter.ini <<INI
+[DEFAULT]
+vcenter_hostname: 127.0.0.1
+vcenter_username: administrator@vsphere.local
+vcenter_password: VMware1!
+vcenter_port: $port
+vmware_validate_certs: false
+simulator_url: https://127.0.0.1:$port
+simulator_ca: $ca
+simulator_python: $PY
+INI
+  fi
+  ANSIBLE_PYTHON_INTERPRETER="$PY" ansible-test integration --local --python 3.11 --color no ${INTEGRATION_TARGETS:-}
+  rc=$?
+  [ -n "${sim_pid:-}" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+  return $rc
+}
+
+gate_lint() {
+  local paths=()
+  for p in roles playbooks; do [ -n "$(ls -A "$p" 2>/dev/null)" ] && paths+=("$p"); done
+  [ ${#paths[@]} -gt 0 ] || { echo "nothing to lint yet"; return 0; }
+  ansible-lint --profile production --offline "${paths[@]}"
+}
+
+gate_docs() {
+  local rc=0 kind name
+  for kind in module filter; do
+    for f in plugins/${kind/module/modules}/*; do
+      case "$kind:$f" in
+        module:*.py) name=$(basename "$f" .py) ;;
+        filter:*.yml) name=$(basename "$f" .yml) ;;
+        *) continue ;;
+      esac
+      if ansible-doc -t "$kind" "multinic.vmotion.$name" >/dev/null; then echo "ok  $kind multinic.vmotion.$name"
+      else echo "BAD $kind multinic.vmotion.$name"; rc=1; fi
+    done
+  done
+  for r in roles/*/; do
+    [ -d "$r" ] || continue
+    r=$(basename "$r")
+    if ansible-doc -t role "multinic.vmotion.$r" >/dev/null; then echo "ok  role multinic.vmotion.$r"; else echo "BAD role $r"; rc=1; fi
+  done
+  antsibull-changelog lint || rc=1
+  return $rc
+}
+
+# The tarball must build, install into a clean path and serve the filter from there.
+gate_build_install() {
+  local out dest msg
+  out=$(mktemp -d); dest=$(mktemp -d)
+  ansible-galaxy collection build --output-path "$out" . >/dev/null || return 1
+  ansible-galaxy collection install --force --offline --no-deps -p "$dest" "$out"/multinic-vmotion-*.tar.gz >/dev/null || return 1
+  if tar -tzf "$out"/multinic-vmotion-*.tar.gz | grep -E '(^|/)(\.venv|build|tests/output)/' ; then
+    echo "tarball contains build outputs"; return 1
+  fi
+  # Only the tarball's copy and the dependencies: nothing from the source tree.
+  ln -s "$COLL_ROOT/ansible_collections/community" "$COLL_ROOT/ansible_collections/vmware" "$dest/ansible_collections/"
+  msg=$(cd /tmp && ANSIBLE_COLLECTIONS_PATH="$dest" ansible localhost -m ansible.builtin.debug \
+        -a "msg={{ '192.168.100.114' | multinic.vmotion.vmotion_ip('172.16.2.0/24') }}" 2>&1)
+  echo "$msg" | grep -q '"msg": "172.16.2.114"' || { echo "$msg"; return 1; }
+  echo "built, installed to $dest, filter answers 172.16.2.114"
+}
+
+gate_builder() {
+  [ -f execution-environment.yml ] || { echo "no execution-environment.yml"; return 0; }
+  local ctx; ctx=$(mktemp -d)
+  ansible-builder create -f execution-environment.yml -c "$ctx" >/dev/null
+}
+
+gate_stress() {
+  [ -d tests/stress ] || { echo "no stress tests"; return 0; }
+  "$PY" -m pytest -q -p no:cacheprovider tests/stress
+}
+
+case "${1:-all}" in
+  all)
+    run_gate sanity gate_sanity
+    run_gate units gate_units
+    run_gate simulator-tests gate_simulator_tests
+    run_gate integration gate_integration
+    run_gate lint gate_lint
+    run_gate docs gate_docs
+    run_gate build-install gate_build_install
+    run_gate builder gate_builder
+    ;;
+  sanity|units|simulator-tests|integration|lint|docs|build-install|builder|stress)
+    run_gate "$1" "gate_${1//-/_}"
+    ;;
+  *) echo "unknown gate $1"; exit 2 ;;
+esac
+
+echo
+echo "=== summary"
+printf '%s\n' "${RESULTS[@]}"
+exit $FAILED
