@@ -1,0 +1,199 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, multinic.vmotion contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Plain-data view of one host's networking, built from vSphere data objects.
+
+The functions here only read attributes of the data objects returned by the
+PropertyCollector (HostNetworkInfo, HostVirtualNicManagerInfo, dvportgroup
+config); they make no API calls. The output is the host dict that the facts
+module returns and that the findings and the plan work on.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+try:
+    import netaddr
+
+    HAS_NETADDR = True
+except ImportError:  # pragma: no cover - reported by the callers
+    HAS_NETADDR = False
+
+VMOTION_NETSTACK = "vmotion"
+DEFAULT_NETSTACK = "defaultTcpipStack"
+
+
+def _list(value):
+    return list(value) if value else []
+
+
+def prefix_length(netmask):
+    if not netmask or not HAS_NETADDR:
+        return None
+    try:
+        return netaddr.IPAddress(netmask).netmask_bits()
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return None
+
+
+def vnic_services(nic_manager_info):
+    """{vmk device: sorted list of nicTypes selected on it} from HostVirtualNicManagerInfo."""
+    services = {}
+    for net_config in _list(getattr(nic_manager_info, "netConfig", None)):
+        key_to_device = dict((c.key, c.device) for c in _list(net_config.candidateVnic))
+        for key in _list(net_config.selectedVnic):
+            # Keys look like 'vmotion.key-vim.host.VirtualNic-vmk1'; the candidate list maps them back.
+            device = key_to_device.get(key) or key.rsplit("-", 1)[-1]
+            services.setdefault(device, set()).add(net_config.nicType)
+    return dict((device, sorted(types)) for device, types in services.items())
+
+
+def _standard_teaming(portgroup, switch_uplinks):
+    computed = getattr(getattr(portgroup, "computedPolicy", None), "nicTeaming", None)
+    order = getattr(computed, "nicOrder", None)
+    active = _list(getattr(order, "activeNic", None))
+    standby = _list(getattr(order, "standbyNic", None))
+    own = getattr(getattr(getattr(portgroup, "spec", None), "policy", None), "nicTeaming", None)
+    return {
+        "active": active,
+        "standby": standby,
+        "unused": [u for u in switch_uplinks if u not in active and u not in standby],
+        "inherited": getattr(own, "nicOrder", None) is None,
+    }
+
+
+def _distributed_teaming(port_config, switch_uplinks):
+    teaming = getattr(port_config, "uplinkTeamingPolicy", None)
+    order = getattr(teaming, "uplinkPortOrder", None)
+    active = _list(getattr(order, "activeUplinkPort", None))
+    standby = _list(getattr(order, "standbyUplinkPort", None))
+    return {
+        "active": active,
+        "standby": standby,
+        "unused": [u for u in switch_uplinks if u not in active and u not in standby],
+        "inherited": bool(getattr(order, "inherited", False)),
+    }
+
+
+def _vlan_of_dvportgroup(port_config):
+    vlan = getattr(port_config, "vlan", None)
+    value = getattr(vlan, "vlanId", None)
+    return value if isinstance(value, int) else None
+
+
+def host_facts(name, network_info, nic_manager_info, distributed_switches=None, distributed_portgroups=None):
+    """The plain host dict (see the facts module RETURN) for one host.
+
+    distributed_switches: {uuid: {'name', 'mtu', 'uplinks'}}; distributed_portgroups:
+    {key: {'name', 'switch_uuid', 'port_config', 'uplink'}} — both from the inventory read.
+    """
+    distributed_switches = distributed_switches or {}
+    distributed_portgroups = distributed_portgroups or {}
+    switches, portgroups, vmks = [], [], []
+
+    for vswitch in _list(getattr(network_info, "vswitch", None)):
+        bridge = getattr(getattr(vswitch, "spec", None), "bridge", None)
+        uplinks = _list(getattr(bridge, "nicDevice", None))
+        switches.append({"name": vswitch.name, "type": "standard", "uplinks": uplinks, "mtu": vswitch.mtu, "uuid": None})
+    standard_uplinks = dict((s["name"], s["uplinks"]) for s in switches)
+
+    for portgroup in _list(getattr(network_info, "portgroup", None)):
+        spec = portgroup.spec
+        portgroups.append({
+            "name": spec.name,
+            "switch": spec.vswitchName,
+            "type": "standard",
+            "vlan_id": spec.vlanId,
+            "key": None,
+            "teaming": _standard_teaming(portgroup, standard_uplinks.get(spec.vswitchName, [])),
+        })
+
+    # Distributed switches the host is a member of, with the host's own uplink names.
+    member_uuids = []
+    for proxy in _list(getattr(network_info, "proxySwitch", None)):
+        info = distributed_switches.get(proxy.dvsUuid, {})
+        uplinks = info.get("uplinks") or [kv.value for kv in _list(getattr(proxy, "uplinkPort", None))]
+        switches.append({
+            "name": info.get("name") or proxy.dvsName,
+            "type": "distributed",
+            "uplinks": uplinks,
+            "mtu": getattr(proxy, "mtu", None) or info.get("mtu"),
+            "uuid": proxy.dvsUuid,
+        })
+        member_uuids.append(proxy.dvsUuid)
+    for key, group in sorted(distributed_portgroups.items(), key=lambda kv: kv[1].get("name") or ""):
+        if group.get("uplink") or group.get("switch_uuid") not in member_uuids:
+            continue
+        switch = distributed_switches.get(group["switch_uuid"], {})
+        portgroups.append({
+            "name": group["name"],
+            "switch": switch.get("name"),
+            "type": "distributed",
+            "vlan_id": _vlan_of_dvportgroup(group.get("port_config")),
+            "key": key,
+            "teaming": _distributed_teaming(group.get("port_config"), switch.get("uplinks") or []),
+        })
+
+    services = vnic_services(nic_manager_info)
+    standard_pg_switch = dict((p["name"], p["switch"]) for p in portgroups if p["type"] == "standard")
+    for vnic in _list(getattr(network_info, "vnic", None)):
+        spec = vnic.spec
+        ip = getattr(spec, "ip", None)
+        dvport = getattr(spec, "distributedVirtualPort", None)
+        if dvport is not None:
+            group = distributed_portgroups.get(dvport.portgroupKey, {})
+            portgroup_name = group.get("name")
+            switch_name = distributed_switches.get(dvport.switchUuid, {}).get("name")
+        else:
+            portgroup_name = vnic.portgroup
+            switch_name = standard_pg_switch.get(vnic.portgroup)
+        netstack = getattr(spec, "netStackInstanceKey", None) or DEFAULT_NETSTACK
+        ipv6 = []
+        for address in _list(getattr(getattr(ip, "ipV6Config", None), "ipV6Address", None)):
+            ipv6.append({"address": address.ipAddress, "prefix_length": address.prefixLength, "origin": getattr(address, "origin", None)})
+        vmk_services = services.get(vnic.device, [])
+        netmask = getattr(ip, "subnetMask", None) or None
+        vmks.append({
+            "device": vnic.device,
+            "portgroup": portgroup_name,
+            "switch": switch_name,
+            "dvport": {"switch_uuid": dvport.switchUuid, "portgroup_key": dvport.portgroupKey, "port_key": dvport.portKey} if dvport else None,
+            "ip": getattr(ip, "ipAddress", None) or None,
+            "netmask": netmask,
+            "prefix_length": prefix_length(netmask),
+            "ipv6": ipv6,
+            "dhcp": bool(getattr(ip, "dhcp", False)),
+            "mac": getattr(spec, "mac", None),
+            "mtu": getattr(spec, "mtu", None),
+            "netstack": netstack,
+            "services": vmk_services,
+            "vmotion": "vmotion" in vmk_services or netstack == VMOTION_NETSTACK,
+        })
+    vmks.sort(key=lambda v: _device_order(v["device"]))
+
+    mgmt_ip = _management_ip(name, vmks)
+    return {
+        "name": name,
+        "mgmt_ip": mgmt_ip,
+        "mgmt_octet": int(mgmt_ip.rsplit(".", 1)[-1]) if mgmt_ip else None,
+        "switches": switches,
+        "portgroups": portgroups,
+        "vmks": vmks,
+        "findings": [],
+    }
+
+
+def _device_order(device):
+    digits = "".join(ch for ch in device or "" if ch.isdigit())
+    return (int(digits) if digits else 1 << 30, device or "")
+
+
+def _management_ip(name, vmks):
+    """IPv4 of the first vmk carrying management; the host name when it is an IPv4 address; else None."""
+    for vmk in vmks:
+        if "management" in vmk["services"] and vmk["ip"] and "." in vmk["ip"]:
+            return vmk["ip"]
+    if HAS_NETADDR and netaddr.valid_ipv4(name or "", flags=netaddr.INET_PTON):
+        return name
+    return None

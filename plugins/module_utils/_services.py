@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, multinic.vmotion contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure plan for turning one vmk service (nicType) on or off across hosts.
+
+Input: the plain host dicts of _model.host_facts. Output: per host, the vmks
+to change, those already as asked, and every problem found (all at once), so
+a module can refuse before the first write. Only the chosen service on the
+chosen vmks changes; every other service is left as it is.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.multinic.vmotion.plugins.module_utils._layout import LayoutError, parse_subnet
+
+try:
+    import netaddr
+
+    HAS_NETADDR = True
+except ImportError:  # pragma: no cover - reported by the callers
+    HAS_NETADDR = False
+
+# nicTypes of HostVirtualNicManager that SelectVnicForNicType accepts.
+NIC_TYPES = (
+    "vmotion",
+    "management",
+    "faultToleranceLogging",
+    "vSphereReplication",
+    "vSphereReplicationNFC",
+    "vSphereProvisioning",
+    "vsan",
+    "vsanWitness",
+    "vSphereBackupNFC",
+    "ptp",
+    "nvmeTcp",
+    "nvmeRdma",
+)
+
+
+class ServicePlanError(ValueError):
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super(ServicePlanError, self).__init__("; ".join(self.problems))
+
+
+def is_management_vmk(vmk):
+    return "management" in (vmk.get("services") or [])
+
+
+def has_service(vmk, service):
+    # vMotion also runs on a vmk of the vmotion TCP/IP stack without the service selected.
+    if service == "vmotion":
+        return bool(vmk.get("vmotion")) or "vmotion" in (vmk.get("services") or [])
+    return service in (vmk.get("services") or [])
+
+
+def _matches_subnets(vmk, networks):
+    addresses = [vmk.get("ip")] + [a.get("address") for a in vmk.get("ipv6") or []]
+    for address in addresses:
+        if not address:
+            continue
+        ip = netaddr.IPAddress(address)
+        if any(ip in network for network in networks):
+            return True
+    return False
+
+
+def _validate(service, state, devices, exclude_devices, portgroup_pattern, subnets, missing):
+    problems, networks, pattern = [], [], None
+    if service not in NIC_TYPES:
+        problems.append("service %r is not a VMkernel service; choose one of %s" % (service, ", ".join(NIC_TYPES)))
+    if state not in ("enabled", "disabled"):
+        problems.append("state %r must be enabled or disabled" % (state,))
+    if missing not in ("fail", "skip"):
+        problems.append("missing %r must be fail or skip" % (missing,))
+    if service == "management" and state == "disabled":
+        problems.append("refusing to disable the management service: it would cut the host off from vCenter")
+    if not devices and not portgroup_pattern and not subnets:
+        problems.append("choose the vmks: give devices, portgroup_pattern or subnets (exclude_devices alone would select every vmk)")
+    for device in list(devices or []) + list(exclude_devices or []):
+        if not re.match(r"^vmk\d+$", str(device)):
+            problems.append("device %r is not a VMkernel adapter name like vmk1" % (device,))
+    if portgroup_pattern:
+        try:
+            pattern = re.compile(portgroup_pattern)
+        except re.error as e:
+            problems.append("portgroup_pattern %r is not a valid regular expression: %s" % (portgroup_pattern, e))
+    for subnet in subnets or []:
+        try:
+            networks.append(parse_subnet(subnet))
+        except LayoutError as e:
+            problems.extend(e.problems)
+    return problems, pattern, networks
+
+
+def plan_services(hosts, service="vmotion", state="enabled", devices=None, exclude_devices=None,
+                  portgroup_pattern=None, subnets=None, missing="fail"):
+    """Plan the service change over {host name: host facts}.
+
+    Selectors combine: a vmk is chosen when it is in ``devices`` (if given), its port
+    group matches ``portgroup_pattern`` (if given) and its address is in one of
+    ``subnets`` (if given), and it is not in ``exclude_devices``. Management vmks are
+    never chosen by pattern or subnet, and naming one in ``devices`` is refused.
+
+    Returns {'hosts': {name: {'changed': [...], 'unchanged': [...], 'missing': [...], 'before': {...}, 'after': {...}}},
+    'warnings': [...]}; raises ServicePlanError with every problem.
+    """
+    problems, pattern, networks = _validate(service, state, devices, exclude_devices, portgroup_pattern, subnets, missing)
+    if problems:
+        raise ServicePlanError(problems)
+    wanted = list(dict.fromkeys(devices or []))
+    excluded = set(exclude_devices or [])
+    enable = state == "enabled"
+    result, warnings, missing_pairs = {}, [], []
+
+    for name in sorted(hosts):
+        host = hosts[name]
+        by_device = dict((v["device"], v) for v in host.get("vmks") or [])
+        absent = [d for d in wanted if d not in by_device and d not in excluded]
+        missing_pairs.extend("%s/%s" % (name, d) for d in absent)
+        chosen = []
+        for vmk in host.get("vmks") or []:
+            device = vmk["device"]
+            if device in excluded or (wanted and device not in wanted):
+                continue
+            if pattern is not None and not pattern.search(vmk.get("portgroup") or ""):
+                continue
+            if networks and not _matches_subnets(vmk, networks):
+                continue
+            if is_management_vmk(vmk) and service != "management":
+                if device in wanted:
+                    problems.append("%s %s carries the management service; refusing to change the management vmk (drop it from devices)"
+                                    % (name, device))
+                continue
+            if not enable and service == "vmotion" and vmk.get("netstack") == "vmotion":
+                problems.append("%s %s is on the vmotion TCP/IP stack, where vMotion is implied and cannot be disabled; "
+                                "remove the vmk instead, or exclude it" % (name, device))
+                continue
+            chosen.append(vmk)
+
+        changed = [v["device"] for v in chosen if has_service(v, service) != enable]
+        unchanged = [v["device"] for v in chosen if v["device"] not in changed]
+        before = dict((v["device"], list(v.get("services", []))) for v in chosen if v["device"] in changed)
+        after = {}
+        for device, services in before.items():
+            after[device] = sorted(set(services) | {service}) if enable else [s for s in services if s != service]
+        if not enable and service == "vmotion" and changed:
+            left = [v["device"] for v in host.get("vmks") or [] if v.get("vmotion") and v["device"] not in changed]
+            if not left:
+                warnings.append("%s: disabling vMotion on %s leaves the host with no vMotion vmk" % (name, ", ".join(changed)))
+        result[name] = {"changed": changed, "unchanged": unchanged, "missing": absent, "before": before, "after": after}
+
+    if missing_pairs and missing == "fail":
+        problems.append("device(s) missing on host(s): %s (set missing: skip to ignore them)" % ", ".join(missing_pairs))
+    if problems:
+        raise ServicePlanError(problems)
+    return {"hosts": result, "warnings": warnings}

@@ -1,0 +1,265 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, multinic.vmotion contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: vmk_vmotion_facts
+short_description: VMkernel adapters, services, effective teaming and vMotion findings of ESXi hosts
+version_added: 0.1.0
+description:
+  - Reads every VMkernel adapter (vmk) of one ESXi host, a list of hosts, a cluster, a datacenter or every host,
+    with its port group, switch, addresses, MTU, TCP/IP stack and B(all) enabled services.
+  - Reports the switches (standard and distributed) with their uplinks and MTU, and the port groups with their VLAN and
+    B(effective) teaming (active, standby and unused uplinks, and whether the teaming is inherited from the switch).
+  - Adds findings per host (code, severity, message) about the multi-NIC vMotion layout, such as a vmk in a vMotion
+    port group or subnet with vMotion disabled, or a vMotion port group with more than one active uplink.
+  - Costs a constant number of API calls whatever the number of hosts, two PropertyCollector reads in all.
+author:
+  - multinic.vmotion contributors
+options:
+  failover:
+    description:
+      - The teaming the layout asks for on vMotion port groups.
+      - V(unused) reports standby uplinks (the design of one active uplink, the others unused).
+      - V(standby) reports unused uplinks (the design with the other uplinks on standby).
+      - V(any) accepts both.
+    type: str
+    choices: [unused, standby, any]
+    default: unused
+  vmotion_portgroup_pattern:
+    description:
+      - Regular expression marking vMotion port groups by name; a vmk in such a port group is expected to have vMotion on.
+    type: str
+    default: (?i)vmotion
+  vmotion_subnets:
+    description:
+      - Subnets (CIDR) that are vMotion subnets; a vmk there is expected to have vMotion on.
+      - By default, the subnets in which the host already has a vMotion vmk.
+    type: list
+    elements: str
+  one_vmk_per_subnet:
+    description:
+      - Report several vMotion vmks of one host in one subnet (the design with one subnet per vmk index).
+      - Set to V(false) for the single-subnet design of KB 2007467.
+    type: bool
+    default: true
+  ignore_findings:
+    description: Finding codes not to report.
+    type: list
+    elements: str
+    default: []
+extends_documentation_fragment:
+  - community.vmware.vmware.documentation
+  - multinic.vmotion.scope
+  - multinic.vmotion.scope.attributes_read_only
+notes:
+  - Works against vCenter and against a standalone ESXi host.
+  - The result is returned both as RV(hosts) and as the fact C(vmk_vmotion_facts) (RV(ansible_facts.vmk_vmotion_facts)).
+requirements:
+  - pyVmomi
+  - netaddr
+  - requests
+"""
+
+EXAMPLES = r"""
+- name: One host, ad hoc, with credentials from VMWARE_HOST / VMWARE_USER / VMWARE_PASSWORD
+  multinic.vmotion.vmk_vmotion_facts:
+    esxi_hostname: esx01.example.com
+
+- name: A whole cluster
+  multinic.vmotion.vmk_vmotion_facts:
+    hostname: vcenter.example.com
+    username: administrator@vsphere.local
+    password: "{{ vcenter_password }}"
+    cluster_name: Cluster-A
+    failover: standby
+  register: vmotion
+
+- name: Fail on critical findings
+  ansible.builtin.assert:
+    that: vmotion.hosts | dict2items | map(attribute='value.findings') | flatten | selectattr('severity', 'eq', 'critical') | list | length == 0
+"""
+
+RETURN = r"""
+hosts:
+  description: Every host in scope, keyed by host name.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Host name as vCenter knows it.
+      type: str
+    cluster:
+      description: Cluster of the host, if any.
+      type: str
+    datacenter:
+      description: Datacenter of the host.
+      type: str
+    mgmt_ip:
+      description: IPv4 address of the management vmk (or the host name when it is an IPv4 address).
+      type: str
+    mgmt_octet:
+      description: Last octet of O(hosts.mgmt_ip), the host part of every vMotion address.
+      type: int
+    switches:
+      description: Standard and distributed switches of the host.
+      type: list
+      elements: dict
+      contains:
+        name: {description: Switch name., type: str}
+        type: {description: V(standard) or V(distributed)., type: str}
+        uplinks: {description: Physical NICs (standard) or uplink port names (distributed)., type: list, elements: str}
+        mtu: {description: Switch MTU., type: int}
+        uuid: {description: Distributed switch UUID (null for a standard switch)., type: str}
+    portgroups:
+      description: Port groups with VLAN and effective teaming.
+      type: list
+      elements: dict
+      contains:
+        name: {description: Port group name., type: str}
+        switch: {description: Switch name., type: str}
+        type: {description: V(standard) or V(distributed)., type: str}
+        vlan_id: {description: VLAN ID (null for a trunk or private VLAN on a distributed switch)., type: int}
+        key: {description: Distributed port group key (null for a standard port group)., type: str}
+        teaming:
+          description: Effective teaming; an uplink of the switch in neither active nor standby is unused.
+          type: dict
+          contains:
+            active: {description: Active uplinks in order., type: list, elements: str}
+            standby: {description: Standby uplinks in order., type: list, elements: str}
+            unused: {description: Uplinks of the switch that are neither active nor standby., type: list, elements: str}
+            inherited: {description: Whether the order is inherited from the switch., type: bool}
+    vmks:
+      description: VMkernel adapters, sorted by device number.
+      type: list
+      elements: dict
+      contains:
+        device: {description: Device name., type: str}
+        portgroup: {description: Port group name (standard or distributed)., type: str}
+        switch: {description: Switch name., type: str}
+        dvport: {description: Distributed port (switch_uuid, portgroup_key, port_key) or null., type: dict}
+        ip: {description: IPv4 address., type: str}
+        netmask: {description: IPv4 netmask., type: str}
+        prefix_length: {description: IPv4 prefix length., type: int}
+        ipv6: {description: IPv6 addresses (address, prefix_length, origin)., type: list, elements: dict}
+        dhcp: {description: Whether IPv4 comes from DHCP., type: bool}
+        mac: {description: MAC address., type: str}
+        mtu: {description: MTU., type: int}
+        netstack: {description: TCP/IP stack key (defaultTcpipStack, vmotion, vSphereProvisioning...)., type: str}
+        services: {description: Every service (nicType) enabled on the vmk., type: list, elements: str}
+        vmotion: {description: Whether vMotion uses the vmk (vmotion service or the vmotion TCP/IP stack)., type: bool}
+    findings:
+      description: Problems of the multi-NIC vMotion layout, most severe first.
+      type: list
+      elements: dict
+      contains:
+        code: {description: Stable code such as V(VMOTION_DISABLED)., type: str}
+        severity: {description: V(critical), V(warning) or V(info)., type: str}
+        message: {description: What is wrong and what to do., type: str}
+        device: {description: The vmk concerned, when there is one., type: str}
+        portgroup: {description: The port group concerned, when there is one., type: str}
+  sample:
+    192.168.100.109:
+      name: 192.168.100.109
+      cluster: CL01
+      datacenter: DC01
+      mgmt_ip: 192.168.100.109
+      mgmt_octet: 109
+      switches:
+        - {name: vSwitch4, type: standard, uplinks: [vmnic8, vmnic9], mtu: 9000, uuid: null}
+      portgroups:
+        - name: vMotion-1
+          switch: vSwitch4
+          type: standard
+          vlan_id: 0
+          key: null
+          teaming: {active: [vmnic8], standby: [], unused: [vmnic9], inherited: false}
+      vmks:
+        - device: vmk3
+          portgroup: vMotion-3
+          switch: vSwitch1
+          dvport: null
+          ip: 172.16.3.109
+          netmask: 255.255.255.0
+          prefix_length: 24
+          ipv6: []
+          dhcp: false
+          mac: 00:50:56:6d:03:6d
+          mtu: 1500
+          netstack: defaultTcpipStack
+          services: []
+          vmotion: false
+      findings:
+        - code: VMOTION_DISABLED
+          severity: critical
+          device: vmk3
+          portgroup: vMotion-3
+          message: "192.168.100.109 vmk3 (172.16.3.109) in port group vMotion-3 has vMotion disabled"
+summary:
+  description: Counts over all hosts in scope.
+  returned: always
+  type: dict
+  sample: {hosts: 12, vmks: 84, vmotion_vmks: 56, findings: {critical: 4, warning: 0, info: 0}}
+ansible_facts:
+  description: The same data as RV(hosts), as the fact C(vmk_vmotion_facts).
+  returned: always
+  type: dict
+  contains:
+    vmk_vmotion_facts:
+      description: Dict keyed by host name, as RV(hosts).
+      type: dict
+"""
+
+from ansible_collections.multinic.vmotion.plugins.module_utils._findings import (
+    FindingsError,
+    SEVERITIES,
+    host_findings,
+)
+from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
+
+
+class VmkVmotionFacts(VmotionModule):
+    def run(self):
+        options = {
+            "failover": self.params["failover"],
+            "vmotion_portgroup_pattern": self.params["vmotion_portgroup_pattern"],
+            "vmotion_subnets": self.params["vmotion_subnets"],
+            "one_vmk_per_subnet": self.params["one_vmk_per_subnet"],
+            "ignore": self.params["ignore_findings"],
+        }
+        states = self.read_hosts()
+        hosts = {}
+        counts = dict((s, 0) for s in SEVERITIES)
+        vmks = vmotion_vmks = 0
+        for name, state in states.items():
+            facts = dict(state.facts, cluster=state.cluster, datacenter=state.datacenter)
+            try:
+                facts["findings"] = host_findings(facts, options)
+            except FindingsError as e:
+                self.fail("invalid findings options: %s" % e)
+            for finding in facts["findings"]:
+                counts[finding["severity"]] += 1
+            vmks += len(facts["vmks"])
+            vmotion_vmks += sum(1 for v in facts["vmks"] if v["vmotion"])
+            hosts[name] = facts
+        summary = {"hosts": len(hosts), "vmks": vmks, "vmotion_vmks": vmotion_vmks, "findings": counts}
+        self.exit(changed=False, hosts=hosts, summary=summary, ansible_facts={"vmk_vmotion_facts": hosts})
+
+
+def main():
+    VmkVmotionFacts(dict(
+        failover=dict(type="str", choices=["unused", "standby", "any"], default="unused"),
+        vmotion_portgroup_pattern=dict(type="str", default="(?i)vmotion"),
+        vmotion_subnets=dict(type="list", elements="str"),
+        one_vmk_per_subnet=dict(type="bool", default=True),
+        ignore_findings=dict(type="list", elements="str", default=[]),
+    )).execute()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""host_facts over real pyVmomi data objects (no API calls: these are plain data types)."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from pyVmomi import vim
+
+from ansible_collections.multinic.vmotion.plugins.module_utils._model import host_facts, vnic_services
+
+
+def nic_order(active, standby=()):
+    return vim.host.NetworkPolicy.NicTeamingPolicy(nicOrder=vim.host.NetworkPolicy.NicOrderPolicy(activeNic=list(active), standbyNic=list(standby)))
+
+
+def portgroup(name, vswitch, vlan=0, own_order=None, computed_order=None):
+    own = vim.host.NetworkPolicy(nicTeaming=own_order or vim.host.NetworkPolicy.NicTeamingPolicy())
+    computed = vim.host.NetworkPolicy(nicTeaming=computed_order)
+    spec = vim.host.PortGroup.Specification(name=name, vswitchName=vswitch, vlanId=vlan, policy=own)
+    return vim.host.PortGroup(key="key-vim.host.PortGroup-" + name, spec=spec, computedPolicy=computed)
+
+
+def vnic(device, portgroup_name, ip, mask="255.255.255.0", mtu=1500, netstack="defaultTcpipStack", dvport=None, ipv6=()):
+    ip_config = vim.host.IpConfig(dhcp=False, ipAddress=ip, subnetMask=mask)
+    if ipv6:
+        ip_config.ipV6Config = vim.host.IpConfig.IpV6AddressConfiguration(
+            ipV6Address=[vim.host.IpConfig.IpV6Address(ipAddress=a, prefixLength=64, origin="manual") for a in ipv6])
+    spec = vim.host.VirtualNic.Specification(ip=ip_config, mac="00:50:56:00:00:%02x" % int(device[3:]), mtu=mtu,
+                                             netStackInstanceKey=netstack, distributedVirtualPort=dvport)
+    return vim.host.VirtualNic(device=device, key="key-vim.host.VirtualNic-" + device, portgroup=portgroup_name, spec=spec)
+
+
+def nic_manager_info(selected):
+    configs = []
+    for nic_type, devices in selected.items():
+        candidates = [vim.host.VirtualNic(device=d, key="%s.key-vim.host.VirtualNic-%s" % (nic_type, d)) for d in devices]
+        configs.append(vim.host.VirtualNicManager.NetConfig(nicType=nic_type, multiSelectAllowed=True, candidateVnic=candidates,
+                                                             selectedVnic=[c.key for c in candidates]))
+    return vim.host.VirtualNicManagerInfo(netConfig=configs)
+
+
+def network():
+    vswitch = vim.host.VirtualSwitch(name="vSwitch4", mtu=9000, numPorts=128, numPortsAvailable=120,
+                                     spec=vim.host.VirtualSwitch.Specification(numPorts=128, bridge=vim.host.VirtualSwitch.BondBridge(
+                                         nicDevice=["vmnic8", "vmnic9"])))
+    vswitch0 = vim.host.VirtualSwitch(name="vSwitch0", mtu=1500, numPorts=128, numPortsAvailable=120,
+                                      spec=vim.host.VirtualSwitch.Specification(numPorts=128, bridge=vim.host.VirtualSwitch.BondBridge(
+                                          nicDevice=["vmnic0", "vmnic1"])))
+    pgs = [
+        portgroup("Management Network", "vSwitch0", computed_order=nic_order(["vmnic0", "vmnic1"])),
+        portgroup("vMotion-1", "vSwitch4", own_order=nic_order(["vmnic8"]), computed_order=nic_order(["vmnic8"])),
+        portgroup("vMotion-2", "vSwitch4", vlan=12, own_order=nic_order(["vmnic9"], ["vmnic8"]), computed_order=nic_order(["vmnic9"], ["vmnic8"])),
+    ]
+    dvport = vim.dvs.PortConnection(switchUuid="50 1a", portgroupKey="dvportgroup-30", portKey="12")
+    vnics = [
+        vnic("vmk2", "vMotion-2", "172.16.2.51", mtu=9000, ipv6=["2001:db8:2::33"]),
+        vnic("vmk0", "Management Network", "192.168.100.51"),
+        vnic("vmk1", "vMotion-1", "172.16.1.51", mtu=9000, netstack="vmotion"),
+        vnic("vmk10", "", "172.16.9.51", dvport=dvport),
+    ]
+    proxy = vim.host.HostProxySwitch(dvsUuid="50 1a", dvsName="dvs-old-name", key="50 1a", mtu=9000, numPorts=512, numPortsAvailable=500,
+                                     uplinkPort=[vim.KeyValue(key="10", value="Uplink 1"), vim.KeyValue(key="11", value="Uplink 2")])
+    return vim.host.NetworkInfo(vswitch=[vswitch0, vswitch], portgroup=pgs, vnic=vnics, proxySwitch=[proxy])
+
+
+DVS = {"50 1a": {"name": "dvSwitch-vMotion", "mtu": 9000, "uplinks": ["Uplink 1", "Uplink 2"]}}
+DVPG = {
+    "dvportgroup-30": {"name": "dv-vMotion-1", "switch_uuid": "50 1a", "uplink": False, "port_config": vim.dvs.VmwareDistributedVirtualSwitch.VmwarePortConfigPolicy(
+        vlan=vim.dvs.VmwareDistributedVirtualSwitch.VlanIdSpec(vlanId=30),
+        uplinkTeamingPolicy=vim.dvs.VmwareDistributedVirtualSwitch.UplinkPortTeamingPolicy(
+            uplinkPortOrder=vim.dvs.VmwareDistributedVirtualSwitch.UplinkPortOrderPolicy(activeUplinkPort=["Uplink 2"], standbyUplinkPort=[], inherited=False)))},
+    "dvportgroup-1": {"name": "dvSwitch-vMotion-DVUplinks", "switch_uuid": "50 1a", "uplink": True, "port_config": None},
+    "dvportgroup-99": {"name": "elsewhere", "switch_uuid": "other", "uplink": False, "port_config": None},
+}
+
+
+def facts():
+    return host_facts("esx01.example.com", network(), nic_manager_info({"management": ["vmk0"], "vmotion": ["vmk2"], "vSphereProvisioning": ["vmk2"]}),
+                      DVS, DVPG)
+
+
+def test_vmks_sorted_numerically_with_services():
+    result = facts()
+    assert [v["device"] for v in result["vmks"]] == ["vmk0", "vmk1", "vmk2", "vmk10"]
+    vmk2 = result["vmks"][2]
+    assert vmk2["services"] == ["vSphereProvisioning", "vmotion"] and vmk2["vmotion"] is True
+    assert vmk2["switch"] == "vSwitch4" and vmk2["prefix_length"] == 24 and vmk2["mtu"] == 9000
+    assert vmk2["ipv6"] == [{"address": "2001:db8:2::33", "prefix_length": 64, "origin": "manual"}]
+
+
+def test_vmotion_netstack_implies_vmotion():
+    vmk1 = facts()["vmks"][1]
+    assert vmk1["services"] == [] and vmk1["netstack"] == "vmotion" and vmk1["vmotion"] is True
+
+
+def test_management_ip_from_management_vmk():
+    result = facts()
+    assert result["mgmt_ip"] == "192.168.100.51" and result["mgmt_octet"] == 51
+
+
+def test_effective_teaming_unused_and_standby():
+    pgs = dict((p["name"], p) for p in facts()["portgroups"])
+    assert pgs["vMotion-1"]["teaming"] == {"active": ["vmnic8"], "standby": [], "unused": ["vmnic9"], "inherited": False}
+    assert pgs["vMotion-2"]["teaming"] == {"active": ["vmnic9"], "standby": ["vmnic8"], "unused": [], "inherited": False}
+    assert pgs["vMotion-2"]["vlan_id"] == 12
+    assert pgs["Management Network"]["teaming"]["inherited"] is True
+
+
+def test_distributed_switch_and_portgroup():
+    result = facts()
+    dvs = [s for s in result["switches"] if s["type"] == "distributed"]
+    assert dvs == [{"name": "dvSwitch-vMotion", "type": "distributed", "uplinks": ["Uplink 1", "Uplink 2"], "mtu": 9000, "uuid": "50 1a"}]
+    dvpg = [p for p in result["portgroups"] if p["type"] == "distributed"]
+    assert [p["name"] for p in dvpg] == ["dv-vMotion-1"]  # not the uplink group, not another switch's
+    assert dvpg[0]["teaming"] == {"active": ["Uplink 2"], "standby": [], "unused": ["Uplink 1"], "inherited": False}
+    assert dvpg[0]["vlan_id"] == 30
+    vmk10 = result["vmks"][-1]
+    assert vmk10["portgroup"] == "dv-vMotion-1" and vmk10["switch"] == "dvSwitch-vMotion"
+    assert vmk10["dvport"] == {"switch_uuid": "50 1a", "portgroup_key": "dvportgroup-30", "port_key": "12"}
+
+
+def test_mgmt_ip_falls_back_to_ip_host_name():
+    result = host_facts("192.168.100.7", vim.host.NetworkInfo(), None)
+    assert result["mgmt_ip"] == "192.168.100.7" and result["vmks"] == [] and result["mgmt_octet"] == 7
+
+
+def test_vnic_services_without_candidates_uses_key_suffix():
+    info = vim.host.VirtualNicManagerInfo(netConfig=[vim.host.VirtualNicManager.NetConfig(
+        nicType="vmotion", multiSelectAllowed=True, selectedVnic=["vmotion.key-vim.host.VirtualNic-vmk3"])])
+    assert vnic_services(info) == {"vmk3": ["vmotion"]}
