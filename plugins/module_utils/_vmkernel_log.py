@@ -1,0 +1,468 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, multinic.vmotion contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure, streaming parser of ESXi vmkernel.log for vMotion migrations.
+
+A vMotion writes a start line carrying its migration id (the ``ts``) and
+the source and destination IPs, then lines tagged ``<id> S:`` on the
+source host or ``<id> D:`` on the destination host: vmknics bound, stream
+connections added and removed, the pre-copy stop figures, warnings and
+failures. Lines are grouped per migration id and side.
+
+Accepted line prefixes (everything before the message):
+
+* ``2013-06-14T05:30:23.991Z cpu7:8854653)Migrate: ...`` (ESXi 5 to 7)
+* ``Jun 14 05:30:23 esx01 vmkernel: cpu7:8854653)...`` and
+  ``<166>2013-06-14T05:30:23.991Z esx01 vmkernel: cpu7:8854653)...``
+  (forwarded by syslog)
+* ``2024-01-01T10:00:00.123Z In(182) vmkernel: cpu3:2099123 opID=ab12)...``
+  (ESXi 8, also ``Wa(180)``, ``Er(179)`` and ``vmkwarning:``)
+
+Module names are never anchored on and the source-line numbers after
+them (``Migrate: 3234:``) are never read: they change between builds.
+
+The parser never raises on input: lines it cannot attribute to a
+migration are counted as skipped. Nothing here imports Ansible.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import ipaddress
+import re
+
+# Lines longer than this are cut before matching; real vmkernel lines are
+# well under 1 KiB, and the cap bounds the work a garbage line can cause.
+MAX_LINE = 8192
+# Per migration, keep at most this many warning and failure messages
+# (each cut to MAX_MESSAGE characters) so a flood cannot exhaust memory.
+MAX_MESSAGES = 100
+MAX_MESSAGE = 512
+
+# "<id> S: " / "<id> D: " marks every line of a running migration. The id is
+# a 64-bit number printed in decimal (16 digits in ESXi 5, up to 20 later).
+# It is found with str methods, not a regex: this runs on every candidate line.
+_MARKERS = ((" S: ", "source"), (" D: ", "destination"))
+_ID_DIGITS = (6, 20)
+
+# Start line, ESXi 5-7 ("Setting VMOTION info: Source ts = ..., src ip = <..> dest ip = <..> Dest wid = ..")
+# and ESXi 8 ("vmotion: Source vmmLeaderID = .., ts = .., srcIP = <..> dstIP = <..> Dest wid = ..").
+_START = re.compile(
+    r"\b(Source|Dest(?:ination)?)\s+(?:vmmLeaderID\s*=\s*(\d+),?\s*)?ts\s*=\s*(\d{1,20}),?\s*"
+    r"src ?ip\s*=\s*<([^>]*)>,?\s*(?:dest|dst) ?ip\s*=\s*<([^>]*)>(?:,?\s*Dest wid\s*=\s*(\d+))?",
+    re.IGNORECASE,
+)
+_VM_WORLD = re.compile(r"\bvm (\d+):")
+
+# Timestamp at the start of a line, after an optional syslog "<PRI>" and
+# RFC 5424 version: ISO 8601 as ESXi writes it, or BSD syslog "Jun 14 05:30:23".
+_TIMESTAMP = re.compile(
+    r"\s*(?:<\d{1,3}>\d?\s*)?"
+    r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d)(?=\s)"
+)
+# The common case, a line starting with the ISO stamp, has a cheaper pattern.
+_TIMESTAMP_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?(?=\s)")
+# "cpu7:8854653)" or ESXi 8 "cpu3:2099123 opID=5b2e0b5f)": the world that logged.
+_CPU_WORLD = re.compile(r"cpu\d+:(\d+)[ )]")
+
+_STREAM = re.compile(r"Stream connection (\d+) (added|removed)")
+# ESXi 5: "bound connection to vmknic '10.0.0.1'"; later builds name the vmk: "vmknic vmk1 - '10.0.0.1'".
+_BOUND = re.compile(r"bound connection to vmknic (?:\S+ - )?'([^']*)'")
+_AFFINITY = re.compile(r"Set ip address '([^']*)' worldlet affinity to \w+ World ID (\d+)")
+_PRECOPY = re.compile(
+    r"only (\d+) pages left to send.*?switchover time goal of ([\d.]+) seconds.*?network bandwidth ~([\d.]+) ([KMGT]?B)/s"
+)
+# "Stopping pre-copy: not enough forward progress (Pages left to send: prev2 N, prev N, cur N, network bandwidth ~X MB/s"
+_PRECOPY_STALLED = re.compile(r"cur (\d+),.*?network bandwidth ~([\d.]+) ([KMGT]?B)/s")
+_FAILURE = re.compile(r"considered a failure|\b[Ff]ail(?:ed|ure|s)?\b|\bFAIL|0xbad[0-9a-fA-F]{4}")
+
+_UNITS_TO_MB = {"B": 1e-6, "KB": 1e-3, "MB": 1.0, "GB": 1e3, "TB": 1e6}
+# ESXi 8 severities at warning level or worse: Wa(180), Er(179), Cr(178), Al(177), Em(176).
+_SEVERITY_WARN = re.compile(r"\b(?:Wa|Er|Cr|Al|Em)\(\d+\) ")
+
+_MONTHS = {m: i + 1 for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"))}
+_ISO_PARTS = re.compile(r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?(Z|[+-]\d\d:?\d\d)?$")
+_BSD_PARTS = re.compile(r"([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d)$")
+
+
+class _Migration(object):
+    """Mutable state of one migration while lines stream in."""
+
+    __slots__ = (
+        "id", "side", "src_ip", "dst_ip", "world_ids", "vmknics", "streams", "streams_removed",
+        "precopy", "warnings", "failure", "first_ts", "last_ts",
+    )
+
+    def __init__(self, mig_id, side):
+        self.id = mig_id
+        self.side = side
+        self.src_ip = None
+        self.dst_ip = None
+        self.world_ids = set()
+        # dict as an ordered set: first-seen order, unique
+        self.vmknics = {}
+        self.streams = set()
+        self.streams_removed = set()
+        self.precopy = None
+        self.warnings = []
+        self.failure = []
+        self.first_ts = None
+        self.last_ts = None
+
+    def as_dict(self):
+        bandwidth = self.precopy["bandwidth_mbps"] if self.precopy else None
+        return {
+            "id": self.id,
+            "side": self.side,
+            "src_ip": self.src_ip,
+            "dst_ip": self.dst_ip,
+            "world_ids": sorted(self.world_ids),
+            "vmknics": list(self.vmknics),
+            "streams": len(self.streams),
+            "streams_removed": len(self.streams_removed),
+            "precopy": dict(self.precopy) if self.precopy else None,
+            "bandwidth_mbps": bandwidth,
+            "warnings": list(self.warnings),
+            "failed": bool(self.failure),
+            "failure": list(self.failure),
+            "first_ts": self.first_ts,
+            "last_ts": self.last_ts,
+            "duration_s": duration_seconds(self.first_ts, self.last_ts),
+        }
+
+
+def _parse_timestamp(text):
+    """ISO or BSD-syslog timestamp -> (datetime, is_bsd) or (None, False)."""
+    m = _ISO_PARTS.match(text)
+    if m:
+        year, month, day, hour, minute, second, frac, zone = m.groups()
+        micro = int((frac or "0")[:6].ljust(6, "0"))
+        offset = datetime.timedelta(0)
+        if zone and zone != "Z":
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            offset = sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        try:
+            stamp = datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro)
+        except ValueError:
+            return None, False
+        return stamp - offset, False
+    m = _BSD_PARTS.match(text)
+    if m and m.group(1) in _MONTHS:
+        # BSD syslog has no year; 2000 is a leap year, so Feb 29 parses.
+        try:
+            stamp = datetime.datetime(2000, _MONTHS[m.group(1)], int(m.group(2)), int(m.group(3)), int(m.group(4)), int(m.group(5)))
+        except ValueError:
+            return None, False
+        return stamp, True
+    return None, False
+
+
+def duration_seconds(first_ts, last_ts):
+    """Seconds from first_ts to last_ts (timestamps as written in the log), or None."""
+    if not first_ts or not last_ts:
+        return None
+    first, first_bsd = _parse_timestamp(first_ts)
+    last, last_bsd = _parse_timestamp(last_ts)
+    if first is None or last is None or first_bsd != last_bsd:
+        return None
+    if first_bsd and last < first:
+        # The year turned over between two yearless syslog stamps.
+        try:
+            last = last.replace(year=2001)
+        except ValueError:  # Feb 29 has no 2001 counterpart
+            return None
+    return round((last - first).total_seconds(), 6)
+
+
+def _to_mb(value, unit):
+    return round(float(value) * _UNITS_TO_MB.get(unit, 1.0), 6)
+
+
+def _message(text):
+    text = text.strip()
+    return text[:MAX_MESSAGE]
+
+
+class VmkernelLogParser(object):
+    """Feed vmkernel.log lines one by one or in bulk, then read result().
+
+    ``lines`` counts every line fed; ``skipped`` counts those that could not
+    be attributed to a migration (noise, garbage, non-strings); ``matched``
+    is the difference.
+    """
+
+    def __init__(self):
+        self.lines = 0
+        self.skipped = 0
+        self._migrations = {}
+
+    @property
+    def matched(self):
+        return self.lines - self.skipped
+
+    def feed(self, line):
+        """Take one line (str, bytes or anything else); never raises."""
+        self.feed_lines((line,))
+
+    def feed_lines(self, lines):
+        """Take an iterable of lines (a str or bytes is split into lines); never raises."""
+        if lines is None:
+            return
+        if isinstance(lines, (bytes, bytearray)):
+            lines = bytes(lines).decode("utf-8", "replace")
+        if isinstance(lines, str):
+            lines = split_lines(lines)
+        try:
+            iterator = iter(lines)
+        except TypeError:
+            # A single non-iterable value is one unusable line.
+            self.lines += 1
+            self.skipped += 1
+            return
+        handle = self._handle
+        count = skipped = 0
+        try:
+            for line in iterator:
+                count += 1
+                if not isinstance(line, str):
+                    line = _coerce(line)
+                    if line is None:
+                        skipped += 1
+                        continue
+                # Cheap prefilter: every line we use has an "<id> S: "/"<id> D: "
+                # marker or is a start line with "ts =". Most of a log has neither.
+                if " S: " in line or " D: " in line or "ts =" in line:
+                    try:
+                        if not handle(line):
+                            skipped += 1
+                    except Exception:  # pragma: no cover - defensive, the parser must never raise
+                        skipped += 1
+                else:
+                    skipped += 1
+        except Exception:
+            # The iterable itself failed (e.g. a file that cannot be decoded): keep what we have.
+            pass
+        self.lines += count
+        self.skipped += skipped
+
+    def _migration(self, mig_id, side):
+        key = (mig_id, side)
+        mig = self._migrations.get(key)
+        if mig is None:
+            mig = self._migrations[key] = _Migration(mig_id, side)
+        return mig
+
+    def _handle(self, line):
+        """Apply one prefiltered line; return True when it belonged to a migration."""
+        if len(line) > MAX_LINE:
+            line = line[:MAX_LINE]
+        at, mig_id, side = _find_marker(line)
+        if at < 0:
+            return self._handle_start(line)
+        mig = self._migration(mig_id, side)
+        self._stamp(mig, line, at)
+        rest = line[at + 4:]
+
+        if "Stream connection" in rest:
+            s = _STREAM.search(rest)
+            if s:
+                (mig.streams if s.group(2) == "added" else mig.streams_removed).add(int(s.group(1)))
+        elif "bound connection" in rest:
+            s = _BOUND.search(rest)
+            if s and s.group(1):
+                mig.vmknics.setdefault(s.group(1), None)
+        elif "Set ip address" in rest:
+            s = _AFFINITY.search(rest)
+            if s:
+                if s.group(1):
+                    mig.vmknics.setdefault(s.group(1), None)
+                mig.world_ids.add(int(s.group(2)))
+        elif "pre-copy" in rest:
+            self._precopy(mig, rest)
+
+        head = line[:at]
+        if "WARNING" in head or "ALERT" in head or (") vmk" in head and _SEVERITY_WARN.search(head)):
+            if len(mig.warnings) < MAX_MESSAGES:
+                mig.warnings.append(_message(rest))
+        if ("ail" in rest or "0xbad" in rest or "FAIL" in rest) and _FAILURE.search(rest) and len(mig.failure) < MAX_MESSAGES:
+            mig.failure.append(_message(rest))
+        return True
+
+    def _handle_start(self, line):
+        s = _START.search(line)
+        if s is None:
+            return False
+        side = "source" if s.group(1)[0] in "sS" else "destination"
+        mig = self._migration(s.group(3), side)
+        head = line[:s.start()]
+        self._stamp(mig, line, s.start())
+        if s.group(4):
+            mig.src_ip = s.group(4).strip()
+        if s.group(5):
+            mig.dst_ip = s.group(5).strip()
+        for wid in (s.group(2), s.group(6)):
+            # "Dest wid = 0" on the destination means "not known yet".
+            if wid and int(wid):
+                mig.world_ids.add(int(wid))
+        vm = _VM_WORLD.search(head)
+        if vm:
+            mig.world_ids.add(int(vm.group(1)))
+        return True
+
+    @staticmethod
+    def _stamp(mig, line, end):
+        """Record the timestamp and the logging world found in line[:end], the text before the message."""
+        t = _TIMESTAMP_ISO.match(line, 0, end) or _TIMESTAMP.match(line, 0, end)
+        if t:
+            stamp = t.group(t.lastindex or 0)
+            if mig.first_ts is None:
+                mig.first_ts = stamp
+            mig.last_ts = stamp
+        k = line.find("cpu", 0, end)
+        if k >= 0:
+            c = _CPU_WORLD.match(line, k, end) or _CPU_WORLD.search(line, k + 3, end)
+            if c:
+                mig.world_ids.add(int(c.group(1)))
+
+    @staticmethod
+    def _precopy(mig, rest):
+        p = _PRECOPY.search(rest)
+        if p:
+            mig.precopy = {
+                "pages_left": int(p.group(1)),
+                "switchover_goal_s": float(p.group(2)),
+                "bandwidth_mbps": _to_mb(p.group(3), p.group(4)),
+            }
+            return
+        p = _PRECOPY_STALLED.search(rest)
+        if p:
+            # Stopped for lack of progress: no switchover goal is printed.
+            mig.precopy = {"pages_left": int(p.group(1)), "switchover_goal_s": None, "bandwidth_mbps": _to_mb(p.group(2), p.group(3))}
+
+    def migrations(self):
+        """Migrations seen so far, as plain dicts, in order of first appearance."""
+        return [mig.as_dict() for mig in self._migrations.values()]
+
+    def result(self):
+        return {"migrations": self.migrations(), "lines": self.lines, "skipped": self.skipped, "matched": self.matched}
+
+
+def _find_marker(line):
+    """Position, id and side of the first "<id> S: " / "<id> D: " marker in line, or (-1, None, None)."""
+    low, high = _ID_DIGITS
+    for marker, side in _MARKERS:
+        at = line.find(marker)
+        while at >= 0:
+            candidate = line[line.rfind(" ", 0, at) + 1:at]
+            # isascii: str.isdigit is also true for digits such as "²" that int() rejects.
+            if low <= len(candidate) <= high and candidate.isdigit() and candidate.isascii():
+                return at, candidate, side
+            at = line.find(marker, at + 1)
+    return -1, None, None
+
+
+def _coerce(value):
+    """A bytes line as text, or None for anything else."""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    return None
+
+
+def split_lines(text):
+    """Split on newlines only (str.splitlines also splits on form feeds and other separators)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        # A final newline ends the last line; it does not start an empty one.
+        lines.pop()
+    return lines
+
+
+def parse_vmkernel_log(text_or_lines):
+    """Parse a whole log (str, bytes or iterable of lines): {"migrations", "lines", "skipped", "matched"}."""
+    parser = VmkernelLogParser()
+    parser.feed_lines(text_or_lines)
+    return parser.result()
+
+
+def _ip_key(text):
+    """Canonical form of an IP address for comparison, or the stripped text if it is not one."""
+    text = str(text).strip()
+    if "/" in text:
+        text = text.split("/", 1)[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text
+
+
+def _ip_sort_key(text):
+    try:
+        address = ipaddress.ip_address(text)
+        return (address.version, int(address), "")
+    except ValueError:
+        return (99, 0, text)
+
+
+def compare_migrations_with_vmks(migrations, vmotion_ips):
+    """Judge each migration against the host's vMotion vmk IPs.
+
+    ``migrations`` are dicts as returned by the parser; ``vmotion_ips`` the
+    addresses of the host's vMotion vmks (a ``/prefix`` is ignored). A
+    migration is ``ok`` when it did not fail, carried at least one stream
+    per vMotion vmk, every vMotion vmk was bound and no other address was.
+
+    Returns ``{"verdicts": [...], "summary": {...}}``; ``summary.ok`` is true
+    only when there was at least one migration and every verdict is ok.
+    """
+    if isinstance(vmotion_ips, str):
+        vmotion_ips = [vmotion_ips]
+    expected = {}
+    for ip in vmotion_ips or ():
+        if ip is not None and str(ip).strip():
+            expected.setdefault(_ip_key(ip), None)
+    expected_set = set(expected)
+
+    verdicts = []
+    used_anywhere = set()
+    failed = 0
+    for mig in migrations or ():
+        if not isinstance(mig, dict):
+            continue
+        seen = []
+        for ip in mig.get("vmknics") or ():
+            key = _ip_key(ip)
+            if key not in seen:
+                seen.append(key)
+        seen_set = set(seen)
+        used_anywhere |= seen_set & expected_set
+        unused = sorted(expected_set - seen_set, key=_ip_sort_key)
+        unexpected = sorted(seen_set - expected_set, key=_ip_sort_key)
+        try:
+            seen_streams = int(mig.get("streams") or 0)
+        except (TypeError, ValueError):
+            seen_streams = 0
+        is_failed = bool(mig.get("failed"))
+        failed += is_failed
+        verdicts.append({
+            "id": mig.get("id"),
+            "side": mig.get("side"),
+            "expected_streams": len(expected_set),
+            "seen_streams": seen_streams,
+            "used_vmknics": [ip for ip in seen if ip in expected_set],
+            "unused_vmknics": unused,
+            "unexpected_vmknics": unexpected,
+            "failed": is_failed,
+            "bandwidth_mbps": mig.get("bandwidth_mbps"),
+            "ok": (not is_failed and not unused and not unexpected and seen_streams >= len(expected_set)),
+        })
+    summary = {
+        "migrations": len(verdicts),
+        "failed": failed,
+        "not_ok": sum(1 for v in verdicts if not v["ok"]),
+        "vmknics_never_used": sorted(expected_set - used_anywhere, key=_ip_sort_key),
+        "ok": bool(verdicts) and all(v["ok"] for v in verdicts),
+    }
+    return {"verdicts": verdicts, "summary": summary}
