@@ -107,6 +107,8 @@ def host_facts(name, network_info, nic_manager_info, distributed_switches=None, 
             "vlan_id": spec.vlanId,
             "key": None,
             "teaming": _standard_teaming(portgroup, standard_uplinks.get(spec.vswitchName, [])),
+            # VM ports tell a VM network apart from a port group only vmks use.
+            "vm_ports": sum(1 for port in _list(getattr(portgroup, "port", None)) if port.type == "virtualMachine"),
         })
 
     # Distributed switches the host is a member of, with the host's own uplink names.
@@ -133,6 +135,7 @@ def host_facts(name, network_info, nic_manager_info, distributed_switches=None, 
             "vlan_id": _vlan_of_dvportgroup(group.get("port_config")),
             "key": key,
             "teaming": _distributed_teaming(group.get("port_config"), switch.get("uplinks") or []),
+            "vm_ports": None,
         })
 
     services = vnic_services(nic_manager_info)

@@ -23,9 +23,11 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import (
 class HostState(object):
     """One host as read: plain facts plus the managed objects needed to change it."""
 
-    def __init__(self, name, facts, moref, network_system, nic_manager, cluster=None, datacenter=None):
+    def __init__(self, name, facts, moref, network_system, nic_manager, cluster=None, datacenter=None, raw_network=None):
         self.name = name
         self.facts = facts
+        # The HostNetworkInfo as read: updates start from its specs so unnamed settings stay.
+        self.raw_network = raw_network
         self.moref = moref
         self.network_system = network_system
         self.nic_manager = nic_manager
@@ -74,7 +76,8 @@ class VmotionModule(object):
             moref = values["_moref"]
             states[name] = HostState(name, facts, moref, values.get("configManager.networkSystem"),
                                      values.get("configManager.virtualNicManager"),
-                                     cluster=self.inventory.cluster_of(moref), datacenter=self.inventory.datacenter_of(moref))
+                                     cluster=self.inventory.cluster_of(moref), datacenter=self.inventory.datacenter_of(moref),
+                                     raw_network=values.get("config.network"))
         return states
 
     def exit(self, **result):

@@ -134,6 +134,9 @@ hosts:
             standby: {description: Standby uplinks in order., type: list, elements: str}
             unused: {description: Uplinks of the switch that are neither active nor standby., type: list, elements: str}
             inherited: {description: Whether the order is inherited from the switch., type: bool}
+        vm_ports:
+          description: Number of virtual machine ports on a standard port group (null for a distributed one).
+          type: int
     vmks:
       description: VMkernel adapters, sorted by device number.
       type: list
@@ -179,6 +182,7 @@ hosts:
           vlan_id: 0
           key: null
           teaming: {active: [vmnic8], standby: [], unused: [vmnic9], inherited: false}
+          vm_ports: 0
       vmks:
         - device: vmk3
           portgroup: vMotion-3

@@ -1,0 +1,403 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, multinic.vmotion contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: multinic_vmotion_portgroups
+short_description: Build, correct or remove the multi-NIC vMotion layout of an ESXi host
+version_added: 0.1.0
+description:
+  - Brings one ESXi host to a multi-NIC vMotion layout; each vMotion vmk gets its own port group whose teaming override
+    has exactly one active uplink and the other uplinks unused (or standby), the address of its index's subnet, and vMotion on.
+  - The vmks may share one vSwitch, be spread over several vSwitches, or sit on a distributed switch.
+  - Reads the host once, computes the difference, validates the whole layout against the host and reports every problem
+    at once before the first write, applies the changes in as few calls as the API allows
+    (one C(UpdateNetworkConfig) for all standard port groups and vmks), then reads the host again to verify.
+  - Settings the layout does not name (VLAN, MTU, other services, other teaming fields) are left as they are.
+    The management vmk and port groups carrying management are never modified.
+author:
+  - multinic.vmotion contributors
+options:
+  esxi_hostname:
+    description:
+      - The ESXi host, as vCenter knows it. Optional against a standalone ESXi host.
+    type: str
+  vmks:
+    description:
+      - The vMotion vmks of the host, as produced by the P(multinic.vmotion.vmotion_layout#filter) filter.
+      - Keys V(index) and V(subnet) from the filter are accepted and ignored.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      device:
+        description:
+          - Existing vmk to use for this entry. Without it, the vmk already in O(vmks[].portgroup), or else the vmk
+            holding O(vmks[].ip), is used, or a new vmk is created (ESXi picks its name).
+        type: str
+      portgroup:
+        description: Port group of the vmk; created when missing.
+        type: str
+        required: true
+      switch:
+        description: Standard vSwitch of the port group. Give O(vmks[].switch) or O(vmks[].dvswitch).
+        type: str
+      dvswitch:
+        description: Distributed switch of the port group (created once per switch, shared by its hosts).
+        type: str
+      vlan_id:
+        description: VLAN of the port group (0-4094). Left as it is when omitted (0 for a new port group).
+        type: int
+      active_uplink:
+        description: The one active uplink (a vmnic of the vSwitch, or an uplink port name of the distributed switch).
+        type: str
+        required: true
+      uplinks:
+        description: The uplinks that become standby with O(vmks[].failover=standby); default every other uplink of the switch.
+        type: list
+        elements: str
+      failover:
+        description: What the other uplinks are, V(unused) or V(standby).
+        type: str
+        choices: [unused, standby]
+        default: unused
+      ip:
+        description: IPv4 or IPv6 address, optionally with C(/prefix).
+        type: str
+        required: true
+      prefix_length:
+        description: Prefix length of O(vmks[].ip).
+        type: int
+      netmask:
+        description: IPv4 netmask, instead of O(vmks[].prefix_length).
+        type: str
+      mtu:
+        description: MTU of the vmk (1280-9000). Left as it is when omitted (1500 for a new vmk).
+        type: int
+      netstack:
+        description: TCP/IP stack, fixed when the vmk is created.
+        type: str
+        choices: [default, vmotion]
+        default: default
+      index:
+        description: Index from the layout filter (ignored).
+        type: int
+      subnet:
+        description: Subnet from the layout filter (ignored).
+        type: str
+  state:
+    description:
+      - V(present) builds or corrects the layout.
+      - V(absent) removes the layout's vmks and their standard port groups (distributed port groups are shared by other hosts and stay).
+    type: str
+    choices: [present, absent]
+    default: present
+  purge:
+    description:
+      - Also remove vMotion vmks that only carry vMotion and are not in the layout, and their now-empty standard port groups.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - community.vmware.vmware.documentation
+  - multinic.vmotion.scope.attributes_change
+notes:
+  - Unlike the other modules, one task works on one host; roles run it per inventory host.
+requirements:
+  - pyVmomi
+  - netaddr
+  - requests
+"""
+
+EXAMPLES = r"""
+- name: Two vMotion vmks on one vSwitch with two uplinks (KB 2007467)
+  multinic.vmotion.multinic_vmotion_portgroups:
+    esxi_hostname: esx01.example.com
+    vmks:
+      - {portgroup: vMotion-1, switch: vSwitch1, active_uplink: vmnic2, ip: 172.16.1.51/24, mtu: 9000}
+      - {portgroup: vMotion-2, switch: vSwitch1, active_uplink: vmnic3, ip: 172.16.2.51/24, mtu: 9000}
+
+- name: From a per-index plan, with standby instead of unused
+  multinic.vmotion.multinic_vmotion_portgroups:
+    esxi_hostname: "{{ inventory_hostname }}"
+    vmks: "{{ vmotion_plan | multinic.vmotion.vmotion_layout(ansible_host, defaults={'failover': 'standby'}) }}"
+  delegate_to: localhost
+
+- name: Remove the layout
+  multinic.vmotion.multinic_vmotion_portgroups:
+    esxi_hostname: esx01.example.com
+    state: absent
+    vmks:
+      - {portgroup: vMotion-1, switch: vSwitch1, active_uplink: vmnic2, ip: 172.16.1.51/24}
+"""
+
+RETURN = r"""
+operations:
+  description: The operations planned (check mode) or applied, in order.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {op: add_portgroup, portgroup: vMotion-1, switch: vSwitch1, vlan_id: 0, active: [vmnic2], standby: []}
+    - {op: add_vmk, portgroup: vMotion-1, ip: 172.16.1.51, prefix_length: 24, mtu: 9000, netstack: defaultTcpipStack}
+    - {op: enable_vmotion, device: vmk1, portgroup: vMotion-1}
+applied:
+  description: Operations applied by this run (also returned on failure, with the operations not applied).
+  returned: always
+  type: list
+  elements: dict
+not_applied:
+  description: Operations not applied because of a failure.
+  returned: on failure during apply
+  type: list
+  elements: dict
+vmks:
+  description: The host's vmks after the run (as in M(multinic.vmotion.vmk_vmotion_facts)).
+  returned: always
+  type: list
+  elements: dict
+diff:
+  description: Port groups and vmks before and after.
+  returned: when diff mode is on
+  type: dict
+"""
+
+import copy
+
+try:
+    from pyVim.task import WaitForTask
+    from pyVmomi import vim
+except ImportError:
+    pass  # reported by the vSphere client
+
+from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
+from ansible_collections.multinic.vmotion.plugins.module_utils._plan import PlanError, plan_layout, preview
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import VsphereError
+
+NETWORK_CONFIG_OPS = ("add_portgroup", "update_portgroup", "add_vmk", "update_vmk")
+REMOVAL_OPS = ("remove_vmk", "remove_portgroup")
+
+
+def _nic_order(active, standby):
+    return vim.host.NetworkPolicy.NicOrderPolicy(activeNic=list(active), standbyNic=list(standby))
+
+
+def _ip_config(op):
+    if op["version"] == 6 if "version" in op else ":" in op["ip"]:
+        addresses = [vim.host.IpConfig.IpV6Address(ipAddress=op["ip"], prefixLength=op["prefix_length"], operation="add")]
+        addresses += [vim.host.IpConfig.IpV6Address(ipAddress=a, prefixLength=64, operation="remove") for a in op.get("remove_ipv6") or []]
+        return vim.host.IpConfig(dhcp=False, ipV6Config=vim.host.IpConfig.IpV6AddressConfiguration(
+            ipV6Address=addresses, autoConfigurationEnabled=False, dhcpV6Enabled=False))
+    return vim.host.IpConfig(dhcp=False, ipAddress=op["ip"], subnetMask=op["netmask"])
+
+
+class MultinicVmotionPortgroups(VmotionModule):
+    def __init__(self, argument_spec, **kwargs):
+        super(MultinicVmotionPortgroups, self).__init__(argument_spec, **kwargs)
+        self.applied = []
+
+    def read(self):
+        names = [self.params["esxi_hostname"]] if self.params["esxi_hostname"] else None
+        states = self.read_hosts(esxi_hostname=names)
+        if len(states) != 1:
+            self.fail("give esxi_hostname: the vCenter has %d hosts (%s)" % (len(states), ", ".join(sorted(states)[:10])))
+        return list(states.values())[0]
+
+    def plan(self, state):
+        try:
+            return plan_layout(self.params["vmks"], state.facts, state=self.params["state"], purge=self.params["purge"])
+        except PlanError as e:
+            self.fail("%s: nothing changed: %d problem(s): %s" % (state.name, len(e.problems), "; ".join(e.problems)), problems=e.problems)
+
+    def run(self):
+        state = self.read()
+        ops = self.plan(state)
+        before, after = preview(state.facts, ops)
+        result = dict(changed=bool(ops), operations=ops, applied=self.applied, host=state.name)
+        if ops and not self.check_mode:
+            self.apply(state, ops)
+            state = self.read()
+            leftover = self.plan(state)
+            if leftover:
+                self.fail("%s: verification after apply found differences still to fix: %s" % (state.name, leftover), **result)
+            after = preview(state.facts, [])[0]
+        result["vmks"] = state.facts["vmks"]
+        if self.module._diff:
+            result["diff"] = {"before": before, "after": after}
+        self.exit(**result)
+
+    # -- apply ------------------------------------------------------------------
+
+    def apply(self, state, ops):
+        raw = self._raw_network(state)
+        new_devices = {}
+        batches = [
+            [op for op in ops if op["op"] in ("add_dvportgroup", "update_dvportgroup")],
+            [op for op in ops if op["op"] in NETWORK_CONFIG_OPS],
+            [op for op in ops if op["op"] == "enable_vmotion"],
+            [op for op in ops if op["op"] in REMOVAL_OPS],
+        ]
+        dv_keys = {}
+        for op in batches[0]:
+            self._step(ops, [op], "%s %s" % (op["op"], op["portgroup"]), self._dvportgroup, op, dv_keys)
+        if batches[1]:
+            config = vim.host.NetworkConfig()
+            for op in batches[1]:
+                self._network_config_entry(config, op, raw, dv_keys)
+            added = [op for op in batches[1] if op["op"] == "add_vmk"]
+            result = self._step(ops, batches[1], "UpdateNetworkConfig on %s" % state.name,
+                                state.network_system.UpdateNetworkConfig, config, "modify")
+            for op, device in zip(added, getattr(result, "vnicDevice", None) or []):
+                new_devices[op["portgroup"]] = device
+                op["device"] = device
+        for op in batches[2]:
+            device = op["device"] or new_devices.get(op["portgroup"])
+            op["device"] = device
+            self._step(ops, [op], "enabling vMotion on %s %s" % (state.name, device),
+                       state.nic_manager.SelectVnicForNicType, "vmotion", device)
+        if batches[3]:
+            config = vim.host.NetworkConfig()
+            for op in batches[3]:
+                if op["op"] == "remove_vmk":
+                    config.vnic.append(vim.host.VirtualNic.Config(changeOperation="remove", device=op["device"], portgroup=""))
+                else:
+                    spec = copy.deepcopy(raw["portgroups"][op["portgroup"]].spec)
+                    config.portgroup.append(vim.host.PortGroup.Config(changeOperation="remove", spec=spec))
+            self._step(ops, batches[3], "removing vmks/port groups on %s" % state.name,
+                       state.network_system.UpdateNetworkConfig, config, "modify")
+
+    def _step(self, ops, batch, what, method, *args):
+        try:
+            value = self.client.call(what, method, *args)
+        except VsphereError as e:
+            done = [op for op in self.applied]
+            not_applied = [op for op in ops if op not in done]
+            self.fail("%s; applied before the failure: %d operation(s), not applied: %d; a re-run converges"
+                      % (e, len(done), len(not_applied)), applied=done, not_applied=not_applied, operations=ops)
+        self.applied.extend(batch)
+        return value
+
+    @staticmethod
+    def _raw_network(state):
+        network = state.raw_network
+        return {
+            "portgroups": dict((pg.spec.name, pg) for pg in network.portgroup or []),
+            "vnics": dict((v.device, v) for v in network.vnic or []),
+        }
+
+    def _network_config_entry(self, config, op, raw, dv_keys):
+        kind = op["op"]
+        if kind == "add_portgroup":
+            spec = vim.host.PortGroup.Specification(
+                name=op["portgroup"], vswitchName=op["switch"], vlanId=op["vlan_id"],
+                policy=vim.host.NetworkPolicy(nicTeaming=vim.host.NetworkPolicy.NicTeamingPolicy(nicOrder=_nic_order(op["active"], op["standby"]))))
+            config.portgroup.append(vim.host.PortGroup.Config(changeOperation="add", spec=spec))
+        elif kind == "update_portgroup":
+            # Start from the port group's own spec so that every setting not in the layout stays.
+            spec = copy.deepcopy(raw["portgroups"][op["portgroup"]].spec)
+            if "vlan_id" in op:
+                spec.vlanId = op["vlan_id"]
+            if "teaming" in op:
+                spec.policy = spec.policy or vim.host.NetworkPolicy()
+                spec.policy.nicTeaming = spec.policy.nicTeaming or vim.host.NetworkPolicy.NicTeamingPolicy()
+                spec.policy.nicTeaming.nicOrder = _nic_order(op["teaming"]["active"], op["teaming"]["standby"])
+            config.portgroup.append(vim.host.PortGroup.Config(changeOperation="edit", spec=spec))
+        elif kind == "add_vmk":
+            spec = vim.host.VirtualNic.Specification(ip=_ip_config(op), mtu=op["mtu"], netStackInstanceKey=op["netstack"])
+            portgroup = op["portgroup"]
+            if op["dvswitch"]:
+                spec.distributedVirtualPort = self._dvport(op["dvswitch"], op["portgroup"], dv_keys)
+                portgroup = ""
+            config.vnic.append(vim.host.VirtualNic.Config(changeOperation="add", portgroup=portgroup, spec=spec))
+        elif kind == "update_vmk":
+            spec = vim.host.VirtualNic.Specification()
+            if "ip" in op:
+                spec.ip = _ip_config(op)
+            if "mtu" in op:
+                spec.mtu = op["mtu"]
+            portgroup = raw["vnics"][op["device"]].portgroup or ""
+            if "portgroup" in op:
+                if op.get("dvswitch"):
+                    spec.distributedVirtualPort = self._dvport(op["dvswitch"], op["portgroup"], dv_keys)
+                    portgroup = ""
+                else:
+                    spec.portgroup = portgroup = op["portgroup"]
+            config.vnic.append(vim.host.VirtualNic.Config(changeOperation="edit", device=op["device"], portgroup=portgroup, spec=spec))
+
+    # -- distributed switch ---------------------------------------------------------
+
+    def _dvswitch(self, name):
+        for uuid, switch in self.inventory.distributed_switches().items():
+            if switch["name"] == name:
+                return uuid, switch
+        raise VsphereError("distributed switch %r not found" % name)
+
+    def _dvport(self, dvswitch, portgroup, dv_keys):
+        uuid, _switch = self._dvswitch(dvswitch)
+        key = dv_keys.get(portgroup)
+        if key is None:
+            key = next((k for k, g in self.inventory.distributed_portgroups().items() if g["name"] == portgroup), None)
+        return vim.dvs.PortConnection(switchUuid=uuid, portgroupKey=key)
+
+    def _dvportgroup(self, op, dv_keys):
+        _uuid, switch = self._dvswitch(op["switch"])
+        teaming = vim.dvs.VmwareDistributedVirtualSwitch.UplinkPortTeamingPolicy(
+            inherited=False,
+            uplinkPortOrder=vim.dvs.VmwareDistributedVirtualSwitch.UplinkPortOrderPolicy(
+                inherited=False, activeUplinkPort=op["teaming"]["active"] if "teaming" in op else op["active"],
+                standbyUplinkPort=op["teaming"]["standby"] if "teaming" in op else op["standby"]))
+        port_config = vim.dvs.VmwareDistributedVirtualSwitch.VmwarePortConfigPolicy()
+        if op["op"] == "add_dvportgroup" or "teaming" in op:
+            port_config.uplinkTeamingPolicy = teaming
+        if "vlan_id" in op:
+            port_config.vlan = vim.dvs.VmwareDistributedVirtualSwitch.VlanIdSpec(inherited=False, vlanId=op["vlan_id"])
+        if op["op"] == "add_dvportgroup":
+            spec = vim.dvs.DistributedVirtualPortgroup.ConfigSpec(name=op["portgroup"], type="earlyBinding", numPorts=8,
+                                                                  autoExpand=True, defaultPortConfig=port_config)
+            task = switch["moref"].CreateDVPortgroup_Task(spec)
+            self._wait(task, "creating distributed port group %s" % op["portgroup"])
+            dv_keys[op["portgroup"]] = task.info.result.key
+        else:
+            group = self.inventory.distributed_portgroups()[op["key"]]["moref"]
+            spec = vim.dvs.DistributedVirtualPortgroup.ConfigSpec(configVersion=group.config.configVersion, defaultPortConfig=port_config)
+            self._wait(group.ReconfigureDVPortgroup_Task(spec), "reconfiguring distributed port group %s" % op["portgroup"])
+
+    def _wait(self, task, what):
+        try:
+            WaitForTask(task, si=self.client.si)
+        except Exception as e:  # WaitForTask re-raises the task's fault
+            raise VsphereError("%s failed: %s" % (what, e))
+
+
+def main():
+    vmk_spec = dict(
+        device=dict(type="str"),
+        portgroup=dict(type="str", required=True),
+        switch=dict(type="str"),
+        dvswitch=dict(type="str"),
+        vlan_id=dict(type="int"),
+        active_uplink=dict(type="str", required=True),
+        uplinks=dict(type="list", elements="str"),
+        failover=dict(type="str", choices=["unused", "standby"], default="unused"),
+        ip=dict(type="str", required=True),
+        prefix_length=dict(type="int"),
+        netmask=dict(type="str"),
+        mtu=dict(type="int"),
+        netstack=dict(type="str", choices=["default", "vmotion"], default="default"),
+        index=dict(type="int"),
+        subnet=dict(type="str"),
+    )
+    MultinicVmotionPortgroups(dict(
+        esxi_hostname=dict(type="str"),
+        vmks=dict(type="list", elements="dict", required=True, options=vmk_spec),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        purge=dict(type="bool", default=False),
+    )).execute()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,249 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+import pytest
+
+from ansible_collections.multinic.vmotion.plugins.module_utils._plan import PlanError, plan_layout, preview
+
+
+def teaming(active, standby=(), unused=(), inherited=False):
+    return {"active": list(active), "standby": list(standby), "unused": list(unused), "inherited": inherited}
+
+
+def vmk(device, portgroup, ip, services=(), mtu=1500, netstack="defaultTcpipStack", switch=None):
+    services = list(services)
+    return {"device": device, "portgroup": portgroup, "switch": switch, "ip": ip, "prefix_length": 24, "netmask": "255.255.255.0",
+            "ipv6": [], "dhcp": False, "mtu": mtu, "netstack": netstack, "services": services,
+            "vmotion": "vmotion" in services or netstack == "vmotion"}
+
+
+def pg(name, switch, active, standby=(), unused=(), vlan=0, vm_ports=0, kind="standard", key=None, inherited=False):
+    return {"name": name, "switch": switch, "type": kind, "vlan_id": vlan, "key": key, "vm_ports": vm_ports,
+            "teaming": teaming(active, standby, unused, inherited)}
+
+
+def bare_host():
+    return {
+        "name": "esx01",
+        "switches": [
+            {"name": "vSwitch0", "type": "standard", "uplinks": ["vmnic0", "vmnic1"], "mtu": 1500, "uuid": None},
+            {"name": "vSwitch1", "type": "standard", "uplinks": ["vmnic2", "vmnic3", "vmnic4"], "mtu": 9000, "uuid": None},
+            {"name": "dvs1", "type": "distributed", "uplinks": ["Uplink 1", "Uplink 2"], "mtu": 9000, "uuid": "50 aa"},
+        ],
+        "portgroups": [
+            pg("Management Network", "vSwitch0", ["vmnic0", "vmnic1"], inherited=True),
+            pg("VM Network", "vSwitch0", ["vmnic0", "vmnic1"], inherited=True, vm_ports=3),
+        ],
+        "vmks": [vmk("vmk0", "Management Network", "192.168.100.51", ["management"])],
+    }
+
+
+def desired(n=2, **extra):
+    result = []
+    for i in range(1, n + 1):
+        item = {"portgroup": "vMotion-%d" % i, "switch": "vSwitch1", "active_uplink": "vmnic%d" % (i + 1), "ip": "172.16.%d.51" % i,
+                "prefix_length": 24, "mtu": 9000}
+        item.update(extra)
+        result.append(item)
+    return result
+
+
+def built_host(n=2, failover="unused"):
+    host = bare_host()
+    uplinks = ["vmnic2", "vmnic3", "vmnic4"]
+    for i in range(1, n + 1):
+        active = "vmnic%d" % (i + 1)
+        others = [u for u in uplinks if u != active]
+        host["portgroups"].append(pg("vMotion-%d" % i, "vSwitch1", [active], others if failover == "standby" else [],
+                                     [] if failover == "standby" else others))
+        host["vmks"].append(vmk("vmk%d" % i, "vMotion-%d" % i, "172.16.%d.51" % i, ["vmotion"], mtu=9000, switch="vSwitch1"))
+    return host
+
+
+def problems(layout, host, **kwargs):
+    with pytest.raises(PlanError) as info:
+        plan_layout(layout, host, **kwargs)
+    return "\n".join(info.value.problems)
+
+
+def test_build_from_bare_host():
+    ops = plan_layout(desired(2), bare_host())
+    assert [o["op"] for o in ops] == ["add_portgroup", "add_portgroup", "add_vmk", "add_vmk", "enable_vmotion", "enable_vmotion"]
+    assert ops[0] == {"op": "add_portgroup", "portgroup": "vMotion-1", "switch": "vSwitch1", "vlan_id": 0, "active": ["vmnic2"], "standby": []}
+    assert ops[2]["ip"] == "172.16.1.51" and ops[2]["netmask"] == "255.255.255.0" and ops[2]["netstack"] == "defaultTcpipStack"
+
+
+def test_standby_variant_lists_other_uplinks():
+    ops = plan_layout(desired(1, failover="standby"), bare_host())
+    assert ops[0]["active"] == ["vmnic2"] and ops[0]["standby"] == ["vmnic3", "vmnic4"]
+
+
+def test_standby_restricted_to_uplinks():
+    ops = plan_layout(desired(1, failover="standby", uplinks=["vmnic2", "vmnic4"]), bare_host())
+    assert ops[0]["standby"] == ["vmnic4"]
+
+
+def test_converged_host_has_no_operations():
+    assert plan_layout(desired(2), built_host(2)) == []
+    assert plan_layout(desired(2, failover="standby"), built_host(2, "standby")) == []
+
+
+def test_omitted_mtu_and_vlan_are_left_alone():
+    host = built_host(1)
+    host["portgroups"][-1]["vlan_id"] = 42
+    host["vmks"][-1]["mtu"] = 1500
+    layout = [dict(desired(1)[0])]
+    del layout[0]["mtu"]
+    assert plan_layout(layout, host) == []
+
+
+def test_drift_is_corrected_in_one_plan():
+    host = built_host(2)
+    host["portgroups"][2]["teaming"] = teaming(["vmnic2", "vmnic3"], ["vmnic4"])  # vMotion-1: two active + standby
+    host["portgroups"][3]["teaming"] = teaming(["vmnic3"], ["vmnic2", "vmnic4"])  # vMotion-2: standby instead of unused
+    host["vmks"][1]["services"], host["vmks"][1]["vmotion"] = [], False  # vmk1 vMotion off
+    host["vmks"][2]["mtu"] = 1500  # vmk2 MTU drift
+    ops = plan_layout(desired(2), host)
+    kinds = [(o["op"], o.get("portgroup"), o.get("device")) for o in ops]
+    assert ("update_portgroup", "vMotion-1", None) in kinds and ("update_portgroup", "vMotion-2", None) in kinds
+    assert ops[0]["teaming"] == {"active": ["vmnic2"], "standby": []}
+    assert {"op": "update_vmk", "device": "vmk2", "version": 4, "mtu": 9000} in ops
+    assert ops[-1] == {"op": "enable_vmotion", "device": "vmk1", "portgroup": "vMotion-1"}
+
+
+def test_vmk_in_wrong_portgroup_is_moved():
+    host = built_host(2)
+    host["portgroups"].append(pg("vMotion-old", "vSwitch1", ["vmnic2"], unused=["vmnic3", "vmnic4"]))
+    host["portgroups"] = [p for p in host["portgroups"] if p["name"] != "vMotion-1"]
+    host["vmks"][1]["portgroup"] = "vMotion-old"
+    ops = plan_layout(desired(2), host)
+    assert ops[0]["op"] == "add_portgroup" and ops[0]["portgroup"] == "vMotion-1"
+    move = [o for o in ops if o["op"] == "update_vmk"][0]
+    assert move["device"] == "vmk1" and move["portgroup"] == "vMotion-1"
+
+
+def test_ip_change():
+    host = built_host(1)
+    host["vmks"][1]["ip"] = "172.16.1.99"
+    (op,) = plan_layout(desired(1), host)
+    assert op == {"op": "update_vmk", "device": "vmk1", "version": 4, "ip": "172.16.1.51", "netmask": "255.255.255.0", "prefix_length": 24}
+
+
+def test_every_problem_at_once():
+    host = bare_host()
+    host["vmks"].append(vmk("vmk5", "NAS", "172.16.3.51", ["vSphereBackupNFC"]))
+    host["vmks"].append(vmk("vmk7", "Other", "172.16.9.9", [], netstack="vmotion"))
+    host["portgroups"].append(pg("Other", "vSwitch1", ["vmnic2"]))
+    layout = [
+        {"portgroup": "vMotion-1", "switch": "vSwitch9", "active_uplink": "vmnic2", "ip": "172.16.1.51/24"},
+        {"portgroup": "vMotion-2", "switch": "vSwitch1", "active_uplink": "vmnic7", "ip": "172.16.2.51/24", "mtu": 9000},
+        {"portgroup": "VM Network", "switch": "vSwitch0", "active_uplink": "vmnic0", "ip": "172.16.4.51/24"},
+        {"portgroup": "vMotion-3", "switch": "vSwitch1", "active_uplink": "vmnic3", "ip": "172.16.3.51/24"},
+        {"portgroup": "vMotion-5", "switch": "vSwitch0", "active_uplink": "vmnic1", "ip": "172.16.5.51/24", "mtu": 9000},
+        {"portgroup": "Management Network", "switch": "vSwitch0", "active_uplink": "vmnic0", "ip": "192.168.100.51/24"},
+        {"portgroup": "vMotion-7", "switch": "vSwitch1", "active_uplink": "vmnic4", "ip": "172.16.7.51/24", "device": "vmk7"},
+        {"portgroup": "vMotion-8", "switch": "vSwitch1", "active_uplink": "vmnic4", "ip": "172.16.8.51/24", "device": "vmk5"},
+    ]
+    text = problems(layout, host)
+    for needle in (
+        "switch 'vSwitch9' does not exist on the host (known: vSwitch0, vSwitch1)",
+        "uplink 'vmnic7' is not an uplink of vSwitch1 (uplinks: vmnic2, vmnic3, vmnic4)",
+        "port group 'VM Network' is taken: 3 virtual machine port(s) use it",
+        "IP 172.16.3.51 is already used by vmk5",
+        "MTU 9000 is above the MTU 1500 of vSwitch0",
+        "port group 'Management Network' carries management (vmk0)",
+        "IP 192.168.100.51 is already used by vmk0",
+        "vmk7 is on the vmotion TCP/IP stack, the layout asks for defaultTcpipStack",
+        "device vmk5 is taken: it carries vSphereBackupNFC",
+        "active uplink vmnic4 of vSwitch1 is also the active uplink of vmks[6]",
+    ):
+        assert needle in text, needle
+
+
+def test_management_vmk_named_is_refused():
+    layout = desired(1, device="vmk0")
+    assert "vmk0 carries management; the management vmk is never modified" in problems(layout, bare_host())
+    assert "vmk0 carries management; the management vmk is never removed" in problems(layout, bare_host(), state="absent")
+
+
+@pytest.mark.parametrize("item, needle", [
+    ({"vlan_id": 5000}, "vlan_id 5000 is outside 0-4094"),
+    ({"mtu": 100}, "mtu 100 is outside 1280-9000"),
+    ({"ip": "172.16.1.300"}, "ip '172.16.1.300' is not a valid IP address"),
+    ({"ip": "2001:db8::5", "prefix_length": None, "netmask": "255.255.255.0"}, "is IPv6; give prefix_length, not netmask"),
+    ({"prefix_length": 40}, "prefix length 40 is out of range 1-32"),
+    ({"ip": "172.16.1.0"}, "is the network or broadcast address"),
+    ({"dvswitch": "dvs1"}, "give exactly one of switch or dvswitch"),
+    ({"colour": "red"}, "unknown key(s) colour"),
+    ({"failover": "maybe"}, "failover 'maybe' must be one of unused, standby"),
+    ({"netstack": "nsx"}, "netstack 'nsx' must be default or vmotion"),
+])
+def test_bad_items(item, needle):
+    layout = desired(1)
+    layout[0].update(item)
+    assert needle in problems(layout, bare_host())
+
+
+def test_duplicates_in_layout():
+    layout = desired(2)
+    layout[1]["portgroup"] = "vMotion-1"
+    layout[1]["ip"] = "172.16.1.51"
+    text = problems(layout, bare_host())
+    assert "portgroup vMotion-1 is also used by vmks[0]" in text and "ip 172.16.1.51 is also used by vmks[0]" in text
+
+
+def test_empty_and_non_list():
+    assert "vmks is empty" in problems([], bare_host())
+    assert "vmks must be a list" in problems("vmk1", bare_host())
+
+
+def test_distributed_layout():
+    layout = [{"portgroup": "dv-vMotion-1", "dvswitch": "dvs1", "active_uplink": "Uplink 1", "ip": "172.16.1.51/24", "vlan_id": 20},
+              {"portgroup": "dv-vMotion-2", "dvswitch": "dvs1", "active_uplink": "Uplink 2", "ip": "172.16.2.51/24", "vlan_id": 20}]
+    ops = plan_layout(layout, bare_host())
+    assert ops[0] == {"op": "add_dvportgroup", "portgroup": "dv-vMotion-1", "switch": "dvs1", "vlan_id": 20, "active": ["Uplink 1"], "standby": []}
+    assert ops[2]["op"] == "add_vmk" and ops[2]["dvswitch"] == "dvs1"
+
+
+def test_ipv6_vmk():
+    ops = plan_layout([{"portgroup": "vMotion-6", "switch": "vSwitch1", "active_uplink": "vmnic2", "ip": "2001:db8:1::33/64"}], bare_host())
+    add = [o for o in ops if o["op"] == "add_vmk"][0]
+    assert add["ip"] == "2001:db8:1::33" and add["prefix_length"] == 64 and add["netmask"] is None
+
+
+def test_absent_removes_vmks_then_portgroups():
+    ops = plan_layout(desired(2), built_host(2), state="absent")
+    assert [(o["op"], o.get("device") or o.get("portgroup")) for o in ops] == [
+        ("remove_vmk", "vmk1"), ("remove_vmk", "vmk2"), ("remove_portgroup", "vMotion-1"), ("remove_portgroup", "vMotion-2")]
+
+
+def test_absent_on_bare_host_is_noop():
+    assert plan_layout(desired(2), bare_host(), state="absent") == []
+
+
+def test_purge_removes_stray_vmotion_vmks_only():
+    host = built_host(3)
+    host["vmks"].append(vmk("vmk5", "NAS", "10.0.0.51", []))
+    ops = plan_layout(desired(2), host, purge=True)
+    assert [(o["op"], o.get("device") or o.get("portgroup")) for o in ops] == [("remove_vmk", "vmk3"), ("remove_portgroup", "vMotion-3")]
+
+
+def test_preview_shows_before_and_after():
+    host = bare_host()
+    ops = plan_layout(desired(1), host)
+    before, after = preview(host, ops)
+    assert "vMotion-1" not in before["portgroups"] and after["portgroups"]["vMotion-1"]["active"] == ["vmnic2"]
+    assert after["vmks"]["(new 1) vMotion-1"]["ip"] == "172.16.1.51"
+    assert before["vmks"]["vmk0"] == after["vmks"]["vmk0"]
+
+
+def test_plan_does_not_mutate_inputs():
+    host, layout = built_host(1), desired(2)
+    host_copy, layout_copy = copy.deepcopy(host), copy.deepcopy(layout)
+    plan_layout(layout, host)
+    assert host == host_copy and layout == layout_copy
