@@ -62,6 +62,7 @@ simulator_url: https://127.0.0.1:$port
 simulator_ca: $ca
 simulator_python: $PY
 simulator_run: $COLL_DIR/tests/simulator/run.py
+collection_root: $COLL_DIR
 INI
   fi
   ANSIBLE_PYTHON_INTERPRETER="$PY" ansible-test integration --local --python 3.11 --color no ${INTEGRATION_TARGETS:-}

@@ -1,0 +1,344 @@
+"""HTTPS front end: /sdk (SOAP), vimServiceVersions.xml, and the /_sim/* control endpoints.
+
+Every SOAP call is counted per method; calls that change state are also counted as writes.
+Faults and dropped connections can be injected on the Nth call of a method, latency added per call.
+"""
+
+import json
+import os
+import shutil
+import ssl
+import sys
+import threading
+import traceback
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from . import faults, soap, topology
+from .certs import make_certificates
+from .sessions import Sessions
+
+SERVICE_VERSIONS = (
+    '<?xml version="1.0" encoding="UTF-8" ?>\n<namespaces version="1.0">\n<namespace>\n<name>urn:vim25</name>\n'
+    "<version>8.0.3.0</version>\n<priorVersions>\n"
+    + "".join("<version>{0}</version>\n".format(v) for v in ("8.0.2.0", "8.0.1.0", "8.0.0.0", "7.0.3.0", "7.0.2.0", "7.0.1.0",
+                                                              "7.0.0.0", "6.7.3", "6.7.2", "6.7.1", "6.7", "6.5", "6.0"))
+    + "</priorVersions>\n</namespace>\n</namespaces>\n").encode("utf-8")
+
+# Methods a client may call before logging in.
+OPEN_METHODS = ("RetrieveServiceContent", "Login", "CurrentTime")
+# Methods that change inventory or host state (session-scoped views/filters are not state).
+WRITE_PREFIXES = ("Add", "Update", "Remove", "Select", "Deselect", "Reconfigure", "Rename", "Move", "Set")
+WRITE_METHODS = ("CreateDVPortgroup_Task", "Destroy_Task")
+
+
+def is_write(method):
+    return method.startswith(WRITE_PREFIXES) or method in WRITE_METHODS
+
+
+class Config:
+    def __init__(self, user, password, latency_ms):
+        self.user, self.password, self.latency_ms = user, password, latency_ms
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.calls, self.writes, self.logins = Counter(), 0, 0
+
+    def count(self, method):
+        with self.lock:
+            self.calls[method] += 1
+            self.writes += is_write(method)
+            self.logins += method == "Login"
+
+    def snapshot(self):
+        with self.lock:
+            return {"calls": dict(self.calls), "total": sum(self.calls.values()), "writes": self.writes, "logins": self.logins}
+
+
+class FaultRules:
+    """Rules like {"method": "AddVirtualNic", "nth": 2, "fault": "HostConfigFault"}; each fires once."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.rules = []
+
+    def add(self, rule):
+        if not rule.get("method") or not (rule.get("fault") or rule.get("action") == "drop"):
+            raise ValueError("a rule needs 'method' and either 'fault' or action 'drop'")
+        if rule.get("fault"):
+            faults.fault_type(rule["fault"])  # unknown fault names are refused now, not at call time
+        with self.lock:
+            self.rules.append(dict(rule, nth=int(rule.get("nth", 1)), seen=0))
+
+    def clear(self):
+        with self.lock:
+            self.rules = []
+
+    def match(self, method):
+        with self.lock:
+            for rule in self.rules:
+                if rule["method"] == method:
+                    rule["seen"] += 1
+                    if rule["seen"] == rule["nth"]:
+                        self.rules.remove(rule)
+                        return rule
+        return None
+
+
+class Call:
+    """What a handler gets besides its parameters."""
+
+    def __init__(self, sim, session, version):
+        self.inv, self.sessions, self.config = sim.inv, sim.sessions, sim.config
+        self.session, self.version = session, version
+        self._sim = sim
+
+    def server_stopping(self):
+        return self._sim.stopping
+
+
+class Simulator:
+    def __init__(self, inv, config, cert_paths):
+        self.inv, self.config, self.cert_paths = inv, config, cert_paths
+        self.sessions = Sessions(inv)
+        self.counters = Stats()
+        self.fault_rules = FaultRules()
+        self.stopping = False
+        self.httpd = None
+        self.port = None
+
+    # --- SOAP ------------------------------------------------------------------------------
+
+    def handle_soap(self, body, headers):
+        """(status, payload or None to drop the connection, Set-Cookie value or None)."""
+        version = soap.version_from_soap_action(headers.get("SOAPAction"))
+        try:
+            request = soap.parse_request(body, version)
+        except Exception as exc:  # noqa: BLE001 - any parse error is the client's malformed request
+            return 500, soap.serialize_fault(faults.make("vmodl.fault.InvalidRequest", "Malformed request: {0}".format(exc)).fault, version), None
+        self.counters.count(request.method)
+        rule = self.fault_rules.match(request.method)
+        if rule and rule.get("action") == "drop":
+            return 200, None, None
+        if self.config.latency_ms:
+            time.sleep(self.config.latency_ms / 1000.0)
+        set_cookie = None
+        try:
+            with self.inv.lock:
+                session = self.sessions.get(self.sessions.key_from_cookie(headers.get("Cookie")))
+                if session is None and request.method in OPEN_METHODS:
+                    session = self.sessions.create()
+                    set_cookie = self.sessions.set_cookie(session)
+                if session is not None:
+                    session.user_agent = headers.get("User-Agent", "")
+                if request.method not in OPEN_METHODS and (session is None or not session.authenticated):
+                    raise faults.not_authenticated(request.this)
+                if rule:
+                    raise faults.make(rule["fault"], "Injected fault on call {0} of {1}".format(rule["nth"], request.method), this=request.this)
+                value, result_type = self._dispatch(Call(self, session, version), request)
+            return 200, soap.serialize_response(request.method, value, result_type, version), set_cookie
+        except faults.SoapFault as failure:
+            return 500, soap.serialize_fault(failure.fault, version), set_cookie
+        except Exception as exc:  # noqa: BLE001 - a simulator bug must reach the client as a fault, not a dropped connection
+            traceback.print_exc(file=sys.stderr)
+            failure = faults.make("vmodl.fault.SystemError", "Simulator error in {0}: {1!r}".format(request.method, exc), reason=repr(exc))
+            return 500, soap.serialize_fault(failure.fault, version), set_cookie
+
+    def _dispatch(self, call, request):
+        if request.this is None:
+            raise faults.make("vmodl.fault.InvalidRequest", "Missing _this")
+        obj = self.inv.get(request.this)
+        if request.method == soap.FETCH:
+            return obj.read(request.args.get("prop", ""), call)
+        handler = getattr(obj, request.method, None) if request.info is not None else None
+        if handler is None or not callable(handler):
+            raise faults.method_not_found(request.this, request.method)
+        return handler(call, **request.args), request.info.result
+
+    # --- control ---------------------------------------------------------------------------
+
+    def stats(self):
+        return self.counters.snapshot()
+
+    def reset(self):
+        self.counters.reset()
+
+    def inject_fault(self, rule):
+        if rule.get("action") == "expire_sessions":
+            with self.inv.lock:
+                self.sessions.expire_all()
+        elif rule.get("action") == "clear":
+            self.fault_rules.clear()
+        else:
+            self.fault_rules.add(rule)
+
+    def set_log(self, host_name, lines, append=False):
+        with self.inv.lock:
+            host = next((h for h in self.inv.objects.values() if h.vim_type == "HostSystem" and h.name == host_name), None)
+            if host is None:
+                raise KeyError(host_name)
+            host.log = (host.log if append else []) + [str(line) for line in lines]
+
+    def state(self):
+        """A plain-data dump of every host's networking, for debugging and tests."""
+        with self.inv.lock:
+            hosts = {}
+            for host in sorted((o for o in self.inv.objects.values() if o.vim_type == "HostSystem"), key=lambda h: h.index):
+                net = host.net
+                hosts[host.name] = {
+                    "moid": host.moid,
+                    "vswitches": {n: {"uplinks": net._bridge_nics(s), "mtu": s.mtu} for n, s in net.vswitches.items()},
+                    "portgroups": {n: {"vswitch": s.vswitchName, "vlan": s.vlanId,
+                                       "active": list(s.policy.nicTeaming.nicOrder.activeNic) if s.policy.nicTeaming.nicOrder else None,
+                                       "standby": list(s.policy.nicTeaming.nicOrder.standbyNic) if s.policy.nicTeaming.nicOrder else None}
+                                   for n, s in net.portgroups.items()},
+                    "vmks": {d: {"portgroup": v.spec.portgroup, "ip": v.spec.ip.ipAddress, "mtu": v.spec.mtu, "stack": v.spec.netStackInstanceKey,
+                                 "dvport": v.spec.distributedVirtualPort.portgroupKey if v.spec.distributedVirtualPort else None}
+                             for d, v in net.vnics.items()},
+                    "services": {t: net.selected_devices(t) for t in sorted(set(net.selected) | {"vmotion"}) if net.selected_devices(t)},
+                }
+            return {"mode": self.inv.mode, "hosts": hosts}
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self, port=0, host="127.0.0.1"):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert_paths["server.pem"], self.cert_paths["server.key"])
+        self.httpd = _TLSServer((host, port), _Handler, context, self)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="vsim-https", daemon=True).start()
+        return self
+
+    def stop(self):
+        self.stopping = True
+        with self.inv.lock:
+            self.inv.changed.notify_all()
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.httpd = None
+        shutil.rmtree(os.path.dirname(self.cert_paths["ca.pem"]), ignore_errors=True)
+
+    @property
+    def url(self):
+        return "https://127.0.0.1:{0}/sdk".format(self.port)
+
+    @property
+    def ca_pem(self):
+        with open(self.cert_paths["ca.pem"], encoding="ascii") as handle:
+            return handle.read()
+
+
+class _TLSServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 512  # 64+ clients may connect at once
+
+    def __init__(self, address, handler, context, sim):
+        self.sim = sim
+        super().__init__(address, handler)
+        # The TLS handshake runs in the connection's thread, so a slow client cannot stall accept().
+        self.socket = context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+
+    def finish_request(self, request, client_address):
+        try:
+            request.do_handshake()
+        except (ssl.SSLError, OSError):
+            return
+        super().finish_request(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: pyVmomi pools its connections
+    # Headers and body leave in two writes; without TCP_NODELAY the client's delayed ACK adds ~40 ms per call.
+    disable_nagle_algorithm = True
+    server_version = "VMware-vsim/8.0.3"
+    timeout = 300  # idle keep-alive connections are closed after this
+
+    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
+        pass
+
+    @property
+    def sim(self):
+        return self.server.sim
+
+    def _send(self, status, body, content_type="text/xml; charset=utf-8", cookie=None):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if cookie:
+            self.send_header("Set-Cookie", cookie)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, data, status=200):
+        self._send(status, json.dumps(data, sort_keys=True).encode("utf-8"), "application/json")
+
+    def _body(self):
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def do_GET(self):
+        if self.path == "/sdk/vimServiceVersions.xml":
+            self._send(200, SERVICE_VERSIONS)
+        elif self.path == "/_sim/stats":
+            self._json(self.sim.stats())
+        elif self.path == "/_sim/state":
+            self._json(self.sim.state())
+        else:
+            self._send(404, b"not found", "text/plain")
+
+    def do_POST(self):
+        body = self._body()
+        if self.path.startswith("/_sim/"):
+            self._control(self.path[len("/_sim/"):], body)
+            return
+        if self.path != "/sdk":
+            self._send(404, b"not found", "text/plain")
+            return
+        status, payload, cookie = self.sim.handle_soap(body, self.headers)
+        if payload is None:
+            self.close_connection = True  # injected drop: no answer at all
+            return
+        self._send(status, payload, cookie=cookie)
+
+    def _control(self, action, body):
+        try:
+            data = json.loads(body or b"{}")
+            if action == "reset":
+                self.sim.reset()
+            elif action == "fault":
+                self.sim.inject_fault(data)
+            elif action == "latency":
+                self.sim.config.latency_ms = float(data.get("ms", 0))
+            elif action == "log":
+                self.sim.set_log(data["host"], data.get("lines", []), append=bool(data.get("append")))
+            else:
+                self._json({"error": "unknown control endpoint"}, 404)
+                return
+        except (ValueError, KeyError) as exc:
+            self._json({"error": str(exc)}, 400)
+            return
+        self._json({"ok": True})
+
+
+def start_simulator(topology_file=None, hosts=None, seed_like=False, mode="vcenter", user="administrator@vsphere.local",
+                    password="VMware1!", latency_ms=0, port=0, cert_out=None):
+    """Build a topology and serve it on 127.0.0.1 in background threads; returns the Simulator.
+
+    The default topology is the seed fleet (topologies/seed.yml).
+    """
+    if hosts:
+        data = topology.generate(hosts, seed_like=seed_like)
+    else:
+        data = topology.load(topology_file or topology.SEED)
+    inv = topology.build(data, mode)
+    cert_paths = make_certificates()
+    if cert_out:
+        shutil.copyfile(cert_paths["ca.pem"], cert_out)
+    return Simulator(inv, Config(user, password, latency_ms), cert_paths).start(port)
