@@ -262,6 +262,9 @@ class _Planner(object):
 
     def _check_claim(self, vmk, current):
         if current is None:
+            if vmk["device"]:
+                self.problems.append("%s: device %s does not exist on the host; leave device out to create a new vmk (ESXi names it)"
+                                     % (vmk["where"], vmk["device"]))
             return
         where = vmk["where"]
         if _is_management(current):
