@@ -312,8 +312,8 @@ class _Planner(object):
     def _vmk_ops(self, vmk, current, adds, enables):
         if current is None:
             adds.append({"op": "add_vmk", "portgroup": vmk["portgroup"], "switch": vmk["switch"], "dvswitch": vmk["dvswitch"],
-                         "ip": vmk["ip"], "prefix_length": vmk["prefix_length"], "netmask": vmk["netmask"], "mtu": vmk["mtu"],
-                         "netstack": NETSTACK_KEYS[vmk["netstack"]]})
+                         "version": vmk["version"], "ip": vmk["ip"], "prefix_length": vmk["prefix_length"], "netmask": vmk["netmask"],
+                         "mtu": vmk["mtu"], "netstack": NETSTACK_KEYS[vmk["netstack"]]})
             if vmk["netstack"] != "vmotion":
                 enables.append({"op": "enable_vmotion", "device": None, "portgroup": vmk["portgroup"]})
             return
@@ -425,9 +425,10 @@ def preview(host, ops):
                 group["vlan_id"] = op["vlan_id"]
         elif kind == "add_vmk":
             new += 1
+            ipv4 = op["version"] == 4
             after["vmks"]["(new %d) %s" % (new, op["portgroup"])] = {
-                "portgroup": op["portgroup"], "ip": op["ip"] if ":" not in op["ip"] else None, "prefix_length": op["prefix_length"],
-                "ipv6": [op["ip"]] if ":" in op["ip"] else [], "mtu": op["mtu"], "netstack": op["netstack"], "vmotion": True}
+                "portgroup": op["portgroup"], "ip": op["ip"] if ipv4 else None, "prefix_length": op["prefix_length"],
+                "ipv6": [] if ipv4 else [op["ip"]], "mtu": op["mtu"], "netstack": op["netstack"], "vmotion": True}
         elif kind == "update_vmk":
             vmk = after["vmks"][op["device"]]
             for key in ("portgroup", "mtu", "prefix_length"):

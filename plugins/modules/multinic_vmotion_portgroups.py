@@ -187,7 +187,7 @@ def _nic_order(active, standby):
 
 
 def _ip_config(op):
-    if op["version"] == 6 if "version" in op else ":" in op["ip"]:
+    if op["version"] == 6:
         addresses = [vim.host.IpConfig.IpV6Address(ipAddress=op["ip"], prefixLength=op["prefix_length"], operation="add")]
         addresses += [vim.host.IpConfig.IpV6Address(ipAddress=a, prefixLength=64, operation="remove") for a in op.get("remove_ipv6") or []]
         return vim.host.IpConfig(dhcp=False, ipV6Config=vim.host.IpConfig.IpV6AddressConfiguration(
@@ -274,7 +274,7 @@ class MultinicVmotionPortgroups(VmotionModule):
         try:
             value = self.client.call(what, method, *args)
         except VsphereError as e:
-            done = [op for op in self.applied]
+            done = list(self.applied)
             not_applied = [op for op in ops if op not in done]
             self.fail("%s; applied before the failure: %d operation(s), not applied: %d; a re-run converges"
                       % (e, len(done), len(not_applied)), applied=done, not_applied=not_applied, operations=ops)
