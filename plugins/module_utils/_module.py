@@ -13,6 +13,7 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._model import host_facts
+from ansible_collections.community.vmware.plugins.module_utils.vmware import vmware_argument_spec
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import (
     VsphereClient,
     VsphereError,
@@ -38,8 +39,9 @@ class HostState(object):
 class VmotionModule(object):
     """Owns the AnsibleModule and the session; subclasses implement run()."""
 
-    def __init__(self, argument_spec, **kwargs):
-        spec = vsphere_argument_spec()
+    def __init__(self, argument_spec, scoped=True, **kwargs):
+        # scoped: the module takes esxi_hostname/cluster_name/datacenter; else only the connection options.
+        spec = vsphere_argument_spec() if scoped else vmware_argument_spec()
         spec.update(argument_spec)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
         self.params = self.module.params

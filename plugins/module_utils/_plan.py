@@ -24,8 +24,6 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._layout import (
     FAILOVER_MODES,
     MTU_RANGE,
     VLAN_RANGE,
-    LayoutError,
-    parse_subnet,
 )
 
 try:

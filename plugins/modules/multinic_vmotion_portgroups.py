@@ -21,7 +21,7 @@ description:
   - Settings the layout does not name (VLAN, MTU, other services, other teaming fields) are left as they are.
     The management vmk and port groups carrying management are never modified.
 author:
-  - multinic.vmotion contributors
+  - multinic.vmotion contributors (@multinic)
 options:
   esxi_hostname:
     description:
@@ -396,7 +396,7 @@ def main():
         vmks=dict(type="list", elements="dict", required=True, options=vmk_spec),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         purge=dict(type="bool", default=False),
-    )).execute()
+    ), scoped=False).execute()
 
 
 if __name__ == "__main__":

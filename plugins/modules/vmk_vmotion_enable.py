@@ -19,7 +19,7 @@ description:
   - Everything is checked before the first write (unknown hosts, missing devices, the management vmk, vmks on the
     vmotion TCP/IP stack when disabling) and every problem is reported at once.
 author:
-  - multinic.vmotion contributors
+  - multinic.vmotion contributors (@multinic)
 options:
   devices:
     description:

@@ -20,7 +20,7 @@ description:
     port group or subnet with vMotion disabled, or a vMotion port group with more than one active uplink.
   - Costs a constant number of API calls whatever the number of hosts, two PropertyCollector reads in all.
 author:
-  - multinic.vmotion contributors
+  - multinic.vmotion contributors (@multinic)
 options:
   failover:
     description:
@@ -104,36 +104,68 @@ hosts:
       description: IPv4 address of the management vmk (or the host name when it is an IPv4 address).
       type: str
     mgmt_octet:
-      description: Last octet of O(hosts.mgmt_ip), the host part of every vMotion address.
+      description: Last octet of RV(hosts.mgmt_ip), the host part of every vMotion address.
       type: int
     switches:
       description: Standard and distributed switches of the host.
       type: list
       elements: dict
       contains:
-        name: {description: Switch name., type: str}
-        type: {description: V(standard) or V(distributed)., type: str}
-        uplinks: {description: Physical NICs (standard) or uplink port names (distributed)., type: list, elements: str}
-        mtu: {description: Switch MTU., type: int}
-        uuid: {description: Distributed switch UUID (null for a standard switch)., type: str}
+        name:
+          description: Switch name.
+          type: str
+        type:
+          description: V(standard) or V(distributed).
+          type: str
+        uplinks:
+          description: Physical NICs (standard) or uplink port names (distributed).
+          type: list
+          elements: str
+        mtu:
+          description: Switch MTU.
+          type: int
+        uuid:
+          description: Distributed switch UUID (null for a standard switch).
+          type: str
     portgroups:
       description: Port groups with VLAN and effective teaming.
       type: list
       elements: dict
       contains:
-        name: {description: Port group name., type: str}
-        switch: {description: Switch name., type: str}
-        type: {description: V(standard) or V(distributed)., type: str}
-        vlan_id: {description: VLAN ID (null for a trunk or private VLAN on a distributed switch)., type: int}
-        key: {description: Distributed port group key (null for a standard port group)., type: str}
+        name:
+          description: Port group name.
+          type: str
+        switch:
+          description: Switch name.
+          type: str
+        type:
+          description: V(standard) or V(distributed).
+          type: str
+        vlan_id:
+          description: VLAN ID (null for a trunk or private VLAN on a distributed switch).
+          type: int
+        key:
+          description: Distributed port group key (null for a standard port group).
+          type: str
         teaming:
           description: Effective teaming; an uplink of the switch in neither active nor standby is unused.
           type: dict
           contains:
-            active: {description: Active uplinks in order., type: list, elements: str}
-            standby: {description: Standby uplinks in order., type: list, elements: str}
-            unused: {description: Uplinks of the switch that are neither active nor standby., type: list, elements: str}
-            inherited: {description: Whether the order is inherited from the switch., type: bool}
+            active:
+              description: Active uplinks in order.
+              type: list
+              elements: str
+            standby:
+              description: Standby uplinks in order.
+              type: list
+              elements: str
+            unused:
+              description: Uplinks of the switch that are neither active nor standby.
+              type: list
+              elements: str
+            inherited:
+              description: Whether the order is inherited from the switch.
+              type: bool
         vm_ports:
           description: Number of virtual machine ports on a standard port group (null for a distributed one).
           type: int
@@ -142,30 +174,70 @@ hosts:
       type: list
       elements: dict
       contains:
-        device: {description: Device name., type: str}
-        portgroup: {description: Port group name (standard or distributed)., type: str}
-        switch: {description: Switch name., type: str}
-        dvport: {description: Distributed port (switch_uuid, portgroup_key, port_key) or null., type: dict}
-        ip: {description: IPv4 address., type: str}
-        netmask: {description: IPv4 netmask., type: str}
-        prefix_length: {description: IPv4 prefix length., type: int}
-        ipv6: {description: IPv6 addresses (address, prefix_length, origin)., type: list, elements: dict}
-        dhcp: {description: Whether IPv4 comes from DHCP., type: bool}
-        mac: {description: MAC address., type: str}
-        mtu: {description: MTU., type: int}
-        netstack: {description: TCP/IP stack key (defaultTcpipStack, vmotion, vSphereProvisioning...)., type: str}
-        services: {description: Every service (nicType) enabled on the vmk., type: list, elements: str}
-        vmotion: {description: Whether vMotion uses the vmk (vmotion service or the vmotion TCP/IP stack)., type: bool}
+        device:
+          description: Device name.
+          type: str
+        portgroup:
+          description: Port group name (standard or distributed).
+          type: str
+        switch:
+          description: Switch name.
+          type: str
+        dvport:
+          description: Distributed port (switch_uuid, portgroup_key, port_key) or null.
+          type: dict
+        ip:
+          description: IPv4 address.
+          type: str
+        netmask:
+          description: IPv4 netmask.
+          type: str
+        prefix_length:
+          description: IPv4 prefix length.
+          type: int
+        ipv6:
+          description: IPv6 addresses (address, prefix_length, origin).
+          type: list
+          elements: dict
+        dhcp:
+          description: Whether IPv4 comes from DHCP.
+          type: bool
+        mac:
+          description: MAC address.
+          type: str
+        mtu:
+          description: MTU.
+          type: int
+        netstack:
+          description: TCP/IP stack key (defaultTcpipStack, vmotion, vSphereProvisioning...).
+          type: str
+        services:
+          description: Every service (nicType) enabled on the vmk.
+          type: list
+          elements: str
+        vmotion:
+          description: Whether vMotion uses the vmk (vmotion service or the vmotion TCP/IP stack).
+          type: bool
     findings:
       description: Problems of the multi-NIC vMotion layout, most severe first.
       type: list
       elements: dict
       contains:
-        code: {description: Stable code such as V(VMOTION_DISABLED)., type: str}
-        severity: {description: V(critical), V(warning) or V(info)., type: str}
-        message: {description: What is wrong and what to do., type: str}
-        device: {description: The vmk concerned, when there is one., type: str}
-        portgroup: {description: The port group concerned, when there is one., type: str}
+        code:
+          description: Stable code such as V(VMOTION_DISABLED).
+          type: str
+        severity:
+          description: V(critical), V(warning) or V(info).
+          type: str
+        message:
+          description: What is wrong and what to do.
+          type: str
+        device:
+          description: The vmk concerned, when there is one.
+          type: str
+        portgroup:
+          description: The port group concerned, when there is one.
+          type: str
   sample:
     192.168.100.109:
       name: 192.168.100.109

@@ -19,11 +19,11 @@ from . import faults, soap, topology
 from .certs import make_certificates
 from .sessions import Sessions
 
+PRIOR_VERSIONS = ("8.0.2.0", "8.0.1.0", "8.0.0.0", "7.0.3.0", "7.0.2.0", "7.0.1.0", "7.0.0.0", "6.7.3", "6.7.2", "6.7.1", "6.7", "6.5", "6.0")
 SERVICE_VERSIONS = (
     '<?xml version="1.0" encoding="UTF-8" ?>\n<namespaces version="1.0">\n<namespace>\n<name>urn:vim25</name>\n'
     "<version>8.0.3.0</version>\n<priorVersions>\n"
-    + "".join("<version>{0}</version>\n".format(v) for v in ("8.0.2.0", "8.0.1.0", "8.0.0.0", "7.0.3.0", "7.0.2.0", "7.0.1.0",
-                                                              "7.0.0.0", "6.7.3", "6.7.2", "6.7.1", "6.7", "6.5", "6.0"))
+    + "".join("<version>{0}</version>\n".format(v) for v in PRIOR_VERSIONS)
     + "</priorVersions>\n</namespace>\n</namespaces>\n").encode("utf-8")
 
 # Methods a client may call before logging in.
@@ -63,15 +63,20 @@ class Stats:
 
 
 class FaultRules:
-    """Rules like {"method": "AddVirtualNic", "nth": 2, "fault": "HostConfigFault"}; each fires once."""
+    """Rules like {"method": "AddVirtualNic", "nth": 2, "fault": "HostConfigFault"}; each fires once.
+
+    Actions instead of a fault: "drop" closes the connection before the call runs, "drop_after" runs the
+    call and then closes the connection (the change is made, the answer is lost), "expire" expires every
+    session just before the call runs (the call then fails with NotAuthenticated).
+    """
 
     def __init__(self):
         self.lock = threading.Lock()
         self.rules = []
 
     def add(self, rule):
-        if not rule.get("method") or not (rule.get("fault") or rule.get("action") == "drop"):
-            raise ValueError("a rule needs 'method' and either 'fault' or action 'drop'")
+        if not rule.get("method") or not (rule.get("fault") or rule.get("action") in ("drop", "drop_after", "expire")):
+            raise ValueError("a rule needs 'method' and either 'fault' or action 'drop', 'drop_after' or 'expire'")
         if rule.get("fault"):
             faults.fault_type(rule["fault"])  # unknown fault names are refused now, not at call time
         with self.lock:
@@ -125,8 +130,12 @@ class Simulator:
             return 500, soap.serialize_fault(faults.make("vmodl.fault.InvalidRequest", "Malformed request: {0}".format(exc)).fault, version), None
         self.counters.count(request.method)
         rule = self.fault_rules.match(request.method)
-        if rule and rule.get("action") == "drop":
+        action = rule.get("action") if rule else None
+        if action == "drop":
             return 200, None, None
+        if action == "expire":
+            with self.inv.lock:
+                self.sessions.expire_all()
         if self.config.latency_ms:
             time.sleep(self.config.latency_ms / 1000.0)
         set_cookie = None
@@ -140,9 +149,11 @@ class Simulator:
                     session.user_agent = headers.get("User-Agent", "")
                 if request.method not in OPEN_METHODS and (session is None or not session.authenticated):
                     raise faults.not_authenticated(request.this)
-                if rule:
+                if rule and rule.get("fault"):
                     raise faults.make(rule["fault"], "Injected fault on call {0} of {1}".format(rule["nth"], request.method), this=request.this)
                 value, result_type = self._dispatch(Call(self, session, version), request)
+            if action == "drop_after":
+                return 200, None, None
             return 200, soap.serialize_response(request.method, value, result_type, version), set_cookie
         except faults.SoapFault as failure:
             return 500, soap.serialize_fault(failure.fault, version), set_cookie

@@ -35,8 +35,8 @@ def nic_manager_info(selected):
     configs = []
     for nic_type, devices in selected.items():
         candidates = [vim.host.VirtualNic(device=d, key="%s.key-vim.host.VirtualNic-%s" % (nic_type, d)) for d in devices]
-        configs.append(vim.host.VirtualNicManager.NetConfig(nicType=nic_type, multiSelectAllowed=True, candidateVnic=candidates,
-                                                             selectedVnic=[c.key for c in candidates]))
+        configs.append(vim.host.VirtualNicManager.NetConfig(
+            nicType=nic_type, multiSelectAllowed=True, candidateVnic=candidates, selectedVnic=[c.key for c in candidates]))
     return vim.host.VirtualNicManagerInfo(netConfig=configs)
 
 
@@ -64,12 +64,14 @@ def network():
     return vim.host.NetworkInfo(vswitch=[vswitch0, vswitch], portgroup=pgs, vnic=vnics, proxySwitch=[proxy])
 
 
+VDS = vim.dvs.VmwareDistributedVirtualSwitch
 DVS = {"50 1a": {"name": "dvSwitch-vMotion", "mtu": 9000, "uplinks": ["Uplink 1", "Uplink 2"]}}
+DV1_PORT_CONFIG = VDS.VmwarePortConfigPolicy(
+    vlan=VDS.VlanIdSpec(vlanId=30),
+    uplinkTeamingPolicy=VDS.UplinkPortTeamingPolicy(
+        uplinkPortOrder=VDS.UplinkPortOrderPolicy(activeUplinkPort=["Uplink 2"], standbyUplinkPort=[], inherited=False)))
 DVPG = {
-    "dvportgroup-30": {"name": "dv-vMotion-1", "switch_uuid": "50 1a", "uplink": False, "port_config": vim.dvs.VmwareDistributedVirtualSwitch.VmwarePortConfigPolicy(
-        vlan=vim.dvs.VmwareDistributedVirtualSwitch.VlanIdSpec(vlanId=30),
-        uplinkTeamingPolicy=vim.dvs.VmwareDistributedVirtualSwitch.UplinkPortTeamingPolicy(
-            uplinkPortOrder=vim.dvs.VmwareDistributedVirtualSwitch.UplinkPortOrderPolicy(activeUplinkPort=["Uplink 2"], standbyUplinkPort=[], inherited=False)))},
+    "dvportgroup-30": {"name": "dv-vMotion-1", "switch_uuid": "50 1a", "uplink": False, "port_config": DV1_PORT_CONFIG},
     "dvportgroup-1": {"name": "dvSwitch-vMotion-DVUplinks", "switch_uuid": "50 1a", "uplink": True, "port_config": None},
     "dvportgroup-99": {"name": "elsewhere", "switch_uuid": "other", "uplink": False, "port_config": None},
 }

@@ -1,0 +1,241 @@
+"""Host networking with ESXi semantics, distributed switch, faults and diagnostics, through pyVmomi."""
+
+import http.client
+
+import pytest
+from pyVim.task import WaitForTask
+from pyVmomi import vim, vmodl
+
+from helpers import hosts_by_name
+
+VDS = vim.dvs.VmwareDistributedVirtualSwitch
+
+
+@pytest.fixture()
+def host(content):
+    return hosts_by_name(content)["192.168.100.118"]
+
+
+def vmk_spec(ip, mtu=1500, stack=None):
+    return vim.host.VirtualNic.Specification(ip=vim.host.IpConfig(dhcp=False, ipAddress=ip, subnetMask="255.255.255.0"), mtu=mtu,
+                                             netStackInstanceKey=stack)
+
+
+def portgroup_spec(name, vswitch="vSwitch4", vlan=0, active=None, standby=None):
+    policy = vim.host.NetworkPolicy()
+    if active is not None:
+        policy.nicTeaming = vim.host.NetworkPolicy.NicTeamingPolicy(
+            nicOrder=vim.host.NetworkPolicy.NicOrderPolicy(activeNic=active, standbyNic=standby or []))
+    return vim.host.PortGroup.Specification(name=name, vswitchName=vswitch, vlanId=vlan, policy=policy)
+
+
+def test_seed_layout(content):
+    hosts = hosts_by_name(content)
+    host = hosts["192.168.100.112"]
+    network = host.config.network
+    pgs = {pg.spec.name: pg for pg in network.portgroup}
+    order = pgs["vMotion-1"].spec.policy.nicTeaming.nicOrder
+    assert (order.activeNic, order.standbyNic) == (["vmnic8"], [])
+    assert pgs["vMotion-1"].computedPolicy.nicTeaming.nicOrder.activeNic == ["vmnic8"]
+    # A port group without an override inherits the vSwitch teaming; its spec shows empty sub-policies.
+    assert pgs["VM Network"].spec.policy.nicTeaming.nicOrder is None
+    assert pgs["VM Network"].spec.policy.security.allowPromiscuous is None
+    assert pgs["VM Network"].computedPolicy.nicTeaming.nicOrder.activeNic == ["vmnic0", "vmnic1"]
+    assert {s.name: s.mtu for s in network.vswitch}["vSwitch4"] == 9000
+    vnics = {v.device: v for v in network.vnic}
+    assert vnics["vmk6"].spec.ip.ipAddress == "172.16.0.112" and vnics["vmk6"].portgroup == "vMotion-0"
+    selected = host.configManager.virtualNicManager.QueryNetConfig("vmotion").selectedVnic
+    assert selected == ["vmotion.key-vim.host.VirtualNic-vmk1", "vmotion.key-vim.host.VirtualNic-vmk3",
+                        "vmotion.key-vim.host.VirtualNic-vmk4"]
+    disabled = {name: [c.key for c in h.configManager.virtualNicManager.QueryNetConfig("vmotion").candidateVnic
+                       if c.key not in h.configManager.virtualNicManager.QueryNetConfig("vmotion").selectedVnic]
+                for name, h in hosts.items() if name in ("192.168.100.109", "192.168.100.116", "192.168.100.107")}
+    assert disabled["192.168.100.109"] == ["vmotion.key-vim.host.VirtualNic-vmk0", "vmotion.key-vim.host.VirtualNic-vmk3",
+                                           "vmotion.key-vim.host.VirtualNic-vmk5"]
+    assert "vmotion.key-vim.host.VirtualNic-vmk4" in disabled["192.168.100.116"]
+    assert disabled["192.168.100.107"] == ["vmotion.key-vim.host.VirtualNic-vmk0", "vmotion.key-vim.host.VirtualNic-vmk5"]
+
+
+def test_add_portgroup_vmk_and_select_vmotion(sim, host):
+    network_system = host.configManager.networkSystem
+    sim.reset()
+    network_system.AddPortGroup(portgroup_spec("vMotion-5", active=["vmnic9"], standby=["vmnic8"], vlan=55))
+    device = network_system.AddVirtualNic("vMotion-5", vmk_spec("172.16.5.118", mtu=9000))
+    host.configManager.virtualNicManager.SelectVnicForNicType("vmotion", device)
+    assert device == "vmk7"
+    assert sim.stats()["writes"] == 3
+    info = network_system.networkInfo
+    pg = [p for p in info.portgroup if p.spec.name == "vMotion-5"][0]
+    assert pg.spec.vlanId == 55 and pg.spec.policy.nicTeaming.nicOrder.standbyNic == ["vmnic8"]
+    assert pg.port[0].type == "host" and pg.port[0].mac == [v.spec.mac for v in info.vnic if v.device == "vmk7"]
+    vmk = [v for v in info.vnic if v.device == "vmk7"][0]
+    assert (vmk.spec.mtu, vmk.portgroup, vmk.spec.netStackInstanceKey) == (9000, "vMotion-5", "defaultTcpipStack")
+    netconfig = host.configManager.virtualNicManager.QueryNetConfig("vmotion")
+    assert "vmotion.key-vim.host.VirtualNic-vmk7" in netconfig.selectedVnic
+    assert "vmotion.key-vim.host.VirtualNic-vmk7" in [c.key for c in netconfig.candidateVnic]
+    # The lowest free number is reused.
+    network_system.RemoveVirtualNic("vmk5")
+    network_system.AddPortGroup(portgroup_spec("vMotion-6"))
+    assert network_system.AddVirtualNic("vMotion-6", vmk_spec("172.16.6.118")) == "vmk5"
+
+
+def test_every_nic_type(host):
+    manager = host.configManager.virtualNicManager
+    types = [c.nicType for c in manager.info.netConfig]
+    for nic_type in ("management", "vmotion", "faultToleranceLogging", "vSphereReplication", "vSphereReplicationNFC",
+                     "vSphereProvisioning", "vsan", "vSphereBackupNFC", "nvmeTcp", "nvmeRdma"):
+        assert nic_type in types
+        manager.SelectVnicForNicType(nic_type, "vmk5")
+        assert "{0}.key-vim.host.VirtualNic-vmk5".format(nic_type) in manager.QueryNetConfig(nic_type).selectedVnic
+        manager.DeselectVnicForNicType(nic_type, "vmk5")
+        assert not manager.QueryNetConfig(nic_type).selectedVnic or "vmk5" not in str(manager.QueryNetConfig(nic_type).selectedVnic)
+
+
+def test_vmotion_stack_and_update(host):
+    network_system = host.configManager.networkSystem
+    manager = host.configManager.virtualNicManager
+    network_system.AddPortGroup(portgroup_spec("vMotion-stack", active=["vmnic8"]))
+    device = network_system.AddVirtualNic("vMotion-stack", vmk_spec("172.16.9.118", 9000, "vmotion"))
+    assert "vmotion.key-vim.host.VirtualNic-" + device in manager.QueryNetConfig("vmotion").selectedVnic
+    with pytest.raises(vim.fault.HostConfigFault):
+        manager.DeselectVnicForNicType("vmotion", device)
+    with pytest.raises(vmodl.fault.InvalidArgument):
+        manager.SelectVnicForNicType("management", device)  # only default-stack vmks carry management
+    with pytest.raises(vmodl.fault.InvalidArgument):
+        network_system.UpdateVirtualNic(device, vim.host.VirtualNic.Specification(netStackInstanceKey="defaultTcpipStack"))
+    network_system.AddPortGroup(portgroup_spec("vMotion-moved"))
+    ipv6 = vim.host.IpConfig.IpV6AddressConfiguration(ipV6Address=[vim.host.IpConfig.IpV6Address(
+        ipAddress="fd00::118", prefixLength=64, operation="add")])
+    network_system.UpdateVirtualNic(device, vim.host.VirtualNic.Specification(
+        portgroup="vMotion-moved", mtu=1500, ip=vim.host.IpConfig(dhcp=False, ipAddress="172.16.9.119", subnetMask="255.255.255.0",
+                                                                  ipV6Config=ipv6)))
+    vmk = [v for v in network_system.networkInfo.vnic if v.device == device][0]
+    assert (vmk.portgroup, vmk.spec.mtu, vmk.spec.ip.ipAddress) == ("vMotion-moved", 1500, "172.16.9.119")
+    assert [a.ipAddress for a in vmk.spec.ip.ipV6Config.ipV6Address] == ["fd00::118"]
+
+
+def test_vswitch_lifecycle(host):
+    network_system = host.configManager.networkSystem
+    network_system.AddVirtualSwitch("vSwitchX", vim.host.VirtualSwitch.Specification(numPorts=128, mtu=9000))
+    switch = [s for s in network_system.networkInfo.vswitch if s.name == "vSwitchX"][0]
+    assert switch.mtu == 9000 and switch.pnic == [] and switch.spec.policy.nicTeaming.policy == "loadbalance_srcid"
+    with pytest.raises(vim.fault.ResourceInUse):  # vmnic8 is an uplink of vSwitch4
+        network_system.UpdateVirtualSwitch("vSwitchX", vim.host.VirtualSwitch.Specification(
+            numPorts=128, bridge=vim.host.VirtualSwitch.BondBridge(nicDevice=["vmnic8"])))
+    with pytest.raises(vim.fault.ResourceInUse):  # vmnic10 backs the distributed switch
+        network_system.UpdateVirtualSwitch("vSwitchX", vim.host.VirtualSwitch.Specification(
+            numPorts=128, bridge=vim.host.VirtualSwitch.BondBridge(nicDevice=["vmnic10"])))
+    with pytest.raises(vim.fault.AlreadyExists):
+        network_system.AddVirtualSwitch("vSwitchX")
+    network_system.AddPortGroup(portgroup_spec("on-x", vswitch="vSwitchX"))
+    network_system.RemoveVirtualSwitch("vSwitchX")
+    assert "on-x" not in [p.spec.name for p in network_system.networkInfo.portgroup]
+    with pytest.raises(vim.fault.ResourceInUse):
+        network_system.RemoveVirtualSwitch("vSwitch4")
+
+
+def test_fault_types(content, host):
+    network_system = host.configManager.networkSystem
+    with pytest.raises(vmodl.fault.InvalidArgument):  # vmnic0 is not an uplink of vSwitch4
+        network_system.AddPortGroup(portgroup_spec("bad-teaming", active=["vmnic0"]))
+    with pytest.raises(vim.fault.AlreadyExists):
+        network_system.AddPortGroup(portgroup_spec("vMotion-1"))
+    with pytest.raises(vim.fault.ResourceInUse):
+        network_system.RemovePortGroup("vMotion-1")
+    with pytest.raises(vim.fault.NotFound):
+        network_system.RemoveVirtualNic("vmk42")
+    with pytest.raises(vim.fault.NotFound):
+        network_system.RemovePortGroup("no-such-pg")
+    with pytest.raises(vim.fault.AlreadyExists):  # one vmk per standard port group
+        network_system.AddVirtualNic("vMotion-1", vmk_spec("172.16.1.200"))
+    with pytest.raises(vim.fault.HostConfigFault):  # the IP is taken by vmk1
+        network_system.AddPortGroup(portgroup_spec("dup-ip"))
+        network_system.AddVirtualNic("dup-ip", vmk_spec("172.16.1.118"))
+    with pytest.raises(vmodl.fault.ManagedObjectNotFound):
+        vim.HostSystem("host-999999", host._stub).name
+    with pytest.raises(vmodl.fault.MethodNotFound):
+        host.RebootHost_Task(force=False)
+    with pytest.raises(vmodl.fault.InvalidArgument):
+        host.configManager.virtualNicManager.QueryNetConfig("bogus")
+
+
+def test_update_network_config_is_all_or_nothing(host):
+    network_system = host.configManager.networkSystem
+    good = vim.host.NetworkConfig(
+        portgroup=[vim.host.PortGroup.Config(changeOperation="add", spec=portgroup_spec("batch-pg", active=["vmnic9"]))],
+        vnic=[vim.host.VirtualNic.Config(changeOperation="add", portgroup="batch-pg", spec=vmk_spec("172.16.7.118", 9000))])
+    result = network_system.UpdateNetworkConfig(good, "modify")
+    assert result.vnicDevice == ["vmk7"]
+    bad = vim.host.NetworkConfig(
+        portgroup=[vim.host.PortGroup.Config(changeOperation="add", spec=portgroup_spec("batch-pg-2"))],
+        vnic=[vim.host.VirtualNic.Config(changeOperation="add", portgroup="no-such-pg", spec=vmk_spec("172.16.8.118"))])
+    with pytest.raises(vmodl.fault.InvalidArgument):
+        network_system.UpdateNetworkConfig(bad, "modify")
+    assert "batch-pg-2" not in [p.spec.name for p in network_system.networkInfo.portgroup]
+    remove = vim.host.NetworkConfig(
+        vnic=[vim.host.VirtualNic.Config(changeOperation="remove", device="vmk7")],
+        portgroup=[vim.host.PortGroup.Config(changeOperation="remove", spec=portgroup_spec("batch-pg"))])
+    network_system.UpdateNetworkConfig(remove, "modify")
+    assert "vmk7" not in [v.device for v in network_system.networkInfo.vnic]
+
+
+def test_distributed_switch(content, host):
+    dvs = [n for n in content.rootFolder.childEntity[0].networkFolder.childEntity if isinstance(n, vim.DistributedVirtualSwitch)][0]
+    order = VDS.UplinkPortOrderPolicy(inherited=False, activeUplinkPort=["Uplink 1"], standbyUplinkPort=["Uplink 2"])
+    spec = vim.dvs.DistributedVirtualPortgroup.ConfigSpec(
+        name="dv-vMotion-1", type="earlyBinding", numPorts=8,
+        defaultPortConfig=VDS.VmwarePortConfigPolicy(
+            vlan=VDS.VlanIdSpec(inherited=False, vlanId=100),
+            uplinkTeamingPolicy=VDS.UplinkPortTeamingPolicy(inherited=False, uplinkPortOrder=order)))
+    task = dvs.CreateDVPortgroup_Task(spec)
+    assert WaitForTask(task) == "success"
+    portgroup = task.info.result
+    config = portgroup.config
+    teaming = config.defaultPortConfig.uplinkTeamingPolicy
+    assert teaming.uplinkPortOrder.activeUplinkPort == ["Uplink 1"] and teaming.uplinkPortOrder.standbyUplinkPort == ["Uplink 2"]
+    assert teaming.policy.inherited and teaming.policy.value == "loadbalance_srcid"
+    assert config.defaultPortConfig.vlan.vlanId == 100
+    device = host.configManager.networkSystem.AddVirtualNic("", vim.host.VirtualNic.Specification(
+        ip=vim.host.IpConfig(dhcp=False, ipAddress="172.16.20.118", subnetMask="255.255.255.0"), mtu=9000,
+        distributedVirtualPort=vim.dvs.PortConnection(switchUuid=dvs.uuid, portgroupKey=portgroup.key)))
+    vmk = [v for v in host.config.network.vnic if v.device == device][0]
+    assert vmk.portgroup == "" and vmk.spec.distributedVirtualPort.portgroupKey == portgroup.key
+    assert host.configManager.virtualNicManager.SelectVnicForNicType("vmotion", device) is None
+    # Reconfigure with the current configVersion works; a stale one is refused.
+    reconfigure = vim.dvs.DistributedVirtualPortgroup.ConfigSpec(configVersion=config.configVersion, defaultPortConfig=VDS.VmwarePortConfigPolicy(
+        uplinkTeamingPolicy=VDS.UplinkPortTeamingPolicy(inherited=False, uplinkPortOrder=VDS.UplinkPortOrderPolicy(
+            inherited=False, activeUplinkPort=["Uplink 2"], standbyUplinkPort=[]))))
+    assert WaitForTask(portgroup.ReconfigureDVPortgroup_Task(reconfigure)) == "success"
+    assert portgroup.config.defaultPortConfig.uplinkTeamingPolicy.uplinkPortOrder.activeUplinkPort == ["Uplink 2"]
+    assert portgroup.config.defaultPortConfig.vlan.vlanId == 100
+    with pytest.raises(vim.fault.ConcurrentAccess):
+        WaitForTask(portgroup.ReconfigureDVPortgroup_Task(reconfigure))
+    with pytest.raises(vim.fault.ResourceInUse):
+        WaitForTask(portgroup.Destroy_Task())
+    host.configManager.networkSystem.RemoveVirtualNic(device)
+    assert WaitForTask(portgroup.Destroy_Task()) == "success"
+    assert "dv-vMotion-1" not in [pg.name for pg in dvs.portgroup]
+
+
+def test_fault_injection(sim, host):
+    network_system = host.configManager.networkSystem
+    sim.inject_fault({"method": "AddPortGroup", "nth": 2, "fault": "HostConfigFault"})
+    network_system.AddPortGroup(portgroup_spec("first"))
+    with pytest.raises(vim.fault.HostConfigFault):
+        network_system.AddPortGroup(portgroup_spec("second"))
+    network_system.AddPortGroup(portgroup_spec("third"))
+    sim.inject_fault({"method": "RemovePortGroup", "nth": 1, "action": "drop"})
+    with pytest.raises((http.client.HTTPException, ConnectionError)):
+        network_system.RemovePortGroup("first")
+    network_system.RemovePortGroup("third")
+    names = [p.spec.name for p in network_system.networkInfo.portgroup]
+    assert "second" not in names and "third" not in names
+
+
+def test_browse_vmkernel_log(sim, content, host):
+    sim.set_log("192.168.100.118", ["line {0}".format(n) for n in range(1, 11)])
+    diagnostics = content.diagnosticManager
+    header = diagnostics.BrowseDiagnosticLog(host=host, key="vmkernel", start=3, lines=4)
+    assert (header.lineStart, header.lineEnd, header.lineText) == (3, 6, ["line 3", "line 4", "line 5", "line 6"])
+    assert diagnostics.BrowseDiagnosticLog(host=host, key="vmkernel").lineText[-1] == "line 10"
+    assert "vmkernel" in [d.key for d in diagnostics.QueryDescriptions(host=host)]

@@ -1,0 +1,163 @@
+"""The inventory tree: folders, datacenters, clusters, resource pools and standard networks."""
+
+from pyVmomi import vim
+
+from .model import Entity
+
+
+class Folder(Entity):
+    vim_type = "Folder"
+    _CHILD_TYPES = {
+        "root": ["Folder", "Datacenter"],
+        "host": ["Folder", "ComputeResource"],
+        "vm": ["Folder", "VirtualMachine", "VirtualApp"],
+        "datastore": ["Folder", "Datastore", "StoragePod"],
+        "network": ["Folder", "Network", "DistributedVirtualSwitch"],
+    }
+
+    def __init__(self, inv, moid, name, parent, kind):
+        super().__init__(inv, moid, name, parent)
+        self.kind = kind
+        self.entities = []
+
+    def children(self):
+        if self.kind == "network":
+            # Standard networks exist as long as some host has a port group of that name.
+            datacenter = self.parent
+            return list(self.entities) + datacenter.networks() + [pg for dvs in datacenter.dvswitches() for pg in dvs.portgroups]
+        return list(self.entities)
+
+    def p_childType(self):
+        return list(self._CHILD_TYPES[self.kind])
+
+    def p_childEntity(self):
+        return vim.ManagedEntity.Array([child.ref for child in self.children()])
+
+
+class Datacenter(Entity):
+    vim_type = "Datacenter"
+
+    def __init__(self, inv, moid, name, parent, folder_moids):
+        super().__init__(inv, moid, name, parent)
+        self.vm_folder, self.host_folder, self.datastore_folder, self.network_folder = (
+            inv.add(Folder(inv, folder_moid, kind, self, kind)) for folder_moid, kind in zip(folder_moids, ("vm", "host", "datastore", "network")))
+        self.standard_networks = {}  # port group name -> Network
+
+    def children(self):
+        return [self.vm_folder, self.host_folder, self.datastore_folder, self.network_folder]
+
+    def hosts(self):
+        result = []
+        for compute in self.host_folder.entities:
+            result.extend(compute.hosts)
+        return result
+
+    def dvswitches(self):
+        return [e for e in self.network_folder.entities if e.vim_type == "VmwareDistributedVirtualSwitch"]
+
+    def networks(self):
+        return list(self.standard_networks.values())
+
+    def sync_networks(self):
+        """vCenter keeps one Network per standard port group name used by any host of the datacenter."""
+        names = set()
+        for host in self.hosts():
+            names.update(host.net.portgroups)
+        for name in names - set(self.standard_networks):
+            network = self.inv.add(Network(self.inv, self.inv.new_moid("network"), name, self.network_folder))
+            self.standard_networks[name] = network
+        for name in set(self.standard_networks) - names:
+            self.inv.remove(self.standard_networks.pop(name))
+
+    def p_vmFolder(self):
+        return self.vm_folder.ref
+
+    def p_hostFolder(self):
+        return self.host_folder.ref
+
+    def p_datastoreFolder(self):
+        return self.datastore_folder.ref
+
+    def p_networkFolder(self):
+        return self.network_folder.ref
+
+    def p_datastore(self):
+        return []
+
+    def p_network(self):
+        return vim.Network.Array([n.ref for n in self.network_folder.children()])
+
+
+class ResourcePool(Entity):
+    vim_type = "ResourcePool"
+
+    def p_owner(self):
+        return self.parent.ref
+
+    def p_resourcePool(self):
+        return []
+
+    def p_vm(self):
+        return []
+
+
+class ComputeResource(Entity):
+    """A standalone host's compute resource (ESXi mode); clusters extend it."""
+
+    vim_type = "ComputeResource"
+
+    def __init__(self, inv, moid, name, parent, pool_moid):
+        super().__init__(inv, moid, name, parent)
+        self.hosts = []
+        self.pool = inv.add(ResourcePool(inv, pool_moid, "Resources", self))
+
+    def children(self):
+        return list(self.hosts) + [self.pool]
+
+    def p_host(self):
+        return vim.HostSystem.Array([h.ref for h in self.hosts])
+
+    def p_resourcePool(self):
+        return self.pool.ref
+
+    def p_datastore(self):
+        return []
+
+    def p_network(self):
+        refs = {}
+        for host in self.hosts:
+            for network in host.networks():
+                refs[network.moid] = network.ref
+        return vim.Network.Array(list(refs.values()))
+
+    _SUMMARY = vim.ComputeResource.Summary
+
+    def p_summary(self):
+        hosts = len(self.hosts)
+        return self._SUMMARY(
+            totalCpu=hosts * 76800, totalMemory=hosts * 512 * 1024 ** 3, numCpuCores=hosts * 32, numCpuThreads=hosts * 64,
+            effectiveCpu=hosts * 70000, effectiveMemory=hosts * 500000, numHosts=hosts, numEffectiveHosts=hosts, overallStatus="green")
+
+
+class ClusterComputeResource(ComputeResource):
+    vim_type = "ClusterComputeResource"
+    _SUMMARY = vim.ClusterComputeResource.Summary
+
+
+class Network(Entity):
+    """A standard port group name as vCenter sees it across hosts."""
+
+    vim_type = "Network"
+
+    def hosts(self):
+        datacenter = self.parent.parent
+        return [h for h in datacenter.hosts() if self.name in h.net.portgroups]
+
+    def p_host(self):
+        return vim.HostSystem.Array([h.ref for h in self.hosts()])
+
+    def p_vm(self):
+        return []
+
+    def p_summary(self):
+        return vim.Network.Summary(network=self.ref, name=self.name, accessible=True)

@@ -1,0 +1,279 @@
+"""HostSystem with its HostNetworkSystem and HostVirtualNicManager."""
+
+import datetime
+
+from pyVmomi import vim
+
+from . import faults
+from .about import esxi_about
+from .hostnet import NETSTACKS, TEAMING_POLICIES
+from .model import Entity, ManagedObject
+
+BOOT_TIME = datetime.datetime(2024, 6, 1, 8, 0, 0, tzinfo=datetime.timezone.utc)
+
+
+class HostSystem(Entity):
+    vim_type = "HostSystem"
+
+    def __init__(self, inv, moid, name, parent, net, index, identity):
+        """net: HostNetState; identity: dict with uuid, gateway, dns host name and domain."""
+        super().__init__(inv, moid, name, parent)
+        self.net = net
+        self.index = index
+        self.identity = identity
+        self.log = []  # vmkernel.log lines, filled through /_sim/log
+        # Standalone hostd has one of each, with fixed moids.
+        esxi = not inv.is_vcenter
+        self.network_system = inv.add(HostNetworkSystem(inv, "networkSystem" if esxi else inv.new_moid("networkSystem"), self))
+        self.nic_manager = inv.add(HostVirtualNicManager(inv, "ha-vnic-mgr" if esxi else inv.new_moid("virtualNicManager"), self))
+        self._rendered = {}  # name -> (inventory version, value): rendering is the cost of big reads
+
+    # --- changes ---------------------------------------------------------------------------
+
+    def datacenter(self):
+        node = self.parent
+        while node.vim_type != "Datacenter":
+            node = node.parent
+        return node
+
+    def mutate(self, change):
+        """Run change(state) on a clone of the networking state; commit only if it succeeds."""
+        state = self.net.clone()
+        state.proxy_pnics = {pnic for dvs in self.dvswitches() for pnic in dvs.member_pnics(self)}
+        result = change(state)
+        self.net = state
+        self.network_changed()
+        return result
+
+    def network_changed(self):
+        self.datacenter().sync_networks()
+        self.inv.touch(self, self.network_system, self.nic_manager)
+
+    def dvswitches(self):
+        return [dvs for dvs in self.datacenter().dvswitches() if self in dvs.members] if self.inv.is_vcenter else []
+
+    def networks(self):
+        datacenter = self.datacenter()
+        standard = [datacenter.standard_networks[name] for name in self.net.portgroups if name in datacenter.standard_networks]
+        return standard + [pg for dvs in self.dvswitches() for pg in dvs.portgroups]
+
+    def resolve_dvport(self, connection, where):
+        """The DistributedVirtualSwitchPortConnection a vmk on a vDS gets, with a port of its own."""
+        dvs = next((d for d in self.dvswitches() if d.uuid == connection.switchUuid), None)
+        if dvs is None:
+            raise faults.invalid_argument(where + ".distributedVirtualPort.switchUuid")
+        portgroup = next((pg for pg in dvs.portgroups if pg.moid == connection.portgroupKey and not pg.uplink), None)
+        if portgroup is None:
+            raise faults.invalid_argument(where + ".distributedVirtualPort.portgroupKey")
+        return vim.dvs.PortConnection(switchUuid=dvs.uuid, portgroupKey=portgroup.moid, portKey=dvs.allocate_port(),
+                                      connectionCookie=1000 + self.index)
+
+    # --- rendering -------------------------------------------------------------------------
+
+    def _cached(self, name, render):
+        """Rendered values are never mutated afterwards, so concurrent readers can share them."""
+        version, value = self._rendered.get(name, (None, None))
+        if version != self.inv.version:
+            value = render()
+            self._rendered[name] = (self.inv.version, value)
+        return value
+
+    def network_info(self):
+        return self._cached("network", self._render_network_info)
+
+    def nic_manager_info(self):
+        return self._cached("nic_manager", self.net.render_nic_manager_info)
+
+    def _render_network_info(self):
+        net = self.net
+        gateway = vim.host.IpRouteConfig(defaultGateway=self.identity["gateway"], gatewayDevice="vmk0")
+        dns = vim.host.DnsConfig(dhcp=False, hostName=self.identity["hostname"], domainName=self.identity["domain"],
+                                 address=[], searchDomain=[self.identity["domain"]])
+        stacks = [vim.host.NetStackInstance(key=key, name=key, requestedMaxNumberOfConnections=11000, congestionControlAlgorithm="newreno",
+                                            ipV6Enabled=True, dnsConfig=dns if key == "defaultTcpipStack" else vim.host.DnsConfig(),
+                                            ipRouteConfig=gateway if key == "defaultTcpipStack" else vim.host.IpRouteConfig())
+                  for key in NETSTACKS]
+        return vim.host.NetworkInfo(
+            vswitch=net.render_vswitches(), proxySwitch=[dvs.render_proxy_switch(self) for dvs in self.dvswitches()],
+            portgroup=net.render_portgroups(), pnic=net.render_pnics(), vnic=net.render_vnics(), consoleVnic=[],
+            dnsConfig=dns, ipRouteConfig=gateway, ipV6Enabled=True, atBootIpV6Enabled=True, netStackInstance=stacks)
+
+    def p_summary(self):
+        return vim.host.Summary(
+            host=self.ref, hardware=self._hardware_summary(), runtime=self.p_runtime(),
+            config=vim.host.Summary.ConfigSummary(name=self.name, port=443, product=esxi_about(),
+                                                  vmotionEnabled=bool(self.net.selected_devices("vmotion")), faultToleranceEnabled=False),
+            quickStats=vim.host.Summary.QuickStats(overallCpuUsage=1200, overallMemoryUsage=65536, uptime=86400),
+            overallStatus="green", rebootRequired=False, managementServerIp="10.0.0.10" if self.inv.is_vcenter else None)
+
+    def _hardware_summary(self):
+        return vim.host.Summary.HardwareSummary(
+            vendor="Dell Inc.", model="PowerEdge R760", uuid=self.identity["uuid"], memorySize=512 * 1024 ** 3,
+            cpuModel="Intel(R) Xeon(R) Gold 6448Y", cpuMhz=2100, numCpuPkgs=2, numCpuCores=32, numCpuThreads=64,
+            numNics=len(self.net.pnics), numHBAs=2)
+
+    def p_hardware(self):
+        return vim.host.HardwareInfo(
+            systemInfo=vim.host.SystemInfo(vendor="Dell Inc.", model="PowerEdge R760", uuid=self.identity["uuid"]),
+            cpuInfo=vim.host.CpuInfo(numCpuPackages=2, numCpuCores=32, numCpuThreads=64, hz=2100000000),
+            cpuPkg=[vim.host.CpuPackage(index=n, vendor="intel", hz=2100000000, busHz=100000000, description="Intel(R) Xeon(R) Gold 6448Y",
+                                        threadId=list(range(n * 32, n * 32 + 32))) for n in range(2)],
+            memorySize=512 * 1024 ** 3, smcPresent=False)
+
+    def p_runtime(self):
+        return vim.host.RuntimeInfo(connectionState="connected", powerState="poweredOn", inMaintenanceMode=False,
+                                    inQuarantineMode=False, standbyMode="none", bootTime=BOOT_TIME)
+
+    def p_config(self):
+        return self._cached("config", self._render_config)
+
+    def _render_config(self):
+        return vim.host.ConfigInfo(
+            host=self.ref, product=esxi_about(), network=self.network_info(),
+            virtualNicManagerInfo=self.nic_manager_info(), capabilities=network_capabilities(),
+            offloadCapabilities=vim.host.NetOffloadCapabilities(csumOffload=True, tcpSegmentation=True, zeroCopyXmit=True),
+            hyperThread=vim.host.CpuSchedulerSystem.HyperThreadScheduleInfo(available=True, active=True, config=True),
+            lockdownMode="lockdownDisabled")
+
+    def p_configManager(self):
+        return vim.host.ConfigManager(networkSystem=self.network_system.ref, virtualNicManager=self.nic_manager.ref)
+
+    def p_network(self):
+        return vim.Network.Array([n.ref for n in self.networks()])
+
+    def p_datastore(self):
+        return []
+
+    def p_vm(self):
+        return []
+
+
+def network_capabilities():
+    return vim.host.NetCapabilities(
+        canSetPhysicalNicLinkSpeed=True, supportsNicTeaming=True, nicTeamingPolicy=list(TEAMING_POLICIES),
+        supportsVlan=True, usesServiceConsoleNic=False, supportsNetworkHints=True, vswitchConfigSupported=True, vnicConfigSupported=True,
+        ipRouteConfigSupported=True, dnsConfigSupported=True, dhcpOnVnicSupported=True, ipV6Supported=True)
+
+
+class HostNetworkSystem(ManagedObject):
+    vim_type = "HostNetworkSystem"
+
+    def __init__(self, inv, moid, host):
+        super().__init__(inv, moid)
+        self.host = host
+
+    def p_networkInfo(self):
+        return self.host.network_info()
+
+    def p_capabilities(self):
+        return network_capabilities()
+
+    def p_offloadCapabilities(self):
+        return vim.host.NetOffloadCapabilities(csumOffload=True, tcpSegmentation=True, zeroCopyXmit=True)
+
+    def p_dnsConfig(self):
+        return self.host.network_info().dnsConfig
+
+    def p_ipRouteConfig(self):
+        return self.host.network_info().ipRouteConfig
+
+    def p_networkConfig(self):
+        info = self.host.network_info()
+        return vim.host.NetworkConfig(
+            vswitch=[vim.host.VirtualSwitch.Config(name=s.name, spec=s.spec) for s in info.vswitch],
+            portgroup=[vim.host.PortGroup.Config(spec=pg.spec) for pg in info.portgroup],
+            pnic=[vim.host.PhysicalNic.Config(device=p.device, spec=p.spec) for p in info.pnic],
+            vnic=[vim.host.VirtualNic.Config(device=v.device, portgroup=v.portgroup, spec=v.spec) for v in info.vnic],
+            dnsConfig=info.dnsConfig, ipRouteConfig=info.ipRouteConfig, ipV6Enabled=True)
+
+    def AddVirtualSwitch(self, call, vswitchName, spec=None):
+        self.host.mutate(lambda net: net.add_vswitch(vswitchName, spec))
+
+    def UpdateVirtualSwitch(self, call, vswitchName, spec):
+        self.host.mutate(lambda net: net.update_vswitch(vswitchName, spec))
+
+    def RemoveVirtualSwitch(self, call, vswitchName):
+        self.host.mutate(lambda net: net.remove_vswitch(vswitchName))
+
+    def AddPortGroup(self, call, portgrp):
+        self.host.mutate(lambda net: net.add_portgroup(portgrp))
+
+    def UpdatePortGroup(self, call, pgName, portgrp):
+        self.host.mutate(lambda net: net.update_portgroup(pgName, portgrp))
+
+    def RemovePortGroup(self, call, pgName):
+        self.host.mutate(lambda net: net.remove_portgroup(pgName))
+
+    def AddVirtualNic(self, call, portgroup, nic):
+        dvport = self.host.resolve_dvport(nic.distributedVirtualPort, "nic") if nic.distributedVirtualPort else None
+        return self.host.mutate(lambda net: net.add_vnic(portgroup, nic, dvport))
+
+    def UpdateVirtualNic(self, call, device, nic):
+        dvport = self.host.resolve_dvport(nic.distributedVirtualPort, "nic") if nic.distributedVirtualPort else None
+        self.host.mutate(lambda net: net.update_vnic(device, nic, dvport))
+
+    def RemoveVirtualNic(self, call, device):
+        self.host.mutate(lambda net: net.remove_vnic(device))
+
+    def RefreshNetworkSystem(self, call):
+        return None
+
+    def UpdateNetworkConfig(self, call, config, changeMode):
+        """changeMode "modify": apply the listed add/edit/remove operations, all or nothing."""
+        if changeMode != "modify":
+            raise faults.not_supported("Only changeMode 'modify' is simulated")
+        return self.host.mutate(lambda net: self._apply_config(net, config))
+
+    def _apply_config(self, net, config):
+        added = []
+        removals = []
+        for switch in config.vswitch:
+            op = switch.changeOperation or "edit"
+            if op == "add":
+                net.add_vswitch(switch.name, switch.spec)
+            elif op == "edit":
+                net.update_vswitch(switch.name, switch.spec)
+            else:
+                removals.append(lambda name=switch.name: net.remove_vswitch(name))
+        pg_removals = []
+        for pg in config.portgroup:
+            op = pg.changeOperation or "edit"
+            if op == "add":
+                net.add_portgroup(pg.spec)
+            elif op == "edit":
+                net.update_portgroup(pg.spec.name, pg.spec)
+            else:
+                pg_removals.append(lambda name=pg.spec.name: net.remove_portgroup(name))
+        for vnic in config.vnic:
+            op = vnic.changeOperation or "edit"
+            dvport = self.host.resolve_dvport(vnic.spec.distributedVirtualPort, "config.vnic") if vnic.spec and vnic.spec.distributedVirtualPort else None
+            if op == "add":
+                added.append(net.add_vnic(vnic.portgroup, vnic.spec, dvport))
+            elif op == "edit":
+                net.update_vnic(vnic.device, vnic.spec, dvport)
+            else:
+                net.remove_vnic(vnic.device)
+        # Port groups go before their vSwitch, both after the vmks that used them.
+        for remove in pg_removals + removals:
+            remove()
+        return vim.host.NetworkConfig.Result(vnicDevice=added, consoleVnicDevice=[])
+
+
+class HostVirtualNicManager(ManagedObject):
+    vim_type = "HostVirtualNicManager"
+
+    def __init__(self, inv, moid, host):
+        super().__init__(inv, moid)
+        self.host = host
+
+    def p_info(self):
+        return self.host.nic_manager_info()
+
+    def QueryNetConfig(self, call, nicType):
+        return self.host.net.net_config(nicType)
+
+    def SelectVnicForNicType(self, call, nicType, device):
+        self.host.mutate(lambda net: net.select(nicType, device))
+
+    def DeselectVnicForNicType(self, call, nicType, device):
+        self.host.mutate(lambda net: net.deselect(nicType, device))

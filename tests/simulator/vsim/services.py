@@ -1,0 +1,210 @@
+"""Service objects: ServiceInstance, SessionManager, SearchIndex, tasks, diagnostics, custom fields."""
+
+from pyVmomi import vim
+
+from . import faults
+from .about import esxi_about, vcenter_about
+from .model import ManagedObject, is_a
+from .sessions import now
+
+
+class ServiceInstance(ManagedObject):
+    vim_type = "ServiceInstance"
+
+    def __init__(self, inv, moid, content_refs, instance_uuid):
+        """content_refs: ServiceContent field name -> managed object (rootFolder, propertyCollector, ...)."""
+        super().__init__(inv, moid)
+        self.content_refs = content_refs
+        self.instance_uuid = instance_uuid
+
+    def content(self):
+        about = vcenter_about(self.instance_uuid) if self.inv.is_vcenter else esxi_about()
+        refs = {name: obj.ref for name, obj in self.content_refs.items()}
+        return vim.ServiceInstanceContent(about=about, **refs)
+
+    def p_content(self):
+        return self.content()
+
+    def p_serverClock(self):
+        return now()
+
+    def p_capability(self):
+        return vim.Capability(provisioningSupported=True, multiHostSupported=self.inv.is_vcenter, userShellAccessSupported=False,
+                              networkBackupAndRestoreSupported=False, ftDrsWithoutEvcSupported=False, hciWorkflowSupported=False)
+
+    def RetrieveServiceContent(self, call):
+        return self.content()
+
+    def CurrentTime(self, call):
+        return now()
+
+
+class SessionManager(ManagedObject):
+    vim_type = "SessionManager"
+    session_properties = ("currentSession",)
+
+    def user_session(self, session):
+        if session is None or not session.authenticated:
+            return None
+        return vim.UserSession(key=session.key, userName=session.user, fullName=session.user, loginTime=session.login_time,
+                               lastActiveTime=now(), locale="en", messageLocale="en", extensionSession=False,
+                               ipAddress="127.0.0.1", userAgent=session.user_agent, callCount=0)
+
+    def p_currentSession(self, call):
+        return self.user_session(call.session)
+
+    def p_sessionList(self):
+        return []
+
+    def p_defaultLocale(self):
+        return "en"
+
+    def p_supportedLocaleList(self):
+        return ["en"]
+
+    def p_messageLocaleList(self):
+        return ["en"]
+
+    def Login(self, call, userName, password, locale=None):
+        if (userName, password) != (call.config.user, call.config.password):
+            raise faults.invalid_login()
+        call.sessions.login(call.session, userName)
+        return self.user_session(call.session)
+
+    def Logout(self, call):
+        call.sessions.end(call.session)
+
+    def SessionIsActive(self, call, sessionID, userName):
+        session = call.sessions.get(sessionID)
+        return bool(session and session.authenticated and session.user == userName)
+
+
+class CustomFieldsManager(ManagedObject):
+    vim_type = "CustomFieldsManager"
+
+    def p_field(self):
+        return []
+
+
+class SearchIndex(ManagedObject):
+    vim_type = "SearchIndex"
+
+    def _hosts(self, datacenter):
+        hosts = [o for o in self.inv.objects.values() if o.vim_type == "HostSystem"]
+        if datacenter is not None:
+            moid = datacenter._moId
+            hosts = [h for h in hosts if h.datacenter().moid == moid]
+        return sorted(hosts, key=lambda h: h.index)
+
+    def _by_dns(self, datacenter, name):
+        name = name.lower().rstrip(".")
+        return [h for h in self._hosts(datacenter)
+                if name in (h.name.lower(), "{0}.{1}".format(h.identity["hostname"], h.identity["domain"]).lower())]
+
+    def _by_ip(self, datacenter, ip):
+        return [h for h in self._hosts(datacenter) if any(v.spec.ip.ipAddress == ip for v in h.net.vnics.values())]
+
+    def FindByDnsName(self, call, dnsName, vmSearch, datacenter=None):
+        found = [] if vmSearch else self._by_dns(datacenter, dnsName)
+        return found[0].ref if found else None
+
+    def FindAllByDnsName(self, call, dnsName, vmSearch, datacenter=None):
+        return [] if vmSearch else [h.ref for h in self._by_dns(datacenter, dnsName)]
+
+    def FindByIp(self, call, ip, vmSearch, datacenter=None):
+        found = [] if vmSearch else self._by_ip(datacenter, ip)
+        return found[0].ref if found else None
+
+    def FindAllByIp(self, call, ip, vmSearch, datacenter=None):
+        return [] if vmSearch else [h.ref for h in self._by_ip(datacenter, ip)]
+
+    def FindByUuid(self, call, uuid, vmSearch, datacenter=None, instanceUuid=None):
+        found = [] if vmSearch else [h for h in self._hosts(datacenter) if h.identity["uuid"] == uuid]
+        return found[0].ref if found else None
+
+    def FindByInventoryPath(self, call, inventoryPath):
+        """`DC01/host/CL01/192.168.100.107`: names below the root folder, folders of a datacenter included."""
+        node = call.inv.service.content_refs["rootFolder"]
+        for name in [part for part in inventoryPath.strip("/").split("/") if part]:
+            node = next((child for child in node.children() if child.name == name), None)
+            if node is None:
+                return None
+        return node.ref
+
+    def FindChild(self, call, entity, name):
+        node = call.inv.get(entity)
+        child = next((c for c in node.children() if c.name == name), None)
+        return child.ref if child else None
+
+
+class TaskManager(ManagedObject):
+    vim_type = "TaskManager"
+
+    def p_recentTask(self):
+        return []
+
+
+class Task(ManagedObject):
+    vim_type = "Task"
+    KEEP = 1000  # finished tasks kept readable; older ones disappear as on a real vCenter
+
+    def __init__(self, inv, moid, entity, description_id, user):
+        super().__init__(inv, moid)
+        stamp = now()
+        self.info = vim.TaskInfo(
+            key=moid, task=self.ref, descriptionId=description_id, entity=entity.ref, entityName=entity.name,
+            state="running", cancelled=False, cancelable=False, queueTime=stamp, startTime=stamp,
+            reason=vim.TaskReasonUser(userName=user or ""), eventChainId=int(moid.split("-")[-1]))
+
+    def p_info(self):
+        return self.info
+
+
+def run_task(call, entity, description_id, work):
+    """Run work() as a vSphere task: the task is complete when the method returns its reference."""
+    task = call.inv.add(Task(call.inv, call.inv.new_moid("task"), entity, description_id, call.session.user))
+    info = task.info
+    try:
+        info.result = work()
+        info.state = "success"
+    except faults.SoapFault as failure:
+        info.error = failure.fault
+        info.state = "error"
+    info.completeTime = now()
+    info.progress = 100
+    call.inv.touch(task)
+    call.inv.tasks.append(task)
+    while len(call.inv.tasks) > Task.KEEP:
+        call.inv.remove(call.inv.tasks.popleft())
+    return task.ref
+
+
+class DiagnosticManager(ManagedObject):
+    """Host logs through vCenter: BrowseDiagnosticLog(host, "vmkernel") serves the buffer tests fill."""
+
+    vim_type = "DiagnosticManager"
+    _LOGS = {"vmkernel": "/var/log/vmkernel.log", "hostd": "/var/log/hostd.log", "vpxa": "/var/log/vpxa.log"}
+    DEFAULT_LINES = 1000
+
+    def QueryDescriptions(self, call, host=None):
+        return [vim.DiagnosticManager.LogDescriptor(
+            key=key, fileName=path, creator=key, format="plain", mimeType="text/plain",
+            info=vim.Description(label=key, summary="{0} log of the host".format(key))) for key, path in self._LOGS.items()]
+
+    def BrowseDiagnosticLog(self, call, key, host=None, start=None, lines=None):
+        if key not in self._LOGS:
+            raise faults.invalid_argument("key")
+        if host is None:
+            if call.inv.is_vcenter:
+                raise faults.invalid_argument("host", "A host is required to read the {0} log through vCenter".format(key))
+            target = next(o for o in call.inv.objects.values() if o.vim_type == "HostSystem")
+        else:
+            target = call.inv.get(host)
+            if not is_a(target, vim.HostSystem):
+                raise faults.invalid_argument("host")
+        buffer = target.log if key == "vmkernel" else []
+        # Past the end a real server sends no text and lineEnd = the log's last line (govc's Seek relies on it).
+        first = min(max(start or 1, 1), len(buffer) + 1)
+        count = lines if lines is not None and lines >= 0 else self.DEFAULT_LINES
+        text = buffer[first - 1:first - 1 + count]
+        return vim.DiagnosticManager.LogHeader(lineStart=first, lineEnd=first + len(text) - 1 if text else first - 1, lineText=text)
