@@ -1,0 +1,499 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, multinic.vmotion contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: vmotion_log_facts
+short_description: Prove from the vmkernel.log of ESXi hosts that vMotion migrations used every vMotion vmk
+version_added: 0.1.0
+description:
+  - Reads the end of the C(vmkernel.log) of one ESXi host, a list of hosts, a cluster, a datacenter or every host
+    through the vSphere API (C(DiagnosticManager.BrowseDiagnosticLog), log key C(vmkernel)); no SSH and no log bundle.
+  - Finds the vMotion migrations in those lines, as the P(multinic.vmotion.vmotion_migrations#filter) filter does,
+    on the source side (C(S:) lines) and the destination side (C(D:) lines).
+  - Compares each migration with the host's vMotion vmks (vmks with the vMotion service or on the vmotion TCP/IP stack,
+    as M(multinic.vmotion.vmk_vmotion_facts) reports them) and tells, per migration and per host, how many streams were
+    expected and seen, which vMotion vmks carried no stream, which addresses that are not vMotion vmks were bound,
+    the network bandwidth of the pre-copy and whether the migration failed.
+  - Only the last O(lines) lines of each log are transferred. Each host costs one call to learn where its log ends,
+    then one call per page of lines (the server decides the page size; vCenter sends at most 500 lines per call and
+    ESXi 1000); the hosts' vmks cost one or two PropertyCollector reads for the whole scope.
+author:
+  - multinic.vmotion contributors (@multinic)
+options:
+  lines:
+    description:
+      - How many lines to read from the end of each host's C(vmkernel.log).
+      - A migration whose first lines are before that window is reported with RV(hosts.migrations[].partial=true)
+        and not judged; raise O(lines) to judge it.
+    type: int
+    default: 5000
+  fail_on_missing_streams:
+    description:
+      - Fail when a migration (that is not partial) carried fewer streams than the host has vMotion vmks, or left a
+        vMotion vmk without a stream. The message names the host, the migration and the vmks; the result is returned
+        as well.
+      - Failed migrations and unexpected vmknics are reported in RV(hosts.verdict) either way, but do not make the
+        task fail.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - community.vmware.vmware.documentation
+  - multinic.vmotion.scope
+  - multinic.vmotion.scope.attributes_read_only
+notes:
+  - Works against vCenter and against a standalone ESXi host.
+  - Each vMotion vmk is expected to carry one stream, on its IPv4 address or, when it has none, on its first IPv6
+    address that is not link-local.
+  - A host whose log cannot be read (for example a disconnected host) is reported with
+    RV(hosts.verdict.status=unreadable) and the server's message; the task fails only when no host in scope could be read.
+  - The log lines themselves are not returned, only what was found in them.
+requirements:
+  - pyVmomi
+  - netaddr
+  - requests
+seealso:
+  - module: multinic.vmotion.vmk_vmotion_facts
+  - plugin: multinic.vmotion.vmotion_migrations
+    plugin_type: filter
+"""
+
+EXAMPLES = r"""
+- name: Did the last migrations of the cluster use every vMotion vmk?
+  multinic.vmotion.vmotion_log_facts:
+    hostname: vcenter.example.com
+    username: administrator@vsphere.local
+    password: "{{ vcenter_password }}"
+    cluster_name: Cluster-A
+  register: vmotion_log
+
+- name: Hosts whose migrations left a vMotion vmk unused
+  ansible.builtin.debug:
+    msg: "{{ vmotion_log.hosts[item].verdict.problems }}"
+  loop: "{{ vmotion_log.summary.hosts_not_ok }}"
+
+- name: Fail the play when a migration of these hosts missed a stream
+  multinic.vmotion.vmotion_log_facts:
+    esxi_hostname: [esx01.example.com, esx02.example.com]
+    lines: 20000
+    fail_on_missing_streams: true
+
+- name: Bandwidth of every judged migration of one host
+  ansible.builtin.debug:
+    msg: "{{ vmotion_log.hosts['esx01.example.com'].migrations | rejectattr('partial') | map(attribute='bandwidth_mbps') | list }}"
+"""
+
+RETURN = r"""
+hosts:
+  description: Every host in scope, keyed by host name.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Host name as vCenter knows it.
+      type: str
+    cluster:
+      description: Cluster of the host, if any.
+      type: str
+    datacenter:
+      description: Datacenter of the host.
+      type: str
+    vmotion_vmks:
+      description: The host's vMotion vmks and the address each is expected to carry a stream on.
+      type: list
+      elements: dict
+      contains:
+        device: {description: VMkernel adapter., type: str}
+        ip: {description: Its address., type: str}
+    log:
+      description: Which part of the log was read.
+      type: dict
+      contains:
+        key: {description: The log key (always V(vmkernel))., type: str}
+        line_start: {description: First line number read (1 is the first line of the current log file)., type: int}
+        line_end: {description: Last line of the log when the read started., type: int}
+        lines_read: {description: Lines received., type: int}
+        lines_matched: {description: Lines that belonged to a migration., type: int}
+        calls: {description: BrowseDiagnosticLog calls made for this host., type: int}
+        error: {description: Why the log could not be read (only when RV(hosts.verdict.status=unreadable))., type: str}
+    migrations:
+      description:
+        - Migrations found, one entry per migration id and side, in order of first appearance, with the judgement of each.
+        - Besides the keys below, every key of the P(multinic.vmotion.vmotion_migrations#filter) filter's entries
+          (C(src_ip), C(dst_ip), C(world_ids), C(streams_removed), C(precopy), C(warnings), C(failure),
+          C(first_ts), C(last_ts), C(duration_s)).
+      type: list
+      elements: dict
+      contains:
+        id: {description: Migration id (the C(ts) of its start line)., type: str}
+        side: {description: V(source) or V(destination)., type: str}
+        streams: {description: Stream connections added., type: int}
+        vmknics: {description: Addresses the migration bound (in order of first appearance)., type: list, elements: str}
+        bandwidth_mbps: {description: Network bandwidth of the pre-copy in MB/s (null when not logged)., type: float}
+        failed: {description: Whether the migration logged a failure., type: bool}
+        partial:
+          description: The start line of the migration is not among the lines read, so it is not judged.
+          type: bool
+        expected_streams: {description: Number of vMotion vmks of the host., type: int}
+        used_vmks: {description: vMotion vmks that carried a stream (device and ip) in device order., type: list, elements: dict}
+        unused_vmks: {description: vMotion vmks that carried no stream (device and ip) in device order., type: list, elements: dict}
+        unexpected_vmknics: {description: Bound addresses that are not vMotion vmks of the host., type: list, elements: str}
+        ok:
+          description: Not failed, one stream per vMotion vmk and nothing else bound; null when partial.
+          type: bool
+    verdict:
+      description: The host in one place.
+      type: dict
+      contains:
+        status:
+          description:
+            - V(ok) when every judged migration is ok; V(not_ok) when one is not or a migration failed (partial or not);
+              V(no_migrations) when no migration could be judged; V(unreadable) when the log could not be read.
+          type: str
+        expected_streams: {description: Number of vMotion vmks., type: int}
+        migrations: {description: Number of judged migrations., type: int}
+        partial: {description: Number of partial migrations (not judged)., type: int}
+        failed: {description: Ids of failed migrations (partial ones included)., type: list, elements: str}
+        missing_streams:
+          description: Judged migrations with fewer streams than vMotion vmks or an unused vMotion vmk.
+          type: list
+          elements: dict
+          contains:
+            id: {description: Migration id., type: str}
+            side: {description: V(source) or V(destination)., type: str}
+            seen_streams: {description: Streams added., type: int}
+            expected_streams: {description: Number of vMotion vmks., type: int}
+            unused_vmks: {description: vMotion vmks without a stream (device and ip)., type: list, elements: dict}
+            message: {description: The same in one sentence., type: str}
+        vmks_never_used:
+          description: vMotion vmks that carried no stream in any judged migration (empty when none was judged).
+          type: list
+          elements: dict
+        problems:
+          description: One sentence per problem, naming the migration, the vmks and their addresses.
+          type: list
+          elements: str
+  sample:
+    192.168.100.110:
+      name: 192.168.100.110
+      cluster: CL01
+      datacenter: DC01
+      vmotion_vmks:
+        - {device: vmk1, ip: 172.16.1.110}
+        - {device: vmk2, ip: 172.16.2.110}
+        - {device: vmk3, ip: 172.16.3.110}
+        - {device: vmk4, ip: 172.16.4.110}
+        - {device: vmk6, ip: 172.16.0.110}
+      log: {key: vmkernel, line_start: 1, line_end: 15, lines_read: 15, lines_matched: 12, calls: 2}
+      migrations:
+        - id: "1371189392257032"
+          side: source
+          src_ip: 172.16.2.110
+          dst_ip: 172.16.2.111
+          streams: 4
+          vmknics: [172.16.2.110, 172.16.4.110, 172.16.1.110, 172.16.0.110]
+          bandwidth_mbps: 571.132
+          failed: false
+          partial: false
+          expected_streams: 5
+          used_vmks:
+            - {device: vmk1, ip: 172.16.1.110}
+            - {device: vmk2, ip: 172.16.2.110}
+            - {device: vmk4, ip: 172.16.4.110}
+            - {device: vmk6, ip: 172.16.0.110}
+          unused_vmks: [{device: vmk3, ip: 172.16.3.110}]
+          unexpected_vmknics: []
+          ok: false
+      verdict:
+        status: not_ok
+        expected_streams: 5
+        migrations: 1
+        partial: 0
+        failed: []
+        missing_streams:
+          - id: "1371189392257032"
+            side: source
+            seen_streams: 4
+            expected_streams: 5
+            unused_vmks: [{device: vmk3, ip: 172.16.3.110}]
+            message: >-
+              192.168.100.110: migration 1371189392257032 (source, 2013-06-14T05:30:23.991Z) carried 4 stream(s)
+              for 5 vMotion vmk(s); no stream on vmk3 (172.16.3.110)
+        vmks_never_used: [{device: vmk3, ip: 172.16.3.110}]
+        problems:
+          - >-
+            192.168.100.110: migration 1371189392257032 (source, 2013-06-14T05:30:23.991Z) carried 4 stream(s)
+            for 5 vMotion vmk(s); no stream on vmk3 (172.16.3.110)
+summary:
+  description: Counts over all hosts in scope.
+  returned: always
+  type: dict
+  contains:
+    hosts: {description: Hosts in scope., type: int}
+    migrations: {description: Judged migrations., type: int}
+    partial: {description: Partial migrations (not judged)., type: int}
+    failed: {description: Failed migrations (partial ones included)., type: int}
+    missing_streams: {description: Judged migrations with a missing stream., type: int}
+    not_ok: {description: Judged migrations that are not ok., type: int}
+    hosts_not_ok: {description: Hosts with status V(not_ok)., type: list, elements: str}
+    hosts_without_migrations: {description: Hosts with status V(no_migrations)., type: list, elements: str}
+    unreadable: {description: Hosts with status V(unreadable)., type: list, elements: str}
+    calls: {description: BrowseDiagnosticLog calls in all., type: int}
+    ok:
+      description: At least one migration was judged, no host is V(not_ok) and every log could be read.
+      type: bool
+  sample:
+    hosts: 2
+    migrations: 2
+    partial: 0
+    failed: 0
+    missing_streams: 1
+    not_ok: 1
+    hosts_not_ok: [192.168.100.110]
+    hosts_without_migrations: []
+    unreadable: []
+    calls: 4
+    ok: false
+"""
+
+import ipaddress
+
+try:
+    from pyVmomi import vmodl
+
+    HAS_PYVMOMI = True
+except ImportError:
+    HAS_PYVMOMI = False  # VsphereClient reports the missing library when it connects
+
+from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
+from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import (
+    VmkernelLogParser,
+    compare_migrations_with_vmks,
+)
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import describe_fault
+
+LOG_KEY = "vmkernel"
+# A start past any log's end: the server then answers with no text and lineEnd set to the log's
+# last line (govc's Seek does the same). xsd:int is 32-bit, so this is the largest start there is.
+PROBE_START = 2 ** 31 - 1
+
+
+class HostLogError(Exception):
+    """The server refused one host's log (a fault for that host, unlike a lost session)."""
+
+
+def read_log_tail(browse, want, feed):
+    """Read the last `want` lines of a log and give each page to feed(list of lines).
+
+    browse(start, lines) returns a DiagnosticManagerLogHeader. Servers cap the lines of one answer
+    (vCenter 500, ESXi 1000), so reading goes on from where each page ended; a page with no text
+    means the log was rotated since the probe, and what was read is kept.
+    """
+    end = int(getattr(browse(PROBE_START, 0), "lineEnd", 0) or 0)
+    if end >= PROBE_START - 1:
+        raise HostLogError("the server did not tell where the log ends (lineEnd %d for a start past the end)" % end)
+    end = max(end, 0)
+    first = start = max(end - want + 1, 1)
+    while start <= end:
+        text = list(getattr(browse(start, end - start + 1), "lineText", None) or [])[:end - start + 1]
+        if not text:
+            break
+        feed(text)
+        start += len(text)
+    return {"key": LOG_KEY, "line_start": first, "line_end": end, "lines_read": start - first}
+
+
+class HostLog(object):
+    """browse(start, lines) for one host's log, counting calls; host faults become HostLogError."""
+
+    def __init__(self, client, diagnostic_manager, name, moref):
+        self.client = client
+        self.diagnostic_manager = diagnostic_manager
+        self.moref = moref
+        self.what = "reading the %s log of %s" % (LOG_KEY, name)
+        self.calls = 0
+
+    def _page(self, start, lines):
+        # A fault is about this host (disconnected, no permission): it is reported and the other hosts
+        # are read. A lost connection is not caught here; client.call makes it a VsphereError that ends the run.
+        try:
+            return self.diagnostic_manager.BrowseDiagnosticLog(host=self.moref, key=LOG_KEY, start=start, lines=lines)
+        except vmodl.MethodFault as e:
+            raise HostLogError("%s failed: %s" % (self.what, describe_fault(e)))
+
+    def __call__(self, start, lines):
+        self.calls += 1
+        return self.client.call(self.what, self._page, start, lines)
+
+
+def _usable_ipv6(vmk):
+    for entry in vmk.get("ipv6") or ():
+        try:
+            address = ipaddress.ip_address(entry.get("address") or "")
+        except ValueError:
+            continue
+        if not address.is_link_local:
+            return str(address)
+    return None
+
+
+def vmotion_vmks(facts):
+    """[{device, ip}] for the vMotion vmks of a host dict, in device order; a vmk without an address is left out."""
+    found = []
+    for vmk in facts.get("vmks") or ():
+        if vmk.get("vmotion"):
+            ip = vmk.get("ip") or _usable_ipv6(vmk)
+            if ip:
+                found.append({"device": vmk["device"], "ip": ip})
+    return found
+
+
+def _canonical(ip):
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return ip
+
+
+def _named(ips, vmks):
+    """The vmks (device and ip) of these addresses, in the order of vmks."""
+    wanted = set(ips)
+    return [v for v in vmks if _canonical(v["ip"]) in wanted]
+
+
+def _what(name, mig):
+    stamp = ", %s" % mig["first_ts"] if mig.get("first_ts") else ""
+    return "%s: migration %s (%s%s)" % (name, mig["id"], mig["side"], stamp)
+
+
+def _names(vmks):
+    return ", ".join("%s (%s)" % (v["device"], v["ip"]) for v in vmks)
+
+
+def judge_host(name, migrations, vmks):
+    """Per-migration judgement and the host verdict for parsed migrations and the host's vMotion vmks."""
+    expected = len(set(_canonical(v["ip"]) for v in vmks))
+    # The start line carries the migration's IPs; without it the read began mid-migration (short
+    # window, rotated log) and the vmknics bound before are unknown, so streams are not judged.
+    partial = [m for m in migrations if not (m.get("src_ip") or m.get("dst_ip"))]
+    judged = [m for m in migrations if m.get("src_ip") or m.get("dst_ip")]
+    comparison = compare_migrations_with_vmks(judged, [v["ip"] for v in vmks])
+
+    entries, missing, failed, problems = [], [], [], []
+    used_anywhere = set()
+    for mig, verdict in zip(judged, comparison["verdicts"]):
+        used_anywhere.update(verdict["used_vmknics"])
+        entry = dict(mig, partial=False, expected_streams=verdict["expected_streams"],
+                     used_vmks=_named(verdict["used_vmknics"], vmks), unused_vmks=_named(verdict["unused_vmknics"], vmks),
+                     unexpected_vmknics=verdict["unexpected_vmknics"], ok=verdict["ok"])
+        entries.append(entry)
+        what = _what(name, mig)
+        if entry["unused_vmks"] or verdict["seen_streams"] < verdict["expected_streams"]:
+            gap = {"id": mig["id"], "side": mig["side"], "seen_streams": verdict["seen_streams"],
+                   "expected_streams": verdict["expected_streams"], "unused_vmks": entry["unused_vmks"]}
+            gap["message"] = "%s carried %d stream(s) for %d vMotion vmk(s)" % (what, gap["seen_streams"], gap["expected_streams"])
+            if gap["unused_vmks"]:
+                gap["message"] += "; no stream on %s" % _names(gap["unused_vmks"])
+            missing.append(gap)
+            problems.append(gap["message"])
+        if entry["unexpected_vmknics"]:
+            problems.append("%s bound %s, not a vMotion vmk of the host" % (what, ", ".join(entry["unexpected_vmknics"])))
+    for mig in partial:
+        entries.append(dict(mig, partial=True, expected_streams=expected, used_vmks=[], unused_vmks=[],
+                            unexpected_vmknics=[], ok=None))
+    # A logged failure counts even when the migration began before the lines read.
+    for mig in migrations:
+        if mig.get("failed"):
+            failed.append(mig["id"])
+            reason = (mig.get("failure") or [""])[0]
+            problems.append("%s failed%s" % (_what(name, mig), ": %s" % reason if reason else ""))
+    # Keep the log's order of first appearance whatever was judged.
+    order = dict(((m["id"], m["side"]), i) for i, m in enumerate(migrations))
+    entries.sort(key=lambda e: order[(e["id"], e["side"])])
+
+    # Every judged migration that is not ok left a problem, and so did every failure.
+    status = "not_ok" if problems else "ok" if judged else "no_migrations"
+    verdict = {
+        "status": status,
+        "expected_streams": expected,
+        "migrations": len(judged),
+        "partial": len(partial),
+        "failed": failed,
+        "missing_streams": missing,
+        "vmks_never_used": [v for v in vmks if _canonical(v["ip"]) not in used_anywhere] if judged else [],
+        "problems": problems,
+    }
+    return entries, verdict
+
+
+class VmotionLogFacts(VmotionModule):
+    def run(self):
+        want = self.params["lines"]
+        if want < 1:
+            self.fail("lines must be at least 1 (got %d)" % want)
+        states = self.read_hosts()
+        diagnostic_manager = self.client.content.diagnosticManager
+        if states and diagnostic_manager is None:
+            self.fail("the server at %s has no DiagnosticManager, so host logs cannot be read through it" % self.params["hostname"])
+
+        hosts = {}
+        for name, state in states.items():
+            vmks = vmotion_vmks(state.facts)
+            parser = VmkernelLogParser()
+            browse = HostLog(self.client, diagnostic_manager, name, state.moref)
+            host = {"name": name, "cluster": state.cluster, "datacenter": state.datacenter, "vmotion_vmks": vmks}
+            try:
+                host["log"] = read_log_tail(browse, want, parser.feed_lines)
+            except HostLogError as e:
+                host.update(log={"key": LOG_KEY, "calls": browse.calls, "error": str(e)}, migrations=[], verdict={
+                    "status": "unreadable", "expected_streams": len(vmks), "migrations": 0, "partial": 0, "failed": [],
+                    "missing_streams": [], "vmks_never_used": [], "problems": [str(e)]})
+            else:
+                host["log"].update(lines_matched=parser.matched, calls=browse.calls)
+                host["migrations"], host["verdict"] = judge_host(name, parser.migrations(), vmks)
+            hosts[name] = host
+
+        summary = self._summary(hosts)
+        if hosts and len(summary["unreadable"]) == len(hosts):
+            self.fail("could not read the %s log of any host in scope: %s"
+                      % (LOG_KEY, "; ".join(h["log"]["error"] for h in hosts.values())), hosts=hosts, summary=summary)
+        if self.params["fail_on_missing_streams"] and summary["missing_streams"]:
+            messages = [gap["message"] for h in hosts.values() for gap in h["verdict"]["missing_streams"]]
+            self.fail("%d migration(s) did not use every vMotion vmk: %s" % (summary["missing_streams"], "; ".join(messages)),
+                      hosts=hosts, summary=summary)
+        self.exit(changed=False, hosts=hosts, summary=summary)
+
+    @staticmethod
+    def _summary(hosts):
+        verdicts = [(name, h["verdict"]) for name, h in hosts.items()]
+        judged = sum(v["migrations"] for _n, v in verdicts)
+        not_ok = sum(1 for h in hosts.values() for m in h["migrations"] if m["ok"] is False)
+        return {
+            "hosts": len(hosts),
+            "migrations": judged,
+            "partial": sum(v["partial"] for _n, v in verdicts),
+            "failed": sum(len(v["failed"]) for _n, v in verdicts),
+            "missing_streams": sum(len(v["missing_streams"]) for _n, v in verdicts),
+            "not_ok": not_ok,
+            "hosts_not_ok": [n for n, v in verdicts if v["status"] == "not_ok"],
+            "hosts_without_migrations": [n for n, v in verdicts if v["status"] == "no_migrations"],
+            "unreadable": [n for n, v in verdicts if v["status"] == "unreadable"],
+            "calls": sum(h["log"].get("calls", 0) for h in hosts.values()),
+            "ok": judged > 0 and all(v["status"] in ("ok", "no_migrations") for _n, v in verdicts),
+        }
+
+
+def main():
+    VmotionLogFacts(dict(
+        lines=dict(type="int", default=5000),
+        fail_on_missing_streams=dict(type="bool", default=False),
+    )).execute()
+
+
+if __name__ == "__main__":
+    main()
