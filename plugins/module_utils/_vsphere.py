@@ -57,7 +57,14 @@ CERT_HINT = (
 
 
 class VsphereError(Exception):
-    """A problem talking to vSphere, with a message fit for the user (never a secret)."""
+    """A problem talking to vSphere, with a message fit for the user (never a secret).
+
+    outcome_unknown: the connection broke before the answer came, so the call may have run.
+    """
+
+    def __init__(self, message, outcome_unknown=False):
+        super(VsphereError, self).__init__(message)
+        self.outcome_unknown = outcome_unknown
 
 
 class ScopeError(VsphereError):
@@ -133,7 +140,8 @@ class VsphereClient(object):
         except vmodl.MethodFault as e:
             raise VsphereError("%s failed: %s" % (what, describe_fault(e)))
         except (requests.exceptions.RequestException, ssl.SSLError, OSError, EOFError) as e:
-            raise VsphereError("%s failed: connection to %s:%s lost (%s)" % (what, self.hostname, self.port, describe_fault(e)))
+            raise VsphereError("%s failed: connection to %s:%s lost (%s)" % (what, self.hostname, self.port, describe_fault(e)),
+                               outcome_unknown=True)
 
     # -- PropertyCollector -------------------------------------------------
 

@@ -155,6 +155,11 @@ not_applied:
   returned: on failure during apply
   type: list
   elements: dict
+in_doubt:
+  description: Operations of the step whose answer was lost with the connection; they may have been applied. A re-run settles them.
+  returned: on failure during apply
+  type: list
+  elements: dict
 vmks:
   description: The host's vmks after the run (as in M(multinic.vmotion.vmk_vmotion_facts)).
   returned: always
@@ -275,9 +280,11 @@ class MultinicVmotionPortgroups(VmotionModule):
             value = self.client.call(what, method, *args)
         except VsphereError as e:
             done = list(self.applied)
-            not_applied = [op for op in ops if op not in done]
-            self.fail("%s; applied before the failure: %d operation(s), not applied: %d; a re-run converges"
-                      % (e, len(done), len(not_applied)), applied=done, not_applied=not_applied, operations=ops)
+            in_doubt = list(batch) if e.outcome_unknown else []
+            not_applied = [op for op in ops if op not in done and op not in in_doubt]
+            doubt = "; the answer was lost, so %d operation(s) of this step may or may not have been applied" % len(in_doubt) if in_doubt else ""
+            self.fail("%s%s; applied before the failure: %d operation(s), not applied: %d; a re-run converges"
+                      % (e, doubt, len(done), len(not_applied)), applied=done, in_doubt=in_doubt, not_applied=not_applied, operations=ops)
         self.applied.extend(batch)
         return value
 
