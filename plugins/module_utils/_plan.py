@@ -252,9 +252,9 @@ class _Planner(object):
         in_group = [v for v in self.vmks.values() if v["portgroup"] == vmk["portgroup"] and not _is_management(v)]
         if in_group:
             return in_group[0]
-        # A vmk holding the address is the one to move, unless it serves something besides vMotion.
+        # A vMotion vmk holding the address is the one to move; any other holder is a conflict, reported later.
         for current in self.vmks.values():
-            if vmk["ip"] and vmk["ip"] in _current_address(current, vmk.get("version")) and not _other_services(current):
+            if vmk["ip"] and vmk["ip"] in _current_address(current, vmk.get("version")) and _has_vmotion(current) and not _other_services(current):
                 return current
         return None
 
@@ -272,6 +272,10 @@ class _Planner(object):
         if other_services:
             self.problems.append("%s: device %s is taken: it carries %s" % (where, current["device"], ", ".join(other_services)))
             return
+        if vmk["device"] and not _has_vmotion(current) and not self._belongs_to_layout(current):
+            self.problems.append("%s: device %s is taken: it is in port group %s with %s and no vMotion; name another device or leave device out"
+                                 % (where, current["device"], current["portgroup"], current["ip"] or "no IPv4 address"))
+            return
         if current["device"] in self.claimed:
             self.problems.append("%s: device %s is already used by %s" % (where, current["device"], self.claimed[current["device"]]))
             return
@@ -280,6 +284,14 @@ class _Planner(object):
                                  "remove the vmk (or let purge/absent do it) and run again to re-create it"
                                  % (where, current["device"], current["netstack"], NETSTACK_KEYS.get(vmk["netstack"])))
         self.claimed[current["device"]] = where
+
+    def _belongs_to_layout(self, current):
+        """Whether an existing vmk sits in one of the layout's port groups or subnets."""
+        if current["portgroup"] in set(v["portgroup"] for v in self.desired):
+            return True
+        address = current.get("ip")
+        subnets = [v.get("subnet") for v in self.desired if v.get("subnet")]
+        return bool(address) and any(netaddr.IPAddress(address) in netaddr.IPNetwork(subnet) for subnet in subnets)
 
     def _check_ip_free(self, vmk, current):
         for other in self.vmks.values():

@@ -247,3 +247,23 @@ def test_plan_does_not_mutate_inputs():
     host_copy, layout_copy = copy.deepcopy(host), copy.deepcopy(layout)
     plan_layout(layout, host)
     assert host == host_copy and layout == layout_copy
+
+
+def test_ip_of_a_non_vmotion_vmk_is_a_conflict_not_a_move():
+    host = bare_host()
+    host["vmks"].append(vmk("vmk5", "NAS-vmk", "172.16.1.51"))
+    assert "IP 172.16.1.51 is already used by vmk5" in problems(desired(1), host)
+
+
+def test_named_device_outside_the_layout_is_taken():
+    host = bare_host()
+    host["vmks"].append(vmk("vmk5", "NAS-vmk", "10.10.10.51"))
+    text = problems(desired(1, device="vmk5"), host)
+    assert "device vmk5 is taken: it is in port group NAS-vmk with 10.10.10.51 and no vMotion" in text
+
+
+def test_named_device_in_the_layout_is_adopted():
+    host = built_host(1)
+    host["vmks"][1]["services"], host["vmks"][1]["vmotion"] = [], False
+    ops = plan_layout(desired(1, device="vmk1"), host)
+    assert ops == [{"op": "enable_vmotion", "device": "vmk1", "portgroup": "vMotion-1"}]
