@@ -1,0 +1,64 @@
+"""Load: a 256-host simulated fleet read by concurrent facts runs, and the roles with forks=8.
+
+Long; run with `make stress`, not part of `make test`. Each test starts its own simulator process
+(run.py, as users and CI do) and drives the collection through the ansible CLI.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RUN = os.path.join(ROOT, "tests", "simulator", "run.py")
+PASSWORD = "VMware1!"
+
+
+@pytest.fixture(scope="module")
+def fleet():
+    """A 256-host simulator in its own process; yields its port."""
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+    process = subprocess.Popen([sys.executable, RUN, "--port", "0", "--hosts", "256"], stdout=log, stderr=subprocess.STDOUT)
+    port = None
+    for _attempt in range(200):
+        with open(log.name, encoding="utf-8") as handle:
+            found = re.search(r"https://127\.0\.0\.1:(\d+)/sdk", handle.read())
+        if found:
+            port = found.group(1)
+            break
+        if process.poll() is not None:
+            break
+        subprocess.run(["sleep", "0.1"], check=True)
+    assert port, "simulator did not start"
+    yield port
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def environment(port):
+    env = dict(os.environ, VMWARE_HOST="127.0.0.1", VMWARE_PORT=port, VMWARE_USER="administrator@vsphere.local",
+               VMWARE_PASSWORD=PASSWORD, VMWARE_VALIDATE_CERTS="false", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    return env
+
+
+def facts(port):
+    """One ad hoc facts run over the whole fleet; returns the hosts dict."""
+    out = subprocess.run(["ansible", "localhost", "-m", "multinic.vmotion.vmk_vmotion_facts", "-o"], env=environment(port),
+                         capture_output=True, text=True, check=False, timeout=600)
+    assert "SUCCESS" in out.stdout, out.stdout[-2000:] + out.stderr[-2000:]
+    return json.loads(out.stdout[out.stdout.index("{"):])["hosts"]
+
+
+def test_concurrent_facts_runs_match_a_serial_run(fleet):
+    serial = facts(fleet)
+    assert len(serial) == 256
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        concurrent = list(pool.map(facts, [fleet] * 8))
+    for result in concurrent:
+        assert result == serial
