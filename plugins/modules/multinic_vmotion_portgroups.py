@@ -26,15 +26,16 @@ options:
   esxi_hostname:
     description:
       - The ESXi host, as vCenter knows it. Optional against a standalone ESXi host.
+      - Use O(hosts) instead to work on many hosts in one task.
     type: str
   vmks:
     description:
       - The vMotion vmks of the host, as produced by the P(multinic.vmotion.vmotion_layout#filter) filter.
       - Keys V(index) and V(subnet) from the filter are accepted and ignored.
+      - One of O(vmks) and O(hosts) is required.
     type: list
     elements: dict
-    required: true
-    suboptions:
+    suboptions: &vmk_options
       device:
         description:
           - Existing vmk to use for this entry. Without it, the vmk already in O(vmks[].portgroup), or else the vmk
@@ -90,6 +91,25 @@ options:
       subnet:
         description: Subnet from the layout filter (ignored).
         type: str
+  hosts:
+    description:
+      - Many hosts in one task, each with its own layout. All hosts are read in one batched call, every problem of every
+        host is reported before the first write, a distributed port group shared by the hosts is changed once, and the
+        changed hosts are verified with one more batched read.
+      - Roles use it with C(run_once) over the hosts of a play batch, so that C(serial) still rolls the change.
+    type: list
+    elements: dict
+    suboptions:
+      esxi_hostname:
+        description: The ESXi host.
+        type: str
+        required: true
+      vmks:
+        description: Its vMotion vmks, as O(vmks).
+        type: list
+        elements: dict
+        required: true
+        suboptions: *vmk_options
   state:
     description:
       - V(present) builds or corrects the layout.
@@ -106,7 +126,7 @@ extends_documentation_fragment:
   - community.vmware.vmware.documentation
   - multinic.vmotion.scope.attributes_change
 notes:
-  - Unlike the other modules, one task works on one host; roles run it per inventory host.
+  - With O(esxi_hostname) and O(vmks) the result of the host is also at the top level (RV(operations), RV(applied), RV(vmks), RV(diff)).
 requirements:
   - pyVmomi
   - netaddr
@@ -127,6 +147,12 @@ EXAMPLES = r"""
     vmks: "{{ vmotion_plan | multinic.vmotion.vmotion_layout(ansible_host, defaults={'failover': 'standby'}) }}"
   delegate_to: localhost
 
+- name: Every host of the play batch in one task (two reads for all of them)
+  multinic.vmotion.multinic_vmotion_portgroups:
+    hosts: "{{ ansible_play_batch | map('extract', hostvars, 'vmotion_layout_for_host') | list }}"
+  run_once: true
+  delegate_to: localhost
+
 - name: Remove the layout
   multinic.vmotion.multinic_vmotion_portgroups:
     esxi_hostname: esx01.example.com
@@ -136,9 +162,23 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+hosts:
+  description: Per host, C(changed), C(operations), C(applied), C(vmks) and (diff mode) C(diff).
+  returned: always
+  type: dict
+  sample:
+    esx01.example.com:
+      changed: true
+      operations: [{op: enable_vmotion, device: vmk1, portgroup: vMotion-1}]
+      applied: [{op: enable_vmotion, device: vmk1, portgroup: vMotion-1}]
+      vmks: []
+host:
+  description: The host, when O(esxi_hostname) is used.
+  returned: when O(hosts) is not used
+  type: str
 operations:
   description: The operations planned (check mode) or applied, in order.
-  returned: always
+  returned: when O(hosts) is not used
   type: list
   elements: dict
   sample:
@@ -147,7 +187,7 @@ operations:
     - {op: enable_vmotion, device: vmk1, portgroup: vMotion-1}
 applied:
   description: Operations applied by this run (also returned on failure, with the operations not applied).
-  returned: always
+  returned: when O(hosts) is not used, and on failure
   type: list
   elements: dict
 not_applied:
@@ -162,7 +202,7 @@ in_doubt:
   elements: dict
 vmks:
   description: The host's vmks after the run (as in M(multinic.vmotion.vmk_vmotion_facts)).
-  returned: always
+  returned: when O(hosts) is not used
   type: list
   elements: dict
 diff:
@@ -203,42 +243,77 @@ def _ip_config(op):
 class MultinicVmotionPortgroups(VmotionModule):
     def __init__(self, argument_spec, **kwargs):
         super(MultinicVmotionPortgroups, self).__init__(argument_spec, **kwargs)
-        self.applied = []
+        self.applied = {}  # host name -> operations applied, in order
+        self.dv_done = {}  # distributed port group name -> key: shared by the hosts, changed once per run
 
-    def read(self):
-        names = [self.params["esxi_hostname"]] if self.params["esxi_hostname"] else None
-        states = self.read_hosts(esxi_hostname=names)
-        if len(states) != 1:
+    def layouts(self):
+        """{host name or None: vmks} from either esxi_hostname + vmks or hosts."""
+        if self.params["hosts"]:
+            names = [h["esxi_hostname"] for h in self.params["hosts"]]
+            twice = sorted(set(n for n in names if names.count(n) > 1))
+            if twice:
+                self.fail("hosts: %s listed more than once" % ", ".join(twice))
+            return dict((h["esxi_hostname"], h["vmks"]) for h in self.params["hosts"])
+        return {self.params["esxi_hostname"]: self.params["vmks"]}
+
+    def read(self, names):
+        """{name: HostState} for the named hosts, in one batched read; None means the only host of an ESXi."""
+        states = self.read_hosts(esxi_hostname=None if names == [None] else names)
+        if names == [None] and len(states) != 1:
             self.fail("give esxi_hostname: the vCenter has %d hosts (%s)" % (len(states), ", ".join(sorted(states)[:10])))
-        return list(states.values())[0]
+        return states
 
-    def plan(self, state):
-        try:
-            return plan_layout(self.params["vmks"], state.facts, state=self.params["state"], purge=self.params["purge"])
-        except PlanError as e:
-            self.fail("%s: nothing changed: %d problem(s): %s" % (state.name, len(e.problems), "; ".join(e.problems)), problems=e.problems)
+    def plan_all(self, layouts, states):
+        """{name: ops} for every host; every problem of every host at once, before any write."""
+        plans, problems = {}, []
+        for name, state in states.items():
+            vmks = layouts.get(name, layouts.get(None))
+            try:
+                plans[name] = plan_layout(vmks, state.facts, state=self.params["state"], purge=self.params["purge"])
+            except PlanError as e:
+                problems.extend("%s: %s" % (name, p) for p in e.problems)
+        if problems:
+            self.fail("nothing changed: %d problem(s) on %d host(s): %s" % (len(problems), len(set(p.split(":")[0] for p in problems)),
+                                                                               "; ".join(problems)), problems=problems)
+        return plans
 
     def run(self):
-        state = self.read()
-        ops = self.plan(state)
-        before, after = preview(state.facts, ops)
-        result = dict(changed=bool(ops), operations=ops, applied=self.applied, host=state.name)
-        if ops and not self.check_mode:
-            self.apply(state, ops)
-            state = self.read()
-            leftover = self.plan(state)
-            if leftover:
-                self.fail("%s: verification after apply found differences still to fix: %s" % (state.name, leftover), **result)
-            after = preview(state.facts, [])[0]
-        result["vmks"] = state.facts["vmks"]
-        if self.module._diff:
-            result["diff"] = {"before": before, "after": after}
+        layouts = self.layouts()
+        states = self.read(list(layouts))
+        plans = self.plan_all(layouts, states)
+        previews = dict((name, preview(states[name].facts, ops)) for name, ops in plans.items())
+        changed_hosts = [name for name, ops in plans.items() if ops]
+        if changed_hosts and not self.check_mode:
+            for name in changed_hosts:
+                self.apply(states[name], plans[name])
+            # Verify with one more batched read of the changed hosts: the plan must now be empty.
+            after_states = self.read(changed_hosts)
+            leftovers = self.plan_all(dict((n, layouts.get(n, layouts.get(None))) for n in changed_hosts), after_states)
+            unfinished = dict((n, ops) for n, ops in leftovers.items() if ops)
+            if unfinished:
+                self.fail("verification after apply found differences still to fix: %s" % unfinished, applied=self.applied)
+            states.update(after_states)
+            for name in changed_hosts:
+                previews[name] = (previews[name][0], preview(states[name].facts, [])[0])
+        hosts = {}
+        for name, ops in plans.items():
+            hosts[name] = {"changed": bool(ops), "operations": ops, "applied": self.applied.get(name, []), "vmks": states[name].facts["vmks"]}
+            if self.module._diff:
+                hosts[name]["diff"] = {"before": previews[name][0], "after": previews[name][1]}
+        result = dict(changed=bool(changed_hosts), hosts=hosts)
+        if not self.params["hosts"]:
+            # One host: its result at the top level too, as most users read it.
+            (name, single), = hosts.items()
+            result.update(host=name, operations=single["operations"], applied=single["applied"], vmks=single["vmks"])
+            if "diff" in single:
+                result["diff"] = single["diff"]
         self.exit(**result)
 
     # -- apply ------------------------------------------------------------------
 
     def apply(self, state, ops):
         raw = self._raw_network(state)
+        self.applied[state.name] = []
         new_devices = {}
         batches = [
             [op for op in ops if op["op"] in ("add_dvportgroup", "update_dvportgroup")],
@@ -246,15 +321,17 @@ class MultinicVmotionPortgroups(VmotionModule):
             [op for op in ops if op["op"] == "enable_vmotion"],
             [op for op in ops if op["op"] in REMOVAL_OPS],
         ]
-        dv_keys = {}
         for op in batches[0]:
-            self._step(ops, [op], "%s %s" % (op["op"], op["portgroup"]), self._dvportgroup, op, dv_keys)
+            if op["portgroup"] in self.dv_done:  # another host of this run already made the change
+                self.applied[state.name].append(op)
+                continue
+            self._step(state.name, ops, [op], "%s %s" % (op["op"], op["portgroup"]), self._dvportgroup, op)
         if batches[1]:
             config = vim.host.NetworkConfig()
             for op in batches[1]:
-                self._network_config_entry(config, op, raw, dv_keys)
+                self._network_config_entry(config, op, raw)
             added = [op for op in batches[1] if op["op"] == "add_vmk"]
-            result = self._step(ops, batches[1], "UpdateNetworkConfig on %s" % state.name,
+            result = self._step(state.name, ops, batches[1], "UpdateNetworkConfig on %s" % state.name,
                                 state.network_system.UpdateNetworkConfig, config, "modify")
             for op, device in zip(added, getattr(result, "vnicDevice", None) or []):
                 new_devices[op["portgroup"]] = device
@@ -262,7 +339,7 @@ class MultinicVmotionPortgroups(VmotionModule):
         for op in batches[2]:
             device = op["device"] or new_devices.get(op["portgroup"])
             op["device"] = device
-            self._step(ops, [op], "enabling vMotion on %s %s" % (state.name, device),
+            self._step(state.name, ops, [op], "enabling vMotion on %s %s" % (state.name, device),
                        state.nic_manager.SelectVnicForNicType, "vmotion", device)
         if batches[3]:
             config = vim.host.NetworkConfig()
@@ -272,20 +349,22 @@ class MultinicVmotionPortgroups(VmotionModule):
                 else:
                     spec = copy.deepcopy(raw["portgroups"][op["portgroup"]].spec)
                     config.portgroup.append(vim.host.PortGroup.Config(changeOperation="remove", spec=spec))
-            self._step(ops, batches[3], "removing vmks/port groups on %s" % state.name,
+            self._step(state.name, ops, batches[3], "removing vmks/port groups on %s" % state.name,
                        state.network_system.UpdateNetworkConfig, config, "modify")
 
-    def _step(self, ops, batch, what, method, *args):
+    def _step(self, name, ops, batch, what, method, *args):
         try:
             value = self.client.call(what, method, *args)
         except VsphereError as e:
-            done = list(self.applied)
+            done = list(self.applied[name])
             in_doubt = list(batch) if e.outcome_unknown else []
             not_applied = [op for op in ops if op not in done and op not in in_doubt]
             doubt = "; the answer was lost, so %d operation(s) of this step may or may not have been applied" % len(in_doubt) if in_doubt else ""
-            self.fail("%s%s; applied before the failure: %d operation(s), not applied: %d; a re-run converges"
-                      % (e, doubt, len(done), len(not_applied)), applied=done, in_doubt=in_doubt, not_applied=not_applied, operations=ops)
-        self.applied.extend(batch)
+            others = ", ".join("%s: %d" % (n, len(a)) for n, a in self.applied.items() if n != name and a)
+            self.fail("%s%s; applied before the failure on %s: %d operation(s), not applied: %d%s; a re-run converges"
+                      % (e, doubt, name, len(done), len(not_applied), "; fully applied on other hosts (%s)" % others if others else ""),
+                      host=name, applied=done, in_doubt=in_doubt, not_applied=not_applied, operations=ops, hosts_applied=self.applied)
+        self.applied[name].extend(batch)
         return value
 
     @staticmethod
@@ -296,7 +375,7 @@ class MultinicVmotionPortgroups(VmotionModule):
             "vnics": dict((v.device, v) for v in network.vnic or []),
         }
 
-    def _network_config_entry(self, config, op, raw, dv_keys):
+    def _network_config_entry(self, config, op, raw):
         kind = op["op"]
         if kind == "add_portgroup":
             spec = vim.host.PortGroup.Specification(
@@ -317,7 +396,7 @@ class MultinicVmotionPortgroups(VmotionModule):
             spec = vim.host.VirtualNic.Specification(ip=_ip_config(op), mtu=op["mtu"], netStackInstanceKey=op["netstack"])
             portgroup = op["portgroup"]
             if op["dvswitch"]:
-                spec.distributedVirtualPort = self._dvport(op["dvswitch"], op["portgroup"], dv_keys)
+                spec.distributedVirtualPort = self._dvport(op["dvswitch"], op["portgroup"])
                 portgroup = ""
             config.vnic.append(vim.host.VirtualNic.Config(changeOperation="add", portgroup=portgroup, spec=spec))
         elif kind == "update_vmk":
@@ -329,7 +408,7 @@ class MultinicVmotionPortgroups(VmotionModule):
             portgroup = raw["vnics"][op["device"]].portgroup or ""
             if "portgroup" in op:
                 if op.get("dvswitch"):
-                    spec.distributedVirtualPort = self._dvport(op["dvswitch"], op["portgroup"], dv_keys)
+                    spec.distributedVirtualPort = self._dvport(op["dvswitch"], op["portgroup"])
                     portgroup = ""
                 else:
                     spec.portgroup = portgroup = op["portgroup"]
@@ -343,14 +422,14 @@ class MultinicVmotionPortgroups(VmotionModule):
                 return uuid, switch
         raise VsphereError("distributed switch %r not found" % name)
 
-    def _dvport(self, dvswitch, portgroup, dv_keys):
+    def _dvport(self, dvswitch, portgroup):
         uuid, _switch = self._dvswitch(dvswitch)
-        key = dv_keys.get(portgroup)
+        key = self.dv_done.get(portgroup)
         if key is None:
             key = next((k for k, g in self.inventory.distributed_portgroups().items() if g["name"] == portgroup), None)
         return vim.dvs.PortConnection(switchUuid=uuid, portgroupKey=key)
 
-    def _dvportgroup(self, op, dv_keys):
+    def _dvportgroup(self, op):
         _uuid, switch = self._dvswitch(op["switch"])
         teaming = vim.dvs.VmwareDistributedVirtualSwitch.UplinkPortTeamingPolicy(
             inherited=False,
@@ -367,11 +446,12 @@ class MultinicVmotionPortgroups(VmotionModule):
                                                                   autoExpand=True, defaultPortConfig=port_config)
             task = switch["moref"].CreateDVPortgroup_Task(spec)
             self._wait(task, "creating distributed port group %s" % op["portgroup"])
-            dv_keys[op["portgroup"]] = task.info.result.key
+            self.dv_done[op["portgroup"]] = task.info.result.key
         else:
             group = self.inventory.distributed_portgroups()[op["key"]]["moref"]
             spec = vim.dvs.DistributedVirtualPortgroup.ConfigSpec(configVersion=group.config.configVersion, defaultPortConfig=port_config)
             self._wait(group.ReconfigureDVPortgroup_Task(spec), "reconfiguring distributed port group %s" % op["portgroup"])
+            self.dv_done[op["portgroup"]] = op["key"]
 
     def _wait(self, task, what):
         try:
@@ -398,12 +478,21 @@ def main():
         index=dict(type="int"),
         subnet=dict(type="str"),
     )
-    MultinicVmotionPortgroups(dict(
-        esxi_hostname=dict(type="str"),
-        vmks=dict(type="list", elements="dict", required=True, options=vmk_spec),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        purge=dict(type="bool", default=False),
-    ), scoped=False).execute()
+    MultinicVmotionPortgroups(
+        dict(
+            esxi_hostname=dict(type="str"),
+            vmks=dict(type="list", elements="dict", options=vmk_spec),
+            hosts=dict(type="list", elements="dict", options=dict(
+                esxi_hostname=dict(type="str", required=True),
+                vmks=dict(type="list", elements="dict", required=True, options=vmk_spec),
+            )),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            purge=dict(type="bool", default=False),
+        ),
+        scoped=False,
+        required_one_of=[["vmks", "hosts"]],
+        mutually_exclusive=[["vmks", "hosts"], ["esxi_hostname", "hosts"]],
+    ).execute()
 
 
 if __name__ == "__main__":

@@ -92,6 +92,7 @@ def build_host_network(host, profile, index, switches):
     """
     net = hostnet.HostNetState(_pnics(profile, index), "00:50:56:{0:02x}:{1:02x}".format(index >> 8 & 255, index & 255))
     net.vswitches, net.portgroups = dict(switches.vswitches), dict(switches.portgroups)
+    net.vm_ports = dict(switches.vm_ports)
     disabled = host.get("services_disabled", {})
     for vmk in profile.get("vmks", []):
         mask = str(ipaddress.IPv4Network("0.0.0.0/{0}".format(vmk.get("prefix", 24))).netmask)
