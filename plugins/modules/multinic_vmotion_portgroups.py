@@ -206,7 +206,7 @@ vmks:
   type: list
   elements: dict
 diff:
-  description: Port groups and vmks before and after.
+  description: Port groups and vmks before and after; with O(hosts), keyed by the hosts that change.
   returned: when diff mode is on
   type: dict
 """
@@ -301,6 +301,10 @@ class MultinicVmotionPortgroups(VmotionModule):
             if self.module._diff:
                 hosts[name]["diff"] = {"before": previews[name][0], "after": previews[name][1]}
         result = dict(changed=bool(changed_hosts), hosts=hosts)
+        if self.module._diff:
+            # Ansible shows one before/after per task: per host, for the hosts that change.
+            result["diff"] = {"before": dict((n, hosts[n]["diff"]["before"]) for n in changed_hosts),
+                              "after": dict((n, hosts[n]["diff"]["after"]) for n in changed_hosts)}
         if not self.params["hosts"]:
             # One host: its result at the top level too, as most users read it.
             (name, single), = hosts.items()

@@ -1,13 +1,80 @@
 #!/usr/bin/env bash
-# make demo: the main job on the built-in default (the seed fleet on the simulator).
+# make demo: the seed fleet on the built-in vSphere simulator - audit, fix with playbooks/site.yml, audit again.
+# Called by make with VENV, COLL_DIR and COLL_ROOT set, from COLL_DIR (the laid-out collection).
 set -euo pipefail
 : "${VENV:?}" "${COLL_DIR:?}" "${COLL_ROOT:?}"
 export PATH="$VENV/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$COLL_ROOT"
 cd "$COLL_DIR"
-echo "multinic.vmotion demo"
-echo "1. start the vSphere simulator with the seed fleet (12 hosts, vMotion off on a few vmks)"
-echo "2. audit the fleet: show the ports with vMotion off and the host pairs that lose streams"
-echo "3. run playbooks/site.yml to build/fix the multi-NIC vMotion layout"
-echo "4. audit again: clean"
-echo "The simulator and roles are not wired in yet; for now the address rule:"
-ansible localhost -m ansible.builtin.debug -a "msg={{ '192.168.100.114' | multinic.vmotion.vmotion_ip('172.16.2.0/24') }}"
+
+PY="$VENV/bin/python"
+DEMO_DIR="$(dirname "$COLL_ROOT")/demo"
+INVENTORY=playbooks/inventory/seed_fleet
+rm -rf "$DEMO_DIR"
+mkdir -p "$DEMO_DIR"
+
+# Ansible output without skipped hosts; the plays talk to vCenter through the VMWARE_* environment, as an AWX job
+# template with a VMware credential does.
+export ANSIBLE_PYTHON_INTERPRETER="$PY" ANSIBLE_DISPLAY_SKIPPED_HOSTS=false
+export ANSIBLE_DEPRECATION_WARNINGS=false ANSIBLE_LOCALHOST_WARNING=false
+
+step() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
+
+# --- the simulator, stopped whatever happens -------------------------------------------------------------------
+SIM_LOG="$DEMO_DIR/simulator.log"
+"$PY" tests/simulator/run.py --port 0 --cert-out "$DEMO_DIR/simulator-ca.pem" >"$SIM_LOG" 2>&1 &
+SIM_PID=$!
+stop_simulator() { kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null || true; }
+trap stop_simulator EXIT
+SIM_URL=""
+for _ in $(seq 1 100); do
+  SIM_URL=$(grep -o 'https://127.0.0.1:[0-9]*' "$SIM_LOG" | head -n1 || true)
+  [ -n "$SIM_URL" ] && break
+  kill -0 "$SIM_PID" 2>/dev/null || break
+  sleep 0.1
+done
+if [ -z "$SIM_URL" ]; then echo "the simulator did not start:"; cat "$SIM_LOG"; exit 1; fi
+export VMWARE_HOST=127.0.0.1 VMWARE_PORT="${SIM_URL##*:}" VMWARE_USER=administrator@vsphere.local VMWARE_PASSWORD='VMware1!'
+export VMWARE_VALIDATE_CERTS=false
+
+# API calls since the last look, from the simulator's counters (then zeroed).
+api_calls() {
+  "$PY" - "$SIM_URL" <<'PY'
+import json, ssl, sys, urllib.request
+ctx = ssl.create_default_context()
+ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+stats = json.load(urllib.request.urlopen(sys.argv[1] + "/_sim/stats", context=ctx))
+urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_sim/reset", method="POST"), context=ctx).read()
+calls = stats.get("calls", {})
+reads = calls.get("RetrievePropertiesEx", 0) + calls.get("ContinueRetrievePropertiesEx", 0)
+print("    vCenter API: %d calls (%d login(s), %d property read(s)), %d write(s)" % (stats["total"], stats.get("logins", 0), reads, stats["writes"]))
+PY
+}
+
+audit() {
+  ansible-playbook -i "$INVENTORY" playbooks/audit.yml -e "vmotion_audit_report_dir=$DEMO_DIR/$1" "${@:2}"
+}
+
+step "1. vSphere simulator: the seed fleet (vCenter, cluster CL01, 12 hosts 192.168.100.107-118) at $SIM_URL/sdk"
+echo "    Each host has 5 vMotion vmks on 5 uplinks, one subnet per vmk index; as in the seed article, vMotion is off"
+echo "    on 192.168.100.109 vmk3, 192.168.100.112 vmk2 and vmk6, and 192.168.100.116 vmk4."
+api_calls >/dev/null
+
+step "2. Audit the fleet (playbooks/audit.yml, one read for all hosts; vmotion_audit_fail_on=none so the demo goes on)"
+audit before -e vmotion_audit_fail_on=none
+api_calls
+
+step "3. Fix the fleet from the inventory's plan (playbooks/site.yml --diff; only what differs is changed, then verified)"
+ANSIBLE_DISPLAY_OK_HOSTS=false ansible-playbook -i "$INVENTORY" playbooks/site.yml --diff
+api_calls
+
+step "4. Audit again (default: fail on critical findings)"
+audit after
+api_calls
+
+step "Reports"
+echo "    before the fix: $DEMO_DIR/before/vmotion-audit.md  (data: $DEMO_DIR/before/vmotion-audit.json)"
+echo "    after the fix:  $DEMO_DIR/after/vmotion-audit.md  (data: $DEMO_DIR/after/vmotion-audit.json)"
+echo
+echo "    The report before the fix starts with:"
+sed -n '1,/^## Hosts/p' "$DEMO_DIR/before/vmotion-audit.md" | sed '$d' | cut -c1-200 | sed 's/^/    | /'
+step "Done: the simulator stops now."

@@ -1,0 +1,34 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, multinic.vmotion contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters auditing a fleet's multi-NIC vMotion and rendering the report; the logic lives in module_utils."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.multinic.vmotion.plugins.module_utils._findings import FindingsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._report import build_audit, render_markdown
+
+
+def _vmotion_audit(hosts, options=None):
+    try:
+        return build_audit(hosts, options)
+    except FindingsError as e:
+        raise AnsibleFilterError("vmotion_audit: %s" % "; ".join(e.problems))
+
+
+def _vmotion_audit_markdown(audit, title=None, generated=None, max_rows=200):
+    try:
+        return render_markdown(audit, title=title, generated=generated, max_rows=max_rows)
+    except FindingsError as e:
+        raise AnsibleFilterError("vmotion_audit_markdown: %s" % "; ".join(e.problems))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "vmotion_audit": _vmotion_audit,
+            "vmotion_audit_markdown": _vmotion_audit_markdown,
+        }

@@ -1,0 +1,337 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.multinic.vmotion.plugins.module_utils._findings import FindingsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._report import build_audit, render_markdown
+
+OCTETS = range(107, 119)
+# device -> (port group, switch, active uplink, subnet prefix, MTU): the simulator's seed fleet (tests/simulator/topologies/seed.yml)
+SEED_VMKS = {
+    "vmk1": ("vMotion-1", "vSwitch4", "vmnic8", "172.16.1", 9000),
+    "vmk2": ("vMotion-2", "vSwitch4", "vmnic9", "172.16.2", 9000),
+    "vmk3": ("vMotion-3", "vSwitch1", "vmnic2", "172.16.3", 1500),
+    "vmk4": ("vMotion-4", "vSwitch3", "vmnic6", "172.16.4", 1500),
+    "vmk6": ("vMotion-0", "vSwitch2", "vmnic5", "172.16.0", 1500),
+}
+SEED_SWITCHES = {
+    "vSwitch0": (["vmnic0", "vmnic1"], 1500),
+    "vSwitch1": (["vmnic2", "vmnic3"], 1500),
+    "vSwitch2": (["vmnic4", "vmnic5"], 1500),
+    "vSwitch3": (["vmnic6", "vmnic7"], 1500),
+    "vSwitch4": (["vmnic8", "vmnic9"], 9000),
+}
+SEED_DISABLED = {109: ("vmk3",), 112: ("vmk2", "vmk6"), 116: ("vmk4",)}
+
+
+def _vmk(device, portgroup, switch, ip, mtu, services):
+    return {
+        "device": device, "portgroup": portgroup, "switch": switch, "dvport": None, "ip": ip, "netmask": "255.255.255.0",
+        "prefix_length": 24, "ipv6": [], "dhcp": False, "mac": "00:50:56:00:00:01", "mtu": mtu, "netstack": "defaultTcpipStack",
+        "services": list(services), "vmotion": "vmotion" in services,
+    }
+
+
+def _portgroup(name, switch, active=None):
+    uplinks = SEED_SWITCHES[switch][0]
+    if active is None:  # no override: the switch's order
+        teaming = {"active": list(uplinks), "standby": [], "unused": [], "inherited": True}
+    else:
+        teaming = {"active": [active], "standby": [], "unused": [u for u in uplinks if u != active], "inherited": False}
+    return {"name": name, "switch": switch, "type": "standard", "vlan_id": 0, "key": None, "teaming": teaming, "vm_ports": 0}
+
+
+def seed_host(octet, disabled=(), subnets=None, drop=(), mtu=None):
+    """One host as vmk_vmotion_facts returns it; ``subnets`` overrides the subnet prefix of a device, ``drop`` removes vmks."""
+    subnets = subnets or {}
+    mtu = mtu or {}
+    name = "192.168.100.%d" % octet
+    portgroups = [_portgroup("Management Network", "vSwitch0"), _portgroup("NAS-vmk", "vSwitch2")]
+    vmks = [_vmk("vmk0", "Management Network", "vSwitch0", name, 1500, ["management"])]
+    for device in sorted(SEED_VMKS):
+        portgroup, switch, active, prefix, default_mtu = SEED_VMKS[device]
+        portgroups.append(_portgroup(portgroup, switch, active))
+        if device in drop:
+            continue
+        services = [] if device in disabled else ["vmotion"]
+        vmks.append(_vmk(device, portgroup, switch, "%s.%d" % (subnets.get(device, prefix), octet), mtu.get(device, default_mtu), services))
+    vmks.append(_vmk("vmk5", "NAS-vmk", "vSwitch2", "10.10.10.%d" % octet, 1500, []))
+    vmks.sort(key=lambda v: int(v["device"][3:]))
+    return {
+        "name": name, "cluster": "CL01", "datacenter": "DC01", "mgmt_ip": name, "mgmt_octet": octet,
+        "switches": [{"name": s, "type": "standard", "uplinks": list(u), "mtu": m, "uuid": None} for s, (u, m) in sorted(SEED_SWITCHES.items())],
+        "portgroups": portgroups, "vmks": vmks, "findings": [],
+    }
+
+
+def seed_fleet(disabled=None, changes=None):
+    """The seed fleet; ``changes`` maps an octet to keyword arguments of seed_host."""
+    disabled = SEED_DISABLED if disabled is None else disabled
+    changes = changes or {}
+    fleet = {}
+    for octet in OCTETS:
+        host = seed_host(octet, disabled.get(octet, ()), **changes.get(octet, {}))
+        fleet[host["name"]] = host
+    return fleet
+
+
+def sections(text):
+    return [line for line in text.splitlines() if line.startswith("## ")]
+
+
+class TestSeedFleet:
+    def test_summary_counts_the_outage(self):
+        audit = build_audit(seed_fleet())
+        summary = audit["summary"]
+        assert summary["hosts"] == 12
+        assert summary["vmks"] == 12 * 7
+        assert summary["vmotion_vmks"] == 12 * 5 - 4
+        assert summary["indexes"] == ["vmk1", "vmk2", "vmk3", "vmk4", "vmk6"]
+        assert summary["findings"] == {"critical": 4, "warning": 0, "info": 0}
+        assert summary["findings_at_or_above"] == {"critical": 4, "warning": 4, "info": 4}
+        assert summary["worst_severity"] == "critical"
+        assert summary["pairs"] == 132
+        assert summary["healthy_pairs"] + summary["degraded_pairs"] + summary["failing_pairs"] == 132
+        assert summary["failing_pairs"] == 0 and summary["degraded_pairs"] == 60
+        assert (summary["min_streams"], summary["max_streams"]) == (2, 5)
+        assert summary["clean"] is False
+
+    def test_findings_name_the_ports_with_vmotion_off(self):
+        findings = build_audit(seed_fleet())["findings"]
+        assert sorted((f["host"], f["device"]) for f in findings) == [
+            ("192.168.100.109", "vmk3"), ("192.168.100.112", "vmk2"), ("192.168.100.112", "vmk6"), ("192.168.100.116", "vmk4")]
+        assert set(f["code"] for f in findings) == {"VMOTION_DISABLED"}
+
+    def test_per_host_view(self):
+        host = build_audit(seed_fleet())["hosts"]["192.168.100.112"]
+        assert host["cluster"] == "CL01" and host["mgmt_ip"] == "192.168.100.112"
+        assert host["indexes"] == {"vmk1": "on", "vmk2": "off", "vmk3": "on", "vmk4": "on", "vmk6": "off"}
+        assert host["findings"]["critical"] == 2 and host["worst_severity"] == "critical"
+        assert host["vmotion_vmks"] == ["vmk1", "vmk3", "vmk4"]
+        assert host["streams"] == {"min": 2, "max": 3, "failing": 0, "degraded": 11}
+
+    def test_only_pairs_losing_streams_are_listed_worst_first(self):
+        pairing = build_audit(seed_fleet())["pairing"]
+        assert len(pairing["pairs"]) == 60 and pairing["left_off"] == 0
+        assert all(p["lost"] > 0 for p in pairing["pairs"])
+        lost = [p["lost"] for p in pairing["pairs"]]
+        assert lost == sorted(lost, reverse=True)
+        worst = pairing["pairs"][0]
+        assert {worst["source"], worst["destination"]} in ({"192.168.100.109", "192.168.100.112"}, {"192.168.100.112", "192.168.100.116"})
+        assert (worst["streams"], worst["expected"]) == (2, 5)
+
+    def test_max_pairs_caps_the_list_not_the_counts(self):
+        audit = build_audit(seed_fleet(), {"max_pairs": 7})
+        assert len(audit["pairing"]["pairs"]) == 7 and audit["pairing"]["left_off"] == 53
+        assert len(audit["pairing"]["summary"]["degraded_pairs"]) == 7
+        assert audit["summary"]["degraded_pairs"] == 60
+        assert audit["options"]["max_pairs"] == 7
+
+    def test_healthy_pairs_on_request(self):
+        audit = build_audit(seed_fleet(), {"include_healthy": True})
+        assert len(audit["pairing"]["pairs"]) == 132
+
+    def test_fixed_fleet_is_clean(self):
+        audit = build_audit(seed_fleet(disabled={}))
+        assert audit["summary"]["clean"] is True
+        assert audit["findings"] == [] and audit["pairing"]["pairs"] == []
+        assert audit["summary"]["worst_severity"] is None
+        assert (audit["summary"]["min_streams"], audit["summary"]["max_streams"]) == (5, 5)
+
+    def test_result_is_plain_json(self):
+        audit = build_audit(seed_fleet())
+        assert json.loads(json.dumps(audit)) == audit
+
+    def test_input_is_not_modified(self):
+        fleet = seed_fleet()
+        before = copy.deepcopy(fleet)
+        build_audit(fleet)
+        assert fleet == before
+
+    def test_whole_module_result_is_accepted(self):
+        fleet = seed_fleet()
+        registered = {"changed": False, "hosts": fleet, "summary": {"hosts": 12}}
+        assert build_audit(registered) == build_audit(fleet)
+
+    def test_list_of_hosts_is_accepted(self):
+        assert build_audit(list(seed_fleet().values()))["summary"] == build_audit(seed_fleet())["summary"]
+
+    def test_host_order_does_not_matter(self):
+        fleet = seed_fleet()
+        reversed_fleet = dict(reversed(list(fleet.items())))
+        assert build_audit(reversed_fleet) == build_audit(fleet)
+
+
+class TestSubnetMismatch:
+    """One host with vmk2 in another subnet breaks vmk2 streams to every other host."""
+
+    def fleet(self):
+        return seed_fleet(disabled={}, changes={114: {"subnets": {"vmk2": "172.16.99"}}})
+
+    def test_reported_with_the_pairs_it_breaks(self):
+        audit = build_audit(self.fleet())
+        mismatch = [f for f in audit["findings"] if f["code"] == "SUBNET_MISMATCH"]
+        assert len(mismatch) == 1
+        finding = mismatch[0]
+        assert finding["host"] == "192.168.100.114" and finding["device"] == "vmk2" and finding["severity"] == "critical"
+        assert finding["expected_subnet"] == "172.16.2.0/24" and finding["suggested_ip"] == "172.16.2.114"
+        assert len(finding["peers"]) == 11
+        pairs = audit["pairing"]["pairs"]
+        assert len(pairs) == 22
+        assert all("192.168.100.114" in (p["source"], p["destination"]) and p["lost"] == 1 for p in pairs)
+        assert audit["hosts"]["192.168.100.114"]["indexes"]["vmk2"] == "other_subnet"
+        assert audit["indexes"]["vmk2"]["subnet"] == "172.16.2.0/24"
+
+    def test_report_marks_the_host_and_explains_the_pairs(self):
+        text = render_markdown(build_audit(self.fleet()))
+        assert "SUBNET_MISMATCH" in text
+        assert "172.16.99.114 **other subnet 172.16.99.0/24**" in text
+        assert "1 (192.168.100.114)" in text  # the "In another subnet" column
+        assert "192.168.100.114 vmk2: no vMotion-enabled vmk of the peer in 172.16.99.0/24" in text
+        assert "## Host pairs that fail or lose streams (22 of 132)" in text
+
+
+class TestOtherRules:
+    def test_missing_index_and_mtu_are_shown(self):
+        fleet = seed_fleet(disabled={}, changes={110: {"drop": ("vmk4",)}, 111: {"mtu": {"vmk1": 1500}}})
+        audit = build_audit(fleet)
+        codes = set(f["code"] for f in audit["findings"])
+        assert {"INDEX_MISSING", "MTU_MISMATCH"} <= codes
+        assert audit["hosts"]["192.168.100.110"]["indexes"]["vmk4"] == "missing"
+        text = render_markdown(audit)
+        assert "**missing**" in text
+        assert "172.16.1.111 **MTU 1500**" in text
+
+    def test_fleet_with_no_vmotion_fails_every_pair(self):
+        fleet = seed_fleet(disabled=dict((o, tuple(SEED_VMKS)) for o in OCTETS))
+        audit = build_audit(fleet)
+        assert audit["summary"]["findings"]["critical"] > 0
+        # with vMotion off everywhere no subnet carries vMotion; every host still reports NO_VMOTION_VMK
+        assert set(f["host"] for f in audit["findings"] if f["code"] == "NO_VMOTION_VMK") == set(fleet)
+        assert audit["summary"]["failing_pairs"] == 132
+
+    def test_two_hosts_failing_pair(self):
+        fleet = seed_fleet(disabled={})
+        fleet = dict((k, fleet[k]) for k in ("192.168.100.107", "192.168.100.108"))
+        for vmk in fleet["192.168.100.108"]["vmks"]:
+            if vmk["device"] != "vmk0":
+                vmk["ip"] = vmk["ip"].replace("172.16.", "172.17.")
+        audit = build_audit(fleet)
+        assert audit["summary"]["failing_pairs"] == 2
+        text = render_markdown(audit)
+        assert "| fails |" in text
+
+    def test_empty_fleet(self):
+        audit = build_audit({})
+        assert audit["summary"]["hosts"] == 0 and audit["summary"]["clean"] is True
+        text = render_markdown(audit)
+        assert "No findings." in text and "No vMotion index is shared by the fleet." in text
+
+    def test_ignore_option_drops_codes(self):
+        audit = build_audit(seed_fleet(), {"ignore": ["VMOTION_DISABLED"]})
+        assert audit["findings"] == []
+        assert audit["summary"]["degraded_pairs"] == 60  # ignoring a finding does not change the streams
+
+
+class TestOptions:
+    @pytest.mark.parametrize("options, text", [
+        ({"max_pairs": -1}, "max_pairs must be a non-negative integer"),
+        ({"max_pairs": True}, "max_pairs must be a non-negative integer"),
+        ({"colour": "red"}, "unknown option(s) colour"),
+        ({"failover": "sideways"}, "failover 'sideways' must be one of"),
+        ("unused", "options must be a dict"),
+    ])
+    def test_bad_options_are_reported(self, options, text):
+        with pytest.raises(FindingsError) as error:
+            build_audit(seed_fleet(), options)
+        assert text in str(error.value)
+
+    def test_none_values_mean_default(self):
+        assert build_audit(seed_fleet(), {"max_pairs": None, "failover": None}) == build_audit(seed_fleet())
+
+    def test_bad_hosts(self):
+        with pytest.raises(FindingsError):
+            build_audit("192.168.100.107")
+
+
+class TestMarkdown:
+    def test_findings_first_then_hosts_indexes_pairs(self):
+        text = render_markdown(build_audit(seed_fleet()), title="Seed fleet", generated="2026-01-02T03:04:05Z")
+        assert text.startswith("# Seed fleet\n")
+        assert sections(text) == ["## Findings (4)", "## Hosts (12)", "## vMotion indexes (5)",
+                                  "## Host pairs that fail or lose streams (60 of 132)"]
+        assert "generated 2026-01-02T03:04:05Z" in text
+        assert "**Findings: 4 critical. Host pairs: 60 of 132 lose streams, 0 fail.**" in text
+
+    def test_tables_show_the_outage(self):
+        text = render_markdown(build_audit(seed_fleet()))
+        assert "| 192.168.100.112 | 192.168.100.112 | CL01 | 3 of 5 (vmk2 off, vmk6 off) | 2 critical | 2-3 | 0 / 11 |" in text
+        assert "| vmk3 | 172.16.3.0/24 | 1500 | 11 | 1 (192.168.100.109) | 0 | 0 |" in text
+        assert "172.16.3.109 **vMotion off**" in text
+        # the cause is named once per host, not echoed from the peer's side
+        assert ("| 192.168.100.107 | 192.168.100.112 | 3 of 5 | loses 2 | 192.168.100.112 vmk2, vmk6: vMotion disabled |") in text
+
+    def test_clean_fleet(self):
+        text = render_markdown(build_audit(seed_fleet(disabled={})))
+        assert "**Clean: no findings, every host pair gets all its streams.**" in text
+        assert "No findings." in text and "Every pair of hosts gets all its vMotion streams." in text
+
+    def test_max_rows_caps_long_tables(self):
+        text = render_markdown(build_audit(seed_fleet()), max_rows=3)
+        assert "... and 57 more pairs (see the JSON report)." in text
+        assert "... and 1 more findings (see the JSON report)." in text
+        assert len(render_markdown(build_audit(seed_fleet()), max_rows=None)) > len(text)
+
+    def test_left_off_pairs_are_counted(self):
+        text = render_markdown(build_audit(seed_fleet(), {"max_pairs": 10}))
+        assert "... and 50 more pairs (see the JSON report)." in text
+
+    def test_cells_are_escaped(self):
+        fleet = seed_fleet()
+        for vmk in fleet["192.168.100.109"]["vmks"]:
+            if vmk["device"] == "vmk3":
+                vmk["portgroup"] = "vMotion|3\nnew"
+        for pg in fleet["192.168.100.109"]["portgroups"]:
+            if pg["name"] == "vMotion-3":
+                pg["name"] = "vMotion|3\nnew"
+        text = render_markdown(build_audit(fleet))
+        row = [line for line in text.splitlines() if line.startswith("| critical | 192.168.100.109 ")][0]
+        assert "vMotion\\|3 new" in row
+        assert row.count(" | ") == 5  # six cells, none split by the pipe in the name
+
+    @pytest.mark.parametrize("audit, text", [
+        ({}, "render_markdown needs the dict build_audit returns"),
+        ("audit", "render_markdown needs the dict build_audit returns"),
+    ])
+    def test_bad_input(self, audit, text):
+        with pytest.raises(FindingsError) as error:
+            render_markdown(audit)
+        assert text in str(error.value)
+
+    def test_bad_max_rows(self):
+        with pytest.raises(FindingsError):
+            render_markdown(build_audit(seed_fleet()), max_rows="all")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(st.sampled_from(list(OCTETS)), st.sets(st.sampled_from(sorted(SEED_VMKS)), max_size=3), max_size=5))
+def test_counts_are_consistent(disabled):
+    """Whatever vmks are off: counts add up, the report renders and its verdict matches the summary."""
+    audit = build_audit(seed_fleet(disabled=dict((o, tuple(d)) for o, d in disabled.items())))
+    summary = audit["summary"]
+    assert summary["healthy_pairs"] + summary["degraded_pairs"] + summary["failing_pairs"] == summary["pairs"]
+    at = summary["findings_at_or_above"]
+    assert at["critical"] <= at["warning"] <= at["info"] == len(audit["findings"])
+    assert len(audit["pairing"]["pairs"]) == summary["degraded_pairs"] + summary["failing_pairs"]
+    assert summary["clean"] == (not any(disabled.values()))
+    text = render_markdown(audit)
+    assert ("**Clean:" in text) == summary["clean"]
