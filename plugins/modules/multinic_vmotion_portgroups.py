@@ -273,8 +273,9 @@ class MultinicVmotionPortgroups(VmotionModule):
             except PlanError as e:
                 problems.extend("%s: %s" % (name, p) for p in e.problems)
         if problems:
-            self.fail("nothing changed: %d problem(s) on %d host(s): %s" % (len(problems), len(set(p.split(":")[0] for p in problems)),
-                                                                               "; ".join(problems)), problems=problems)
+            hosts_with_problems = len(set(p.split(":")[0] for p in problems))
+            self.fail("nothing changed: %d problem(s) on %d host(s): %s" % (len(problems), hosts_with_problems, "; ".join(problems)),
+                      problems=problems)
         return plans
 
     def run(self):
@@ -307,7 +308,7 @@ class MultinicVmotionPortgroups(VmotionModule):
                               "after": dict((n, hosts[n]["diff"]["after"]) for n in changed_hosts)}
         if not self.params["hosts"]:
             # One host: its result at the top level too, as most users read it.
-            (name, single), = hosts.items()
+            name, single = next(iter(hosts.items()))
             result.update(host=name, operations=single["operations"], applied=single["applied"], vmks=single["vmks"])
             if "diff" in single:
                 result["diff"] = single["diff"]
