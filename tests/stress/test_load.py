@@ -62,3 +62,36 @@ def test_concurrent_facts_runs_match_a_serial_run(fleet):
         concurrent = list(pool.map(facts, [fleet] * 8))
     for result in concurrent:
         assert result == serial
+
+
+def test_roles_on_256_hosts_with_forks_8(fleet, tmp_path):
+    """site.yml then audit.yml on the whole generated fleet, forks=8: no errors, a clean audit, a no-op re-run."""
+    hosts = dict(("esx-%04d.sim.local" % (i + 1), {"ansible_host": "10.20.%d.%d" % (i // 200, i % 200 + 10)}) for i in range(256))
+    inventory = tmp_path / "hosts.json"
+    inventory.write_text(json.dumps({"esxi": {"hosts": hosts, "vars": {
+        "ansible_connection": "local",
+        "multinic_vmotion_mgmt_ip_source": "ansible_host",
+        "multinic_vmotion_defaults": {"switch": "vSwitch1", "mtu": 9000},
+        "multinic_vmotion_plan": [
+            {"index": 1, "subnet": "172.16.1.0/24", "portgroup": "vMotion-1", "active_uplink": "vmnic2"},
+            {"index": 2, "subnet": "172.16.2.0/24", "portgroup": "vMotion-2", "active_uplink": "vmnic3"},
+            {"index": 3, "subnet": "172.16.3.0/24", "portgroup": "vMotion-3", "active_uplink": "vmnic4"},
+        ],
+    }}}))
+
+    def playbook(name, *extra):
+        out = subprocess.run(["ansible-playbook", "-i", str(inventory), "-f", "8", os.path.join(ROOT, "playbooks", name),
+                              "-e", "vmotion_audit_report_dir=%s" % tmp_path] + list(extra),
+                             env=environment(fleet), capture_output=True, text=True, check=False, timeout=1800)
+        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+        return out.stdout
+
+    first = playbook("site.yml")
+    assert "failed=0" in first
+    again = playbook("site.yml")
+    assert re.findall(r"changed=(\d+)", again) and set(re.findall(r"changed=(\d+)", again)) == {"0"}
+    playbook("audit.yml")
+    report = json.loads((tmp_path / "vmotion-audit.json").read_text())
+    assert PASSWORD not in json.dumps(report)
+    after = facts(fleet)
+    assert all(sum(1 for vmk in host["vmks"] if vmk["vmotion"]) == 3 for host in after.values())

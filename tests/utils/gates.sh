@@ -72,6 +72,7 @@ INI
 }
 
 gate_lint() {
+  export NO_COLOR=1
   local paths=()
   for p in roles playbooks; do [ -n "$(ls -A "$p" 2>/dev/null)" ] && paths+=("$p"); done
   [ ${#paths[@]} -gt 0 ] || { echo "nothing to lint yet"; return 0; }
