@@ -58,8 +58,12 @@ sanity units simulator-tests integration lint docs build-install builder: collec
 demo: collection
 	VENV=$(VENV) COLL_DIR=$(COLL_DIR) COLL_ROOT=$(COLL_ROOT) bash tests/utils/demo.sh
 
+# Benchmarks against community.vmware on the simulator (see tests/bench/run_bench.py --help), e.g.
+#   make bench BENCH_ARGS="--sizes 12,64 --latency-ms 5 --forks 8"
+# Results (results.md, results.json, bench.png) go to tests/output/bench of this checkout.
 bench: collection
-	cd $(COLL_DIR) && $(BIN)/python tests/bench/run_bench.py $(BENCH_ARGS)
+	$(BIN)/pip install -q --disable-pip-version-check -r tests/bench/requirements.txt
+	cd $(COLL_DIR) && $(BIN)/python tests/bench/run_bench.py --output $(CURDIR)/tests/output/bench $(BENCH_ARGS)
 
 stress: collection
 	VENV=$(VENV) COLL_DIR=$(COLL_DIR) COLL_ROOT=$(COLL_ROOT) bash tests/utils/gates.sh stress
