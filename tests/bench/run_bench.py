@@ -685,9 +685,10 @@ def plot(result, path):
             ax.set_xticks(result["settings"]["sizes"])
             ax.set_xticklabels([str(n) for n in result["settings"]["sizes"]])
             ax.minorticks_off()
-            # 1-2-5 ticks with plain numbers: a panel may span less than a decade
-            ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: "%g" % value))
+            # Plain numbers; 1-2-5 ticks when the panel spans few decades (it may span less than one)
+            low, high = ax.get_ylim()
+            ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0,) if high / low > 1000 else (1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: "{0:,.0f}".format(value) if value >= 10 else "%g" % value))
             ax.grid(True, which="major", alpha=0.3)
             ax.set_xlabel("hosts (N)")
             ax.set_ylabel(label)
@@ -729,7 +730,9 @@ def notes(runs, settings):
     ]
     for r in runs:
         if r["scenario"] == 4 and r["side"] == "community" and r.get("services_dropped"):
-            out.append("N=%d: community.vmware dropped %s on %d of %d vmk(s)." % (r["n"], BACKUP_SERVICE, r["services_dropped"], r["backup_nfc_vmks"]))
+            out.append("N=%d: community.vmware dropped %s on %d of %d vmk(s)%s." % (
+                r["n"], BACKUP_SERVICE, r["services_dropped"], r["backup_nfc_vmks"],
+                " of the hosts it ran on (%s)" % r["estimated"] if r.get("estimated") else ""))
     sampled = sorted(set(r["n"] for r in runs if r.get("estimated")))
     if sampled:
         out.append("~: for N = %s, the community.vmware playbooks of scenarios 2-4 (one task per host and vmk) ran on %d hosts spread "
