@@ -99,6 +99,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._layout import (
     parse_subnet,
     vmotion_ip,
 )
+from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
 
 SEVERITIES = ("info", "warning", "critical")
 FAILOVER_CHECKS = ("unused", "standby", "any")
@@ -137,12 +138,8 @@ OPTION_DEFAULTS = {
 }
 
 
-class FindingsError(ValueError):
+class FindingsError(ProblemsError):
     """Bad options or a missing library; ``problems`` lists every problem."""
-
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super(FindingsError, self).__init__("; ".join(self.problems))
 
 
 # ---------------------------------------------------------------- helpers

@@ -17,6 +17,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
+
 try:
     import netaddr
 
@@ -44,12 +46,8 @@ PLAN_KEYS = (
 )
 
 
-class LayoutError(ValueError):
+class LayoutError(ProblemsError):
     """One or more problems with a layout input; ``problems`` lists them all."""
-
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super(LayoutError, self).__init__("; ".join(self.problems))
 
 
 def _require_netaddr():

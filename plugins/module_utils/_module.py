@@ -17,6 +17,7 @@ from ansible_collections.community.vmware.plugins.module_utils.vmware import vmw
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import (
     VsphereClient,
     VsphereError,
+    network_info,
     vsphere_argument_spec,
 )
 
@@ -74,12 +75,13 @@ class VmotionModule(object):
         states = {}
         for name in sorted(network):
             values = network[name]
-            facts = host_facts(name, values.get("config.network"), values.get("config.virtualNicManagerInfo"), switches, groups)
+            raw_network = network_info(values)
+            facts = host_facts(name, raw_network, values.get("config.virtualNicManagerInfo"), switches, groups)
             moref = values["_moref"]
             states[name] = HostState(name, facts, moref, values.get("configManager.networkSystem"),
                                      values.get("configManager.virtualNicManager"),
                                      cluster=self.inventory.cluster_of(moref), datacenter=self.inventory.datacenter_of(moref),
-                                     raw_network=values.get("config.network"))
+                                     raw_network=raw_network)
         return states
 
     def exit(self, **result):

@@ -25,6 +25,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._layout import (
     MTU_RANGE,
     VLAN_RANGE,
 )
+from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
 
 try:
     import netaddr
@@ -38,12 +39,8 @@ VMK_KEYS = ("device", "portgroup", "switch", "dvswitch", "vlan_id", "active_upli
             "prefix_length", "netmask", "mtu", "netstack", "index", "subnet")
 
 
-class PlanError(ValueError):
+class PlanError(ProblemsError):
     """The desired layout cannot be applied to this host; ``problems`` lists every reason."""
-
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super(PlanError, self).__init__("; ".join(self.problems))
 
 
 def _int(value):

@@ -16,6 +16,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._layout import LayoutError, parse_subnet
+from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
 
 try:
     import netaddr
@@ -41,10 +42,8 @@ NIC_TYPES = (
 )
 
 
-class ServicePlanError(ValueError):
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super(ServicePlanError, self).__init__("; ".join(self.problems))
+class ServicePlanError(ProblemsError):
+    """A service change that cannot be planned; ``problems`` lists every reason."""
 
 
 def is_management_vmk(vmk):
