@@ -717,6 +717,26 @@ def machine():
     return "%s, %d CPU(s), %s, Python %s" % (model, os.cpu_count() or 0, platform.platform(terse=True), platform.python_version())
 
 
+def facts_slope_note(runs, settings):
+    """What bounds the time ratio of scenario 1: each side's time per additional host, where both ran at two sizes or more."""
+    times = dict(((r["side"], r["n"]), r) for r in runs if r["scenario"] == 1 and r.get("play_s") and not r.get("estimated"))
+    sizes = sorted(n for side, n in times if side == "ours" and ("community", n) in times)
+    if len(sizes) < 2:
+        return []
+    low, high = sizes[0], sizes[-1]
+
+    def per_host_ms(side):
+        return 1000.0 * (times[(side, high)]["play_s"] - times[(side, low)]["play_s"]) / (high - low)
+
+    ours, community = per_host_ms("ours"), per_host_ms("community")
+    calls = times[("community", high)]["total"] / float(high)
+    return ["Scenario 1, time per additional host from N=%d to N=%d: %.0f ms for vmk_vmotion_facts (its one read grows with "
+            "the hosts' network state, which pyVmomi parses on one CPU) and %.0f ms for vmware_vmkernel_info (~%.0f calls per host "
+            "at %s ms of latency each). However large N, the time ratio tends to at most %.0fx at this latency; it grows with the "
+            "latency, as only community.vmware's side pays it per host." % (low, high, ours, community, calls, settings["latency_ms"],
+                                                                          community / ours if ours > 0 else float("inf"))]
+
+
 def notes(runs, settings):
     out = [
         "community.vmware.vmware_vmkernel turns off every service whose enable_* option is not given (they default to false): "
@@ -740,6 +760,7 @@ def notes(runs, settings):
                    "N/%d. Every host does the same work, and the cost of each task is the one measured in the N-host vCenter "
                    "(community.vmware reads grow with the size of vCenter); the measured numbers are in results.json ('measured')."
                    % (", ".join(str(n) for n in sampled), settings["community_sample"], settings["max_community_hosts"], settings["community_sample"]))
+    out.extend(facts_slope_note(runs, settings))
     cpus = os.cpu_count() or 1
     busy = [r for r in runs if r.get("others_cpu_s") and r.get("wall_s") and r["others_cpu_s"] > 0.25 * cpus * r["wall_s"]]
     if busy:
