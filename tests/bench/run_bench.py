@@ -730,11 +730,11 @@ def facts_slope_note(runs, settings):
 
     ours, community = per_host_ms("ours"), per_host_ms("community")
     calls = times[("community", high)]["total"] / float(high)
+    bound = community / ours if ours > 0 else float("inf")
     return ["Scenario 1, time per additional host from N=%d to N=%d: %.0f ms for vmk_vmotion_facts (its one read grows with "
             "the hosts' network state, which pyVmomi parses on one CPU) and %.0f ms for vmware_vmkernel_info (~%.0f calls per host "
             "at %s ms of latency each). However large N, the time ratio tends to at most %.0fx at this latency; it grows with the "
-            "latency, as only community.vmware's side pays it per host." % (low, high, ours, community, calls, settings["latency_ms"],
-                                                                          community / ours if ours > 0 else float("inf"))]
+            "latency, as only community.vmware's side pays it per host." % (low, high, ours, community, calls, settings["latency_ms"], bound)]
 
 
 def notes(runs, settings):
