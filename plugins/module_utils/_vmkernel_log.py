@@ -466,3 +466,122 @@ def compare_migrations_with_vmks(migrations, vmotion_ips):
         "ok": bool(verdicts) and all(v["ok"] for v in verdicts),
     }
     return {"verdicts": verdicts, "summary": summary}
+
+
+# ---------------------------------------------------------------- judging a host's migrations
+
+
+def _usable_ipv6(vmk):
+    for entry in vmk.get("ipv6") or ():
+        try:
+            address = ipaddress.ip_address(entry.get("address") or "")
+        except ValueError:
+            continue
+        if not address.is_link_local:
+            return str(address)
+    return None
+
+
+def vmotion_vmks(facts):
+    """[{device, ip}] for the vMotion vmks of a host dict, in device order; a vmk without an address is left out."""
+    found = []
+    for vmk in facts.get("vmks") or ():
+        if vmk.get("vmotion"):
+            ip = vmk.get("ip") or _usable_ipv6(vmk)
+            if ip:
+                found.append({"device": vmk["device"], "ip": ip})
+    return found
+
+
+def _named(ips, vmks):
+    """The vmks (device and ip) of these addresses, in the order of vmks."""
+    wanted = set(ips)
+    return [v for v in vmks if _ip_key(v["ip"]) in wanted]
+
+
+def _what(name, mig):
+    stamp = ", %s" % mig["first_ts"] if mig.get("first_ts") else ""
+    return "%s: migration %s (%s%s)" % (name, mig["id"], mig["side"], stamp)
+
+
+def _names(vmks):
+    return ", ".join("%s (%s)" % (v["device"], v["ip"]) for v in vmks)
+
+
+def judge_host(name, migrations, vmks):
+    """Per-migration judgement and the host verdict for parsed migrations and the host's vMotion vmks."""
+    expected = len(set(_ip_key(v["ip"]) for v in vmks))
+    # The start line carries the migration's IPs; without it the read began mid-migration (short
+    # window, rotated log) and the vmknics bound before are unknown, so streams are not judged.
+    partial = [m for m in migrations if not (m.get("src_ip") or m.get("dst_ip"))]
+    judged = [m for m in migrations if m.get("src_ip") or m.get("dst_ip")]
+    comparison = compare_migrations_with_vmks(judged, [v["ip"] for v in vmks])
+
+    entries, missing, failed, problems = [], [], [], []
+    for mig, verdict in zip(judged, comparison["verdicts"]):
+        entry = dict(mig, partial=False, expected_streams=verdict["expected_streams"],
+                     used_vmks=_named(verdict["used_vmknics"], vmks), unused_vmks=_named(verdict["unused_vmknics"], vmks),
+                     unexpected_vmknics=verdict["unexpected_vmknics"], ok=verdict["ok"])
+        entries.append(entry)
+        what = _what(name, mig)
+        if entry["unused_vmks"] or verdict["seen_streams"] < verdict["expected_streams"]:
+            gap = {"id": mig["id"], "side": mig["side"], "seen_streams": verdict["seen_streams"],
+                   "expected_streams": verdict["expected_streams"], "unused_vmks": entry["unused_vmks"]}
+            gap["message"] = "%s carried %d stream(s) for %d vMotion vmk(s)" % (what, gap["seen_streams"], gap["expected_streams"])
+            if gap["unused_vmks"]:
+                gap["message"] += "; no stream on %s" % _names(gap["unused_vmks"])
+            missing.append(gap)
+            problems.append(gap["message"])
+        if entry["unexpected_vmknics"]:
+            problems.append("%s bound %s, not a vMotion vmk of the host" % (what, ", ".join(entry["unexpected_vmknics"])))
+    for mig in partial:
+        entries.append(dict(mig, partial=True, expected_streams=expected, used_vmks=[], unused_vmks=[],
+                            unexpected_vmknics=[], ok=None))
+    # A logged failure counts even when the migration began before the lines read.
+    for mig in migrations:
+        if mig.get("failed"):
+            failed.append(mig["id"])
+            reason = (mig.get("failure") or [""])[0]
+            problems.append("%s failed%s" % (_what(name, mig), ": %s" % reason if reason else ""))
+    # Keep the log's order of first appearance whatever was judged.
+    order = dict(((m["id"], m["side"]), i) for i, m in enumerate(migrations))
+    entries.sort(key=lambda e: order[(e["id"], e["side"])])
+
+    # Every judged migration that is not ok left a problem, and so did every failure.
+    status = "not_ok" if problems else "ok" if judged else "no_migrations"
+    verdict = {
+        "status": status,
+        "expected_streams": expected,
+        "migrations": len(judged),
+        "partial": len(partial),
+        "failed": failed,
+        "missing_streams": missing,
+        "vmks_never_used": _named(comparison["summary"]["vmknics_never_used"], vmks) if judged else [],
+        "problems": problems,
+    }
+    return entries, verdict
+
+
+def unreadable_verdict(vmks, message):
+    """The verdict of a host whose log could not be read: same shape as judge_host's, nothing judged."""
+    return {"status": "unreadable", "expected_streams": len(vmks), "migrations": 0, "partial": 0, "failed": [],
+            "missing_streams": [], "vmks_never_used": [], "problems": [message]}
+
+
+def log_summary(hosts):
+    """Counts over {name: {"migrations", "verdict", "log"}} as vmotion_log_facts returns them."""
+    verdicts = dict((name, h["verdict"]) for name, h in hosts.items())
+    judged = sum(v["migrations"] for v in verdicts.values())
+    return {
+        "hosts": len(hosts),
+        "migrations": judged,
+        "partial": sum(v["partial"] for v in verdicts.values()),
+        "failed": sum(len(v["failed"]) for v in verdicts.values()),
+        "missing_streams": sum(len(v["missing_streams"]) for v in verdicts.values()),
+        "not_ok": sum(1 for h in hosts.values() for m in h["migrations"] if m["ok"] is False),
+        "hosts_not_ok": [n for n, v in verdicts.items() if v["status"] == "not_ok"],
+        "hosts_without_migrations": [n for n, v in verdicts.items() if v["status"] == "no_migrations"],
+        "unreadable": [n for n, v in verdicts.items() if v["status"] == "unreadable"],
+        "calls": sum(h["log"].get("calls", 0) for h in hosts.values()),
+        "ok": judged > 0 and all(v["status"] in ("ok", "no_migrations") for v in verdicts.values()),
+    }

@@ -265,15 +265,15 @@ class MultinicVmotionPortgroups(VmotionModule):
 
     def plan_all(self, layouts, states):
         """{name: ops} for every host; every problem of every host at once, before any write."""
-        plans, problems = {}, []
+        plans, problems, hosts_with_problems = {}, [], 0
         for name, state in states.items():
             vmks = layouts.get(name, layouts.get(None))
             try:
                 plans[name] = plan_layout(vmks, state.facts, state=self.params["state"], purge=self.params["purge"])
             except PlanError as e:
                 problems.extend("%s: %s" % (name, p) for p in e.problems)
+                hosts_with_problems += 1
         if problems:
-            hosts_with_problems = len(set(p.split(":")[0] for p in problems))
             self.fail("nothing changed: %d problem(s) on %d host(s): %s" % (len(problems), hosts_with_problems, "; ".join(problems)),
                       problems=problems)
         return plans

@@ -261,21 +261,15 @@ summary:
     ok: false
 """
 
-import ipaddress
-
-try:
-    from pyVmomi import vmodl
-
-    HAS_PYVMOMI = True
-except ImportError:
-    HAS_PYVMOMI = False  # VsphereClient reports the missing library when it connects
-
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import (
     VmkernelLogParser,
-    compare_migrations_with_vmks,
+    judge_host,
+    log_summary,
+    unreadable_verdict,
+    vmotion_vmks,
 )
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import describe_fault
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import VsphereError
 
 LOG_KEY = "vmkernel"
 # A start past any log's end: the server then answers with no text and lineEnd set to the log's
@@ -318,117 +312,17 @@ class HostLog(object):
         self.what = "reading the %s log of %s" % (LOG_KEY, name)
         self.calls = 0
 
-    def _page(self, start, lines):
-        # A fault is about this host (disconnected, no permission): it is reported and the other hosts
-        # are read. A lost connection is not caught here; client.call makes it a VsphereError that ends the run.
-        try:
-            return self.diagnostic_manager.BrowseDiagnosticLog(host=self.moref, key=LOG_KEY, start=start, lines=lines)
-        except vmodl.MethodFault as e:
-            raise HostLogError("%s failed: %s" % (self.what, describe_fault(e)))
-
     def __call__(self, start, lines):
         self.calls += 1
-        return self.client.call(self.what, self._page, start, lines)
-
-
-def _usable_ipv6(vmk):
-    for entry in vmk.get("ipv6") or ():
         try:
-            address = ipaddress.ip_address(entry.get("address") or "")
-        except ValueError:
-            continue
-        if not address.is_link_local:
-            return str(address)
-    return None
-
-
-def vmotion_vmks(facts):
-    """[{device, ip}] for the vMotion vmks of a host dict, in device order; a vmk without an address is left out."""
-    found = []
-    for vmk in facts.get("vmks") or ():
-        if vmk.get("vmotion"):
-            ip = vmk.get("ip") or _usable_ipv6(vmk)
-            if ip:
-                found.append({"device": vmk["device"], "ip": ip})
-    return found
-
-
-def _canonical(ip):
-    try:
-        return str(ipaddress.ip_address(ip))
-    except ValueError:
-        return ip
-
-
-def _named(ips, vmks):
-    """The vmks (device and ip) of these addresses, in the order of vmks."""
-    wanted = set(ips)
-    return [v for v in vmks if _canonical(v["ip"]) in wanted]
-
-
-def _what(name, mig):
-    stamp = ", %s" % mig["first_ts"] if mig.get("first_ts") else ""
-    return "%s: migration %s (%s%s)" % (name, mig["id"], mig["side"], stamp)
-
-
-def _names(vmks):
-    return ", ".join("%s (%s)" % (v["device"], v["ip"]) for v in vmks)
-
-
-def judge_host(name, migrations, vmks):
-    """Per-migration judgement and the host verdict for parsed migrations and the host's vMotion vmks."""
-    expected = len(set(_canonical(v["ip"]) for v in vmks))
-    # The start line carries the migration's IPs; without it the read began mid-migration (short
-    # window, rotated log) and the vmknics bound before are unknown, so streams are not judged.
-    partial = [m for m in migrations if not (m.get("src_ip") or m.get("dst_ip"))]
-    judged = [m for m in migrations if m.get("src_ip") or m.get("dst_ip")]
-    comparison = compare_migrations_with_vmks(judged, [v["ip"] for v in vmks])
-
-    entries, missing, failed, problems = [], [], [], []
-    used_anywhere = set()
-    for mig, verdict in zip(judged, comparison["verdicts"]):
-        used_anywhere.update(verdict["used_vmknics"])
-        entry = dict(mig, partial=False, expected_streams=verdict["expected_streams"],
-                     used_vmks=_named(verdict["used_vmknics"], vmks), unused_vmks=_named(verdict["unused_vmknics"], vmks),
-                     unexpected_vmknics=verdict["unexpected_vmknics"], ok=verdict["ok"])
-        entries.append(entry)
-        what = _what(name, mig)
-        if entry["unused_vmks"] or verdict["seen_streams"] < verdict["expected_streams"]:
-            gap = {"id": mig["id"], "side": mig["side"], "seen_streams": verdict["seen_streams"],
-                   "expected_streams": verdict["expected_streams"], "unused_vmks": entry["unused_vmks"]}
-            gap["message"] = "%s carried %d stream(s) for %d vMotion vmk(s)" % (what, gap["seen_streams"], gap["expected_streams"])
-            if gap["unused_vmks"]:
-                gap["message"] += "; no stream on %s" % _names(gap["unused_vmks"])
-            missing.append(gap)
-            problems.append(gap["message"])
-        if entry["unexpected_vmknics"]:
-            problems.append("%s bound %s, not a vMotion vmk of the host" % (what, ", ".join(entry["unexpected_vmknics"])))
-    for mig in partial:
-        entries.append(dict(mig, partial=True, expected_streams=expected, used_vmks=[], unused_vmks=[],
-                            unexpected_vmknics=[], ok=None))
-    # A logged failure counts even when the migration began before the lines read.
-    for mig in migrations:
-        if mig.get("failed"):
-            failed.append(mig["id"])
-            reason = (mig.get("failure") or [""])[0]
-            problems.append("%s failed%s" % (_what(name, mig), ": %s" % reason if reason else ""))
-    # Keep the log's order of first appearance whatever was judged.
-    order = dict(((m["id"], m["side"]), i) for i, m in enumerate(migrations))
-    entries.sort(key=lambda e: order[(e["id"], e["side"])])
-
-    # Every judged migration that is not ok left a problem, and so did every failure.
-    status = "not_ok" if problems else "ok" if judged else "no_migrations"
-    verdict = {
-        "status": status,
-        "expected_streams": expected,
-        "migrations": len(judged),
-        "partial": len(partial),
-        "failed": failed,
-        "missing_streams": missing,
-        "vmks_never_used": [v for v in vmks if _canonical(v["ip"]) not in used_anywhere] if judged else [],
-        "problems": problems,
-    }
-    return entries, verdict
+            return self.client.call(self.what, self.diagnostic_manager.BrowseDiagnosticLog, host=self.moref, key=LOG_KEY,
+                                    start=start, lines=lines)
+        except VsphereError as e:
+            # A lost connection ends the run; a fault is about this host (disconnected, no permission): it is
+            # reported and the other hosts are read.
+            if e.outcome_unknown:
+                raise
+            raise HostLogError(str(e))
 
 
 class VmotionLogFacts(VmotionModule):
@@ -450,15 +344,14 @@ class VmotionLogFacts(VmotionModule):
             try:
                 host["log"] = read_log_tail(browse, want, parser.feed_lines)
             except HostLogError as e:
-                host.update(log={"key": LOG_KEY, "calls": browse.calls, "error": str(e)}, migrations=[], verdict={
-                    "status": "unreadable", "expected_streams": len(vmks), "migrations": 0, "partial": 0, "failed": [],
-                    "missing_streams": [], "vmks_never_used": [], "problems": [str(e)]})
+                host.update(log={"key": LOG_KEY, "calls": browse.calls, "error": str(e)}, migrations=[],
+                            verdict=unreadable_verdict(vmks, str(e)))
             else:
                 host["log"].update(lines_matched=parser.matched, calls=browse.calls)
                 host["migrations"], host["verdict"] = judge_host(name, parser.migrations(), vmks)
             hosts[name] = host
 
-        summary = self._summary(hosts)
+        summary = log_summary(hosts)
         if hosts and len(summary["unreadable"]) == len(hosts):
             self.fail("could not read the %s log of any host in scope: %s"
                       % (LOG_KEY, "; ".join(h["log"]["error"] for h in hosts.values())), hosts=hosts, summary=summary)
@@ -467,25 +360,6 @@ class VmotionLogFacts(VmotionModule):
             self.fail("%d migration(s) did not use every vMotion vmk: %s" % (summary["missing_streams"], "; ".join(messages)),
                       hosts=hosts, summary=summary)
         self.exit(changed=False, hosts=hosts, summary=summary)
-
-    @staticmethod
-    def _summary(hosts):
-        verdicts = [(name, h["verdict"]) for name, h in hosts.items()]
-        judged = sum(v["migrations"] for _n, v in verdicts)
-        not_ok = sum(1 for h in hosts.values() for m in h["migrations"] if m["ok"] is False)
-        return {
-            "hosts": len(hosts),
-            "migrations": judged,
-            "partial": sum(v["partial"] for _n, v in verdicts),
-            "failed": sum(len(v["failed"]) for _n, v in verdicts),
-            "missing_streams": sum(len(v["missing_streams"]) for _n, v in verdicts),
-            "not_ok": not_ok,
-            "hosts_not_ok": [n for n, v in verdicts if v["status"] == "not_ok"],
-            "hosts_without_migrations": [n for n, v in verdicts if v["status"] == "no_migrations"],
-            "unreadable": [n for n, v in verdicts if v["status"] == "unreadable"],
-            "calls": sum(h["log"].get("calls", 0) for h in hosts.values()),
-            "ok": judged > 0 and all(v["status"] in ("ok", "no_migrations") for _n, v in verdicts),
-        }
 
 
 def main():

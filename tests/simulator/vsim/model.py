@@ -175,9 +175,6 @@ class Inventory:
         """Like get, but None instead of a fault."""
         return self.objects.get(moref._moId) if moref is not None else None
 
-    def of_type(self, cls):
-        return [o for o in self.objects.values() if isinstance(o, cls)]
-
     def touch(self, *objs):
         """Record a change so that property collectors waiting for updates wake up."""
         for obj in objs:

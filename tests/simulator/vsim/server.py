@@ -241,11 +241,6 @@ class Simulator:
     def url(self):
         return "https://127.0.0.1:{0}/sdk".format(self.port)
 
-    @property
-    def ca_pem(self):
-        with open(self.cert_paths["ca.pem"], encoding="ascii") as handle:
-            return handle.read()
-
 
 class _TLSServer(ThreadingHTTPServer):
     daemon_threads = True

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, multinic.vmotion contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The module's pure parts: reading a log tail page by page, and judging migrations against vmks.
+"""Reading a log tail page by page (the module), and judging migrations against vmks (_vmkernel_log).
 
 The simulator serves a whole request in one answer; real servers cap each answer
 (vCenter 500 lines, ESXi 1000), which only a fake server here can show.
@@ -15,13 +15,11 @@ import os
 
 import pytest
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import parse_vmkernel_log
+from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import judge_host, parse_vmkernel_log, vmotion_vmks
 from ansible_collections.multinic.vmotion.plugins.modules.vmotion_log_facts import (
     PROBE_START,
     HostLogError,
-    judge_host,
     read_log_tail,
-    vmotion_vmks,
 )
 
 SEED_PATH = os.path.join(os.path.dirname(__file__), "..", "module_utils", "fixtures", "seed-vmkernel.log")
