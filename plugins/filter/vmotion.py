@@ -29,9 +29,17 @@ def _vmotion_layout(plan, mgmt_ip, defaults=None):
         raise AnsibleFilterError("vmotion_layout: %d problem(s): %s" % (len(e.problems), "; ".join(e.problems)))
 
 
+def _vmotion_layout_check(plan, mgmt_ip, defaults=None):
+    try:
+        return {"vmks": build_layout(plan, mgmt_ip, defaults=defaults), "problems": []}
+    except LayoutError as e:
+        return {"vmks": [], "problems": e.problems}
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "vmotion_ip": _vmotion_ip,
             "vmotion_layout": _vmotion_layout,
+            "vmotion_layout_check": _vmotion_layout_check,
         }

@@ -18,46 +18,31 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._schema import defaults_problems, keys, validate_item
+from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import overlap, require_netaddr
 
 try:
     import netaddr
+except ImportError:  # pragma: no cover - reported by require_netaddr()
+    pass
 
-    HAS_NETADDR = True
-except ImportError:  # pragma: no cover - reported by the callers
-    HAS_NETADDR = False
-
-FAILOVER_MODES = ("unused", "standby")
-NETSTACKS = ("default", "vmotion")
-VLAN_RANGE = (0, 4094)
-MTU_RANGE = (1280, 9000)
-PLAN_KEYS = (
-    "index",
-    "subnet",
-    "portgroup",
-    "switch",
-    "dvswitch",
-    "active_uplink",
-    "uplinks",
-    "vlan_id",
-    "mtu",
-    "failover",
-    "netstack",
-    "device",
-)
+PLAN_KEYS = keys("plan")
 
 
 class LayoutError(ProblemsError):
     """One or more problems with a layout input; ``problems`` lists them all."""
 
 
-def _require_netaddr():
-    if not HAS_NETADDR:
-        raise LayoutError(["the Python library 'netaddr' is required (pip install netaddr)"])
+def _require():
+    try:
+        require_netaddr()
+    except ProblemsError as e:
+        raise LayoutError(e.problems)
 
 
 def management_octet(mgmt_ip):
     """Last octet of an IPv4 management address, or raise LayoutError."""
-    _require_netaddr()
+    _require()
     text = str(mgmt_ip).strip() if mgmt_ip is not None else ""
     if "/" in text:
         text = text.split("/", 1)[0]
@@ -74,7 +59,7 @@ def management_octet(mgmt_ip):
 
 def parse_subnet(subnet):
     """Return the subnet as netaddr.IPNetwork; host bits set or bad text raise LayoutError."""
-    _require_netaddr()
+    _require()
     text = str(subnet).strip() if subnet is not None else ""
     if "/" not in text:
         raise LayoutError(["subnet %r has no prefix length (expected e.g. 172.16.1.0/24)" % (subnet,)])
@@ -136,141 +121,101 @@ def vmotion_ip(mgmt_ip, subnet, prefix=False):
     return str(ip)
 
 
-def _int_in_range(value, low, high):
-    if isinstance(value, bool):
-        return False
+def _duplicates(seen, item, position, where):
+    """Problems of values that must be unique across the plan; records the item's values in ``seen``."""
+    problems = []
+    values = [("index", item["index"], "index %s is duplicated"), ("portgroup", item["portgroup"], "portgroup %r is duplicated"),
+              ("device", item["device"], "device %r is duplicated")]
+    for key, value, text in values:
+        if value is None:
+            continue
+        if value in seen[key]:
+            problems.append("%s: %s (also plan item %d)" % (where, text % (value,), seen[key][value]))
+        seen[key].setdefault(value, position)
+    switch = item["switch"] or item["dvswitch"]
+    if switch and item["active_uplink"]:
+        key = (switch, item["active_uplink"])
+        if key in seen["uplink"]:
+            problems.append("%s: active_uplink %r on switch %r is already the active uplink of plan item %d; each vMotion vmk needs its own uplink"
+                            % (where, key[1], key[0], seen["uplink"][key]))
+        seen["uplink"].setdefault(key, position)
+    return problems
+
+
+def _subnet_problems(seen, item, position, where):
+    """The item's subnet parsed, duplicates and overlaps on its TCP/IP stack reported; returns (IPNetwork or None, problems)."""
+    if item["subnet"] is None:
+        return None, []
     try:
-        number = int(str(value))
-    except (TypeError, ValueError):
-        return False
-    return low <= number <= high
+        network = parse_subnet(item["subnet"])
+    except LayoutError as e:
+        return None, ["%s: %s" % (where, p) for p in e.problems]
+    problems = []
+    if str(network) in seen["subnet"]:
+        problems.append("%s: subnet %s is duplicated (also plan item %d)" % (where, network, seen["subnet"][str(network)][0]))
+    for other, (other_position, netstack) in sorted(seen["subnet"].items()):
+        if netstack == item["netstack"] and overlap(str(network), other):
+            problems.append("%s: subnet %s overlaps subnet %s of plan item %d on the %s TCP/IP stack; routing between them is ambiguous"
+                            % (where, network, other, other_position, item["netstack"]))
+    seen["subnet"].setdefault(str(network), (position, item["netstack"]))
+    return network, problems
+
+
+def _entry(item, ip, network):
+    """The vmk item of the layout (the module's ``vmks`` element) for one plan item."""
+    entry = {
+        "index": item["index"],
+        "portgroup": item["portgroup"],
+        "active_uplink": item["active_uplink"],
+        "failover": item["failover"],
+        "netstack": item["netstack"],
+        "ip": str(ip),
+        "prefix_length": network.prefixlen,
+        "netmask": str(network.netmask) if network.version == 4 else None,
+        "subnet": str(network),
+    }
+    entry.update((key, item[key]) for key in ("switch", "dvswitch", "device", "uplinks") if item[key])
+    entry.update((key, item[key]) for key in ("vlan_id", "mtu") if item[key] is not None)
+    return entry
 
 
 def build_layout(plan, mgmt_ip, defaults=None):
     """Turn a per-index plan and a management IP into the per-host vmk list.
 
-    Each plan item needs ``index``, ``subnet``, ``portgroup``, one of
-    ``switch``/``dvswitch`` and ``active_uplink``; optional keys are
-    ``uplinks``, ``vlan_id``, ``mtu``, ``failover``, ``netstack``, ``device``.
-    ``defaults`` fills optional keys left out of an item. The whole plan is
-    validated and every problem is raised together.
+    Each plan item follows _schema (kind ``plan``); ``defaults`` fills optional keys left out
+    of an item. The whole plan is validated (types, unknown keys, duplicates, overlapping
+    subnets, the address of every index) and every problem is raised together.
     """
-    defaults = dict(defaults or {})
     if not isinstance(plan, (list, tuple)):
         raise LayoutError(["the vMotion plan must be a list of items, got %s" % type(plan).__name__])
     if not plan:
         raise LayoutError(["the vMotion plan is empty: give at least one item with index, subnet, portgroup, switch and active_uplink"])
-    problems = []
-    octet_problem = None
+    problems = defaults_problems(defaults)
+    octet_ok = True
     try:
         management_octet(mgmt_ip)
     except LayoutError as e:
-        octet_problem = e.problems
+        octet_ok = False
         problems.extend(e.problems)
-
     seen = {"index": {}, "subnet": {}, "portgroup": {}, "uplink": {}, "device": {}}
     layout = []
     for position, raw in enumerate(plan):
-        where = "plan item %d" % position
-        if not isinstance(raw, dict):
-            problems.append("%s must be a dict, got %s %r" % (where, type(raw).__name__, raw))
+        where = "plan item %d" % position + (" (index %s)" % raw.get("index") if isinstance(raw, dict) and "index" in raw else "")
+        item, item_problems = validate_item(raw, where, "plan", defaults if isinstance(defaults, dict) else None)
+        problems.extend(item_problems)
+        if item is None:
             continue
-        item = dict(defaults)
-        item.update(dict((k, v) for k, v in raw.items() if v is not None))
-        if "index" in raw:
-            where = "plan item %d (index %s)" % (position, raw.get("index"))
-        unknown = sorted(set(raw) - set(PLAN_KEYS))
-        if unknown:
-            problems.append("%s has unknown key(s) %s; allowed: %s" % (where, ", ".join(unknown), ", ".join(PLAN_KEYS)))
-        missing = [k for k in ("index", "subnet", "portgroup", "active_uplink") if item.get(k) in (None, "")]
-        if not item.get("switch") and not item.get("dvswitch"):
-            missing.append("switch or dvswitch")
-        if missing:
-            problems.append("%s is missing %s" % (where, ", ".join(missing)))
-        if item.get("switch") and item.get("dvswitch"):
-            problems.append("%s names both switch %r and dvswitch %r; give one" % (where, item["switch"], item["dvswitch"]))
-
-        index = item.get("index")
-        if index is not None:
-            if not _int_in_range(index, 0, 1023):
-                problems.append("%s: index %r must be an integer 0-1023" % (where, index))
-            else:
-                index = int(str(index))
-                if index in seen["index"]:
-                    problems.append("%s: index %d is duplicated (also plan item %d)" % (where, index, seen["index"][index]))
-                seen["index"].setdefault(index, position)
-
-        for key, low_high in (("vlan_id", VLAN_RANGE), ("mtu", MTU_RANGE)):
-            if key in item and not _int_in_range(item[key], *low_high):
-                problems.append("%s: %s %r is outside %d-%d" % (where, key, item[key], low_high[0], low_high[1]))
-        failover = item.get("failover", "unused")
-        if failover not in FAILOVER_MODES:
-            problems.append("%s: failover %r must be one of %s" % (where, failover, ", ".join(FAILOVER_MODES)))
-        netstack = item.get("netstack", "default")
-        if netstack not in NETSTACKS:
-            problems.append("%s: netstack %r must be one of %s" % (where, netstack, ", ".join(NETSTACKS)))
-        uplinks = item.get("uplinks")
-        if uplinks is not None:
-            if not isinstance(uplinks, (list, tuple)) or not all(isinstance(u, str) for u in uplinks):
-                problems.append("%s: uplinks %r must be a list of uplink names" % (where, uplinks))
-            elif item.get("active_uplink") and item["active_uplink"] not in uplinks:
-                problems.append("%s: active_uplink %r is not in its uplinks %s" % (where, item["active_uplink"], list(uplinks)))
-
-        portgroup = item.get("portgroup")
-        if portgroup:
-            if portgroup in seen["portgroup"]:
-                problems.append("%s: portgroup %r is duplicated (also plan item %d)" % (where, portgroup, seen["portgroup"][portgroup]))
-            seen["portgroup"].setdefault(portgroup, position)
-        device = item.get("device")
-        if device:
-            if device in seen["device"]:
-                problems.append("%s: device %r is duplicated (also plan item %d)" % (where, device, seen["device"][device]))
-            seen["device"].setdefault(device, position)
-        switch = item.get("switch") or item.get("dvswitch")
-        if switch and item.get("active_uplink"):
-            key = (switch, item["active_uplink"])
-            if key in seen["uplink"]:
-                problems.append(
-                    "%s: active_uplink %r on switch %r is already the active uplink of plan item %d; each vMotion vmk needs its own uplink"
-                    % (where, key[1], key[0], seen["uplink"][key])
-                )
-            seen["uplink"].setdefault(key, position)
-
-        ip = network = None
-        subnet = item.get("subnet")
-        if subnet not in (None, ""):
-            try:
-                network = parse_subnet(subnet)
-            except LayoutError as e:
-                problems.extend("%s: %s" % (where, p) for p in e.problems)
-            if network is not None:
-                if str(network) in seen["subnet"]:
-                    problems.append("%s: subnet %s is duplicated (also plan item %d)" % (where, network, seen["subnet"][str(network)]))
-                seen["subnet"].setdefault(str(network), position)
-                if octet_problem is None:
-                    try:
-                        ip, network = vmotion_address(mgmt_ip, subnet)
-                    except LayoutError as e:
-                        problems.extend("%s: %s" % (where, p) for p in e.problems)
-        if ip is not None:
-            entry = {
-                "index": index,
-                "portgroup": portgroup,
-                "active_uplink": item.get("active_uplink"),
-                "failover": failover,
-                "netstack": netstack,
-                "ip": str(ip),
-                "prefix_length": network.prefixlen,
-                "netmask": str(network.netmask) if network.version == 4 else None,
-                "subnet": str(network),
-            }
-            for key in ("switch", "dvswitch", "device", "uplinks"):
-                if item.get(key):
-                    entry[key] = list(item[key]) if key == "uplinks" else item[key]
-            for key in ("vlan_id", "mtu"):
-                if key in item:
-                    entry[key] = int(str(item[key]))
-            layout.append(entry)
+        problems.extend(_duplicates(seen, item, position, where))
+        network, subnet_problems = _subnet_problems(seen, item, position, where)
+        problems.extend(subnet_problems)
+        if network is None or not octet_ok or item_problems:
+            continue
+        try:
+            ip, network = vmotion_address(mgmt_ip, item["subnet"])
+        except LayoutError as e:
+            problems.extend("%s: %s" % (where, p) for p in e.problems)
+            continue
+        layout.append(_entry(item, ip, network))
     if problems:
         raise LayoutError(problems)
     return sorted(layout, key=lambda e: e["index"])

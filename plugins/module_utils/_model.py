@@ -13,28 +13,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-try:
-    import netaddr
-
-    HAS_NETADDR = True
-except ImportError:  # pragma: no cover - reported by the callers
-    HAS_NETADDR = False
-
-VMOTION_NETSTACK = "vmotion"
-DEFAULT_NETSTACK = "defaultTcpipStack"
+from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
+    DEFAULT_NETSTACK,
+    VMOTION_NETSTACK,
+    natural_key,
+    netmask_prefix,
+    parse_address,
+)
 
 
 def _list(value):
     return list(value) if value else []
-
-
-def prefix_length(netmask):
-    if not netmask or not HAS_NETADDR:
-        return None
-    try:
-        return netaddr.IPAddress(netmask).netmask_bits()
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        return None
 
 
 def vnic_services(nic_manager_info):
@@ -164,7 +153,7 @@ def host_facts(name, network_info, nic_manager_info, distributed_switches=None, 
             "dvport": {"switch_uuid": dvport.switchUuid, "portgroup_key": dvport.portgroupKey, "port_key": dvport.portKey} if dvport else None,
             "ip": getattr(ip, "ipAddress", None) or None,
             "netmask": netmask,
-            "prefix_length": prefix_length(netmask),
+            "prefix_length": netmask_prefix(netmask),
             "ipv6": ipv6,
             "dhcp": bool(getattr(ip, "dhcp", False)),
             "mac": getattr(spec, "mac", None),
@@ -173,7 +162,7 @@ def host_facts(name, network_info, nic_manager_info, distributed_switches=None, 
             "services": vmk_services,
             "vmotion": "vmotion" in vmk_services or netstack == VMOTION_NETSTACK,
         })
-    vmks.sort(key=lambda v: _device_order(v["device"]))
+    vmks.sort(key=lambda v: natural_key(v["device"]))
 
     mgmt_ip = _management_ip(name, vmks)
     return {
@@ -187,16 +176,10 @@ def host_facts(name, network_info, nic_manager_info, distributed_switches=None, 
     }
 
 
-def _device_order(device):
-    digits = "".join(ch for ch in device or "" if ch.isdigit())
-    return (int(digits) if digits else 1 << 30, device or "")
-
-
 def _management_ip(name, vmks):
     """IPv4 of the first vmk carrying management; the host name when it is an IPv4 address; else None."""
     for vmk in vmks:
         if "management" in vmk["services"] and vmk["ip"] and "." in vmk["ip"]:
             return vmk["ip"]
-    if HAS_NETADDR and netaddr.valid_ipv4(name or "", flags=netaddr.INET_PTON):
-        return name
-    return None
+    address = parse_address(name)
+    return name if address is not None and address.version == 4 and str(address) == name else None

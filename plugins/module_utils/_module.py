@@ -1,10 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, multinic.vmotion contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Thin base for the collection's modules: AnsibleModule + one vSphere session.
+"""Thin base for the collection's modules: AnsibleModule, one vSphere session, one error contract.
 
-It turns VsphereError into fail_json and reads the network state of every
-host in scope with the two batched calls of _vsphere.VsphereClient.
+Reads go through _vsphere.VsphereClient (two batched calls for the hosts in scope), writes
+through _apply. ``execute`` is the one place that turns errors into results:
+  - ProblemsError (bad input, a plan that cannot be applied): ``msg`` + ``problems``, nothing written;
+  - ApplyError (a write failed part way, or the verification after it): ``applied``, ``not_applied``,
+    ``in_doubt`` and ``changed: true`` when anything was applied;
+  - VsphereError (connection, scope, a read): ``msg``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -12,9 +16,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.multinic.vmotion.plugins.module_utils._model import host_facts
 from ansible_collections.community.vmware.plugins.module_utils.vmware import vmware_argument_spec
+from ansible_collections.multinic.vmotion.plugins.module_utils._apply import ApplyError
+from ansible_collections.multinic.vmotion.plugins.module_utils._model import host_facts
+from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import (
+    FLEET_PROPERTIES,
     VsphereClient,
     VsphereError,
     network_info,
@@ -37,8 +44,18 @@ class HostState(object):
         self.datacenter = datacenter
 
 
+def problems_message(error, changes=True):
+    """The one text of a refusal: how many problems (on how many hosts), then each of them."""
+    hosts = getattr(error, "hosts", None)
+    return "%s%d problem(s)%s: %s" % ("nothing changed: " if changes else "", len(error.problems),
+                                       " on %d host(s)" % hosts if hosts else "", "; ".join(error.problems))
+
+
 class VmotionModule(object):
     """Owns the AnsibleModule and the session; subclasses implement run()."""
+
+    # Whether the module changes things (its refusals then say "nothing changed").
+    changes = True
 
     def __init__(self, argument_spec, scoped=True, **kwargs):
         # scoped: the module takes esxi_hostname/cluster_name/datacenter; else only the connection options.
@@ -49,27 +66,26 @@ class VmotionModule(object):
         self.check_mode = self.module.check_mode
         self.client = None
         self.inventory = None
+        self.fleet = None
 
     def fail(self, msg, **result):
         self.module.fail_json(msg=msg, **result)
 
     def connect(self):
-        try:
+        if self.client is None:
             self.client = VsphereClient.from_params(self.params)
-        except VsphereError as e:
-            self.fail(str(e))
         return self.client
 
-    def read_hosts(self, esxi_hostname=None):
-        """Read every host in scope; returns {name: HostState} in name order."""
-        if self.client is None:
-            self.connect()
-        try:
-            self.inventory, network = self.client.read_scope(
-                esxi_hostname if esxi_hostname is not None else self.params.get("esxi_hostname"),
-                self.params.get("cluster_name"), self.params.get("datacenter"))
-        except VsphereError as e:
-            self.fail(str(e))
+    def read_hosts(self, esxi_hostname=None, fleet=False):
+        """Read every host in scope; returns {name: HostState} in name order.
+
+        fleet: also read every host's vmks (in the same calls) into self.fleet, for judging
+        a change against the whole vCenter: {"hosts": {name: facts}, "dvportgroups": {key: ...}}.
+        """
+        self.connect()
+        self.inventory, network = self.client.read_scope(
+            esxi_hostname if esxi_hostname is not None else self.params.get("esxi_hostname"),
+            self.params.get("cluster_name"), self.params.get("datacenter"), fleet_properties=FLEET_PROPERTIES if fleet else ())
         switches = self.inventory.distributed_switches()
         groups = self.inventory.distributed_portgroups()
         states = {}
@@ -82,15 +98,57 @@ class VmotionModule(object):
                                      values.get("configManager.virtualNicManager"),
                                      cluster=self.inventory.cluster_of(moref), datacenter=self.inventory.datacenter_of(moref),
                                      raw_network=raw_network)
+        if fleet:
+            self.fleet = self._fleet(switches, groups)
         return states
+
+    def _fleet(self, switches, groups):
+        hosts = {}
+        for moref, values in self.inventory.host_values():
+            if "config.network.vnic" in values or "config.network.vswitch" in values:
+                hosts[values["name"]] = dict(host_facts(values["name"], network_info(values), None, switches, groups), _moref=moref)
+        dvportgroups = dict((key, {"name": g["name"], "switch": switches.get(g["switch_uuid"], {}).get("name"), "switch_uuid": g["switch_uuid"],
+                                   "vms": g["vms"]}) for key, g in groups.items())
+        return {"hosts": hosts, "dvportgroups": dvportgroups}
+
+    def read_services(self, names):
+        """Add the services of other hosts' vmks to self.fleet (one batched call), for hosts read without them."""
+        wanted = [self.fleet["hosts"][n]["_moref"] for n in names if n in self.fleet["hosts"]]
+        if not wanted:
+            return
+        switches = self.inventory.distributed_switches()
+        groups = self.inventory.distributed_portgroups()
+        found = self.client.host_network(wanted, properties=("name", "config.network.vnic", "config.virtualNicManagerInfo"))
+        for name, values in found.items():
+            self.fleet["hosts"][name] = dict(host_facts(name, network_info(values), values.get("config.virtualNicManagerInfo"), switches, groups),
+                                             _moref=values["_moref"])
 
     def exit(self, **result):
         # community.vmware's client logs out at exit; nothing to close here.
         self.module.exit_json(**result)
 
+    def failure_result(self, error):
+        """Result fields of a failure after writes began (ApplyError): what was applied, not applied, in doubt."""
+        outcome = error.outcome
+        name = error.host if error.host in outcome.plans else (next(iter(outcome.plans)) if len(outcome.plans) == 1 else None)
+        every = sorted(outcome.plans)
+        pick = (lambda values: values(name)) if name else (lambda values: [op for n in every for op in values(n)])
+        return dict(
+            changed=outcome.changed, host=name,
+            applied=pick(lambda n: outcome.applied[n]), not_applied=pick(outcome.not_applied), in_doubt=pick(lambda n: outcome.in_doubt[n]),
+            operations=pick(lambda n: outcome.plans[n]),
+            hosts_applied=dict((n, outcome.applied[n]) for n in every),
+            hosts_not_applied=dict((n, outcome.not_applied(n)) for n in every if outcome.not_applied(n)),
+            hosts_in_doubt=dict((n, outcome.in_doubt[n]) for n in every if outcome.in_doubt[n]),
+        )
+
     def execute(self):
         try:
             self.run()
+        except ProblemsError as e:
+            self.fail(problems_message(e, self.changes), problems=e.problems)
+        except ApplyError as e:
+            self.fail(str(e), **self.failure_result(e))
         except VsphereError as e:
             self.fail(str(e))
 

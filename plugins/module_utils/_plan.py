@@ -20,132 +20,77 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._layout import (
-    FAILOVER_MODES,
-    MTU_RANGE,
-    VLAN_RANGE,
-)
 from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._schema import validate_item
+from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
+    NETSTACK_KEYS,
+    canonical_address,
+    in_subnets,
+    is_vmotion,
+    management_reason,
+    other_services,
+    parse_address,
+    removal_refusal,
+    require_netaddr,
+)
 
 try:
     import netaddr
-
-    HAS_NETADDR = True
-except ImportError:  # pragma: no cover - reported by the callers
-    HAS_NETADDR = False
-
-NETSTACK_KEYS = {"default": "defaultTcpipStack", "vmotion": "vmotion"}
-VMK_KEYS = ("device", "portgroup", "switch", "dvswitch", "vlan_id", "active_uplink", "uplinks", "failover", "ip",
-            "prefix_length", "netmask", "mtu", "netstack", "index", "subnet")
+except ImportError:  # pragma: no cover - reported by require_netaddr()
+    pass
 
 
 class PlanError(ProblemsError):
-    """The desired layout cannot be applied to this host; ``problems`` lists every reason."""
-
-
-def _int(value):
-    if isinstance(value, bool):
-        raise ValueError(value)
-    return int(str(value))
+    """The desired layout cannot be applied; ``problems`` lists every reason."""
 
 
 def normalize_vmk(raw, position):
-    """Check one desired vmk on its own; returns (vmk dict, problems)."""
+    """Check one desired vmk on its own (schema kind ``vmk``, then its address); returns (vmk dict, problems)."""
     where = "vmks[%d]" % position
-    problems = []
-    if not isinstance(raw, dict):
-        return None, ["%s must be a dict, got %s" % (where, type(raw).__name__)]
-    if raw.get("portgroup"):
+    if isinstance(raw, dict) and isinstance(raw.get("portgroup"), str) and raw["portgroup"]:
         where = "vmks[%d] (%s)" % (position, raw["portgroup"])
-    unknown = sorted(set(raw) - set(VMK_KEYS))
-    if unknown:
-        problems.append("%s: unknown key(s) %s" % (where, ", ".join(unknown)))
-    vmk = {"device": raw.get("device"), "portgroup": raw.get("portgroup"), "switch": raw.get("switch"), "dvswitch": raw.get("dvswitch"),
-           "active_uplink": raw.get("active_uplink"), "uplinks": raw.get("uplinks"), "failover": raw.get("failover") or "unused",
-           "netstack": raw.get("netstack") or "default", "vlan_id": None, "mtu": None, "ip": None, "prefix_length": None, "where": where}
-    for key in ("portgroup", "active_uplink", "ip"):
-        if not raw.get(key):
-            problems.append("%s: %s is required" % (where, key))
-    if bool(raw.get("switch")) == bool(raw.get("dvswitch")):
-        problems.append("%s: give exactly one of switch or dvswitch" % where)
-    if vmk["failover"] not in FAILOVER_MODES:
-        problems.append("%s: failover %r must be one of %s" % (where, vmk["failover"], ", ".join(FAILOVER_MODES)))
-    if vmk["netstack"] not in NETSTACK_KEYS:
-        problems.append("%s: netstack %r must be default or vmotion" % (where, vmk["netstack"]))
-    for key, (low, high) in (("vlan_id", VLAN_RANGE), ("mtu", MTU_RANGE)):
-        if raw.get(key) is None:
-            continue
-        try:
-            vmk[key] = _int(raw[key])
-        except (TypeError, ValueError):
-            vmk[key] = None
-        if vmk[key] is None or not low <= vmk[key] <= high:
-            problems.append("%s: %s %r is outside %d-%d" % (where, key, raw[key], low, high))
-    if raw.get("ip"):
-        problems.extend("%s: %s" % (where, p) for p in _parse_address(raw, vmk))
+    item, problems = validate_item(raw, where, "vmk")
+    if item is None:
+        return None, problems
+    vmk = dict(item, where=where, version=None, subnet=None)
+    if item["ip"] and not any(": ip " in p or ": prefix_length " in p or ": netmask " in p for p in problems):
+        problems.extend("%s: %s" % (where, p) for p in _parse_address(vmk))
     return vmk, problems
 
 
-def _parse_address(raw, vmk):
-    text = str(raw["ip"])
-    prefix = raw.get("prefix_length")
+def _parse_address(vmk):
+    """Fill ip, version, prefix_length, netmask and subnet of a desired vmk from its ip (and prefix_length or netmask)."""
+    text, prefix = vmk["ip"], vmk["prefix_length"]
     if "/" in text:
         text, prefix = text.split("/", 1)
-    try:
-        address = netaddr.IPAddress(text, flags=netaddr.INET_PTON)
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        return ["ip %r is not a valid IP address" % (raw["ip"],)]
-    if prefix is None and raw.get("netmask"):
+    address = parse_address(text)
+    if address is None:
+        return ["ip %r is not a valid IP address" % (vmk["ip"],)]
+    if prefix is None and vmk["netmask"]:
         if address.version == 6:
-            return ["ip %s is IPv6; give prefix_length, not netmask %r" % (address, raw["netmask"])]
-        try:
-            mask = netaddr.IPAddress(raw["netmask"])
-        except (netaddr.AddrFormatError, ValueError, TypeError):
-            return ["netmask %r is not a valid netmask" % (raw["netmask"],)]
-        if not mask.is_netmask():
-            return ["netmask %r is not a valid netmask" % (raw["netmask"],)]
+            return ["ip %s is IPv6; give prefix_length, not netmask %r" % (address, vmk["netmask"])]
+        mask = parse_address(vmk["netmask"])
+        if mask is None or not mask.is_netmask():
+            return ["netmask %r is not a valid netmask" % (vmk["netmask"],)]
         prefix = mask.netmask_bits()
     if prefix is None:
         return ["ip %s needs prefix_length or netmask" % address]
     limit = 32 if address.version == 4 else 128
-    try:
-        prefix = _int(prefix)
-    except (TypeError, ValueError):
-        prefix = -1
-    if not 1 <= prefix <= limit:
-        return ["prefix length %r is out of range 1-%d for IPv%d address %s" % (raw.get("prefix_length") or prefix, limit, address.version, address)]
-    network = netaddr.IPNetwork("%s/%d" % (address, prefix))
-    if address.version == 4 and prefix <= 30 and address in (network.network, network.broadcast):
+    number = int(prefix) if str(prefix).isdigit() else -1
+    if not 1 <= number <= limit:
+        return ["prefix length %s is out of range 1-%d for IPv%d address %s" % (prefix, limit, address.version, address)]
+    network = netaddr.IPNetwork("%s/%d" % (address, number))
+    if address.version == 4 and number <= 30 and address in (network.network, network.broadcast):
         return ["ip %s is the network or broadcast address of %s" % (address, network.cidr)]
-    vmk["ip"] = str(address)
-    vmk["version"] = address.version
-    vmk["prefix_length"] = prefix
-    vmk["netmask"] = str(network.netmask) if address.version == 4 else None
-    vmk["subnet"] = str(network.cidr)
+    vmk.update(ip=str(address), version=address.version, prefix_length=number,
+               netmask=str(network.netmask) if address.version == 4 else None, subnet=str(network.cidr))
     return []
-
-
-def _desired_order(vmk, uplinks):
-    others = [u for u in (vmk["uplinks"] or uplinks) if u != vmk["active_uplink"]]
-    return [vmk["active_uplink"]], (others if vmk["failover"] == "standby" else [])
 
 
 def _current_address(vmk, version):
     if version == 6:
-        return [a["address"] for a in vmk.get("ipv6") or []]
+        return [canonical_address(a["address"]) for a in vmk.get("ipv6") or []]
     return [vmk["ip"]] if vmk.get("ip") else []
-
-
-def _is_management(vmk):
-    return "management" in (vmk.get("services") or [])
-
-
-def _other_services(vmk):
-    return [s for s in vmk.get("services") or [] if s != "vmotion"]
-
-
-def _has_vmotion(vmk):
-    return bool(vmk.get("vmotion")) or "vmotion" in (vmk.get("services") or [])
 
 
 def _summary(host):
@@ -155,19 +100,23 @@ def _summary(host):
                                         "standby": p["teaming"]["standby"]}) for p in host.get("portgroups") or []),
         "vmks": dict((v["device"], {"portgroup": v["portgroup"], "ip": v["ip"], "prefix_length": v["prefix_length"],
                                     "ipv6": [a["address"] for a in v.get("ipv6") or []], "mtu": v["mtu"], "netstack": v["netstack"],
-                                    "vmotion": _has_vmotion(v)}) for v in host.get("vmks") or []),
+                                    "vmotion": is_vmotion(v)}) for v in host.get("vmks") or []),
     }
 
 
 class _Planner(object):
-    def __init__(self, desired, host, state, purge):
+    """One host: validate the desired vmks against it and list the operations (see the module docstring for their order)."""
+
+    def __init__(self, desired, host, state, purge, allow_moves=True):
+        require_netaddr()
         self.host = host
         self.state = state
         self.purge = purge
+        self.allow_moves = allow_moves
         self.problems = []
+        self.warnings = []
         self.ops = []
         self.switches = dict(((s["type"], s["name"]), s) for s in host.get("switches") or [])
-        self.portgroups = dict((p["name"], p) for p in host.get("portgroups") or [])
         self.vmks = dict((v["device"], v) for v in host.get("vmks") or [])
         self.desired = self._normalize(desired)
         self.claimed = {}
@@ -200,12 +149,29 @@ class _Planner(object):
             result.append(vmk)
         return result
 
-    # -- checks against the host ---------------------------------------------
+    # -- what the host has ------------------------------------------------------
+
+    def _management(self, vmk):
+        return management_reason(vmk, self.host)
+
+    def _portgroup_of(self, vmk):
+        """The existing port group a desired vmk names: standard by name (unique per host), distributed by switch and name."""
+        groups = self.host.get("portgroups") or []
+        if vmk["dvswitch"]:
+            same = [p for p in groups if p["name"] == vmk["portgroup"] and p["type"] == "distributed" and p["switch"] == vmk["dvswitch"]]
+            return same[0] if same else next((p for p in groups if p["name"] == vmk["portgroup"] and p["type"] == "standard"), None)
+        return next((p for p in groups if p["name"] == vmk["portgroup"] and p["type"] == "standard"), None)
+
+    def _users(self, pg):
+        # Standard port group names are unique on a host; distributed ones only on their switch.
+        return [v for v in self.vmks.values() if v["portgroup"] == pg["name"] and (pg["type"] == "standard" or v["switch"] == pg["switch"])]
 
     def _switch_of(self, vmk):
         if vmk["switch"]:
             return self.switches.get(("standard", vmk["switch"]))
         return self.switches.get(("distributed", vmk["dvswitch"]))
+
+    # -- checks against the host ---------------------------------------------
 
     def _check_switch(self, vmk):
         switch = self._switch_of(vmk)
@@ -226,34 +192,35 @@ class _Planner(object):
         return switch
 
     def _check_portgroup(self, vmk):
-        pg = self.portgroups.get(vmk["portgroup"])
+        pg = self._portgroup_of(vmk)
         if pg is None:
             return None
         wanted_type = "standard" if vmk["switch"] else "distributed"
         if pg["type"] != wanted_type or pg["switch"] != (vmk["switch"] or vmk["dvswitch"]):
             self.problems.append("%s: port group %r already exists on %s %s, not on %s"
                                  % (vmk["where"], pg["name"], pg["type"], pg["switch"], vmk["switch"] or vmk["dvswitch"]))
-        users = [v for v in self.vmks.values() if v["portgroup"] == pg["name"]]
-        if any(_is_management(v) for v in users):
-            self.problems.append("%s: port group %r carries management (%s); it is never changed"
-                                 % (vmk["where"], pg["name"], ", ".join(v["device"] for v in users if _is_management(v))))
+        users = self._users(pg)
+        managing = [v["device"] for v in users if self._management(v)]
+        if managing:
+            self.problems.append("%s: port group %r carries management (%s); it is never changed" % (vmk["where"], pg["name"], ", ".join(managing)))
         elif pg.get("vm_ports"):
             self.problems.append("%s: port group %r is taken: %d virtual machine port(s) use it; choose another name"
                                  % (vmk["where"], pg["name"], pg["vm_ports"]))
         return pg
 
     def _find_current(self, vmk):
-        """The existing vmk that becomes this desired vmk, or None (a new one)."""
+        """(existing vmk that becomes this desired vmk or None, how it was found)."""
         if vmk["device"]:
-            return self.vmks.get(vmk["device"])
-        in_group = [v for v in self.vmks.values() if v["portgroup"] == vmk["portgroup"] and not _is_management(v)]
+            return self.vmks.get(vmk["device"]), "named"
+        pg = self._portgroup_of(vmk)
+        in_group = [v for v in self._users(pg) if not self._management(v)] if pg is not None else []
         if in_group:
-            return in_group[0]
-        # A vMotion vmk holding the address is the one to move; any other holder is a conflict, reported later.
+            return in_group[0], "portgroup"
+        # A vMotion-only vmk holding the address is the one to move; any other holder is a conflict, reported later.
         for current in self.vmks.values():
-            if vmk["ip"] and vmk["ip"] in _current_address(current, vmk.get("version")) and _has_vmotion(current) and not _other_services(current):
-                return current
-        return None
+            if vmk["ip"] and vmk["ip"] in _current_address(current, vmk.get("version")) and removal_refusal(current, self.host) is None:
+                return current, "address"
+        return None, None
 
     def _check_claim(self, vmk, current):
         if current is None:
@@ -262,14 +229,15 @@ class _Planner(object):
                                      % (vmk["where"], vmk["device"]))
             return
         where = vmk["where"]
-        if _is_management(current):
-            self.problems.append("%s: %s carries management; the management vmk is never modified" % (where, current["device"]))
+        reason = self._management(current)
+        if reason:
+            self.problems.append("%s: %s carries management; the management vmk is never modified (%s)" % (where, current["device"], reason))
             return
-        other_services = _other_services(current)
-        if other_services:
-            self.problems.append("%s: device %s is taken: it carries %s" % (where, current["device"], ", ".join(other_services)))
+        others = other_services(current)
+        if others:
+            self.problems.append("%s: device %s is taken: it carries %s" % (where, current["device"], ", ".join(others)))
             return
-        if vmk["device"] and not _has_vmotion(current) and not self._belongs_to_layout(current):
+        if vmk["device"] and not is_vmotion(current) and not self._belongs_to_layout(current):
             self.problems.append("%s: device %s is taken: it is in port group %s with %s and no vMotion; name another device or leave device out"
                                  % (where, current["device"], current["portgroup"], current["ip"] or "no IPv4 address"))
             return
@@ -286,9 +254,8 @@ class _Planner(object):
         """Whether an existing vmk sits in one of the layout's port groups or subnets."""
         if current["portgroup"] in set(v["portgroup"] for v in self.desired):
             return True
-        address = current.get("ip")
-        subnets = [v.get("subnet") for v in self.desired if v.get("subnet")]
-        return bool(address) and any(netaddr.IPAddress(address) in netaddr.IPNetwork(subnet) for subnet in subnets)
+        subnets = [netaddr.IPNetwork(v["subnet"]) for v in self.desired if v.get("subnet")]
+        return in_subnets(current.get("ip"), subnets)
 
     def _check_ip_free(self, vmk, current):
         for other in self.vmks.values():
@@ -297,10 +264,21 @@ class _Planner(object):
             if vmk["ip"] in _current_address(other, vmk.get("version")):
                 self.problems.append("%s: IP %s is already used by %s on the host" % (vmk["where"], vmk["ip"], other["device"]))
 
+    def _check_move(self, vmk, current, found):
+        """A vmk that changes port group is a move: said in a warning, refused with allow_moves false."""
+        if current is None or not _moves(vmk, current):
+            return
+        how = {"address": " (found by its address %s)" % vmk["ip"], "named": " (named by device)"}.get(found, "")
+        text = "%s moves from port group %s to %s%s" % (current["device"], current["portgroup"], vmk["portgroup"], how)
+        if not self.allow_moves:
+            self.problems.append("%s: %s; refused because allow_moves is false" % (vmk["where"], text))
+        else:
+            self.warnings.append(text)
+
     # -- operations -----------------------------------------------------------
 
     def _portgroup_ops(self, vmk, pg, switch):
-        active, standby = _desired_order(vmk, switch["uplinks"])
+        active, standby = desired_order(vmk, switch["uplinks"])
         distributed = vmk["dvswitch"] is not None
         if pg is None:
             self.ops.append({"op": "add_dvportgroup" if distributed else "add_portgroup", "portgroup": vmk["portgroup"],
@@ -325,9 +303,8 @@ class _Planner(object):
                 enables.append({"op": "enable_vmotion", "device": None, "portgroup": vmk["portgroup"]})
             return
         changes = {}
-        if current["portgroup"] != vmk["portgroup"]:
-            changes["portgroup"] = vmk["portgroup"]
-            changes["switch"], changes["dvswitch"] = vmk["switch"], vmk["dvswitch"]
+        if _moves(vmk, current):
+            changes.update(portgroup=vmk["portgroup"], switch=vmk["switch"], dvswitch=vmk["dvswitch"], from_portgroup=current["portgroup"])
         addresses = _current_address(current, vmk["version"])
         if vmk["version"] == 4 and (addresses != [vmk["ip"]] or current["prefix_length"] != vmk["prefix_length"] or current.get("dhcp")):
             changes.update(ip=vmk["ip"], netmask=vmk["netmask"], prefix_length=vmk["prefix_length"])
@@ -339,25 +316,36 @@ class _Planner(object):
             changes["mtu"] = vmk["mtu"]
         if changes:
             self.ops.append(dict({"op": "update_vmk", "device": current["device"], "version": vmk["version"]}, **changes))
-        if not _has_vmotion(current):
+        if not is_vmotion(current):
             enables.append({"op": "enable_vmotion", "device": current["device"], "portgroup": vmk["portgroup"]})
+
+    def _refuse_removal(self, current, where):
+        """Problem text when a removal would take more than a vMotion-only vmk, else None."""
+        reason = self._management(current)
+        if reason:
+            return "%s: %s carries management; the management vmk is never removed (%s)" % (where, current["device"], reason)
+        refusal = removal_refusal(current, self.host)
+        if refusal:
+            return "%s: refusing to remove %s: %s; only vmks that carry vMotion and nothing else are removed" % (where, current["device"], refusal)
+        return None
 
     def _absent_ops(self):
         removals, groups = [], []
         for vmk in self.desired:
-            current = self._find_current(vmk)
+            current, _found = self._find_current(vmk)
             if current is not None:
-                if _is_management(current):
-                    self.problems.append("%s: %s carries management; the management vmk is never removed" % (vmk["where"], current["device"]))
+                refusal = self._refuse_removal(current, vmk["where"])
+                if refusal:
+                    self.problems.append(refusal)
                     continue
                 removals.append({"op": "remove_vmk", "device": current["device"]})
-            pg = self.portgroups.get(vmk["portgroup"])
+            pg = self._portgroup_of(vmk)
             if pg is not None and pg["type"] == "standard":
                 self._maybe_remove_portgroup(pg, [r["device"] for r in removals], groups, vmk["where"])
         self.ops.extend(removals + groups)
 
     def _maybe_remove_portgroup(self, pg, removed_devices, groups, where):
-        users = [v for v in self.vmks.values() if v["portgroup"] == pg["name"] and v["device"] not in removed_devices]
+        users = [v for v in self._users(pg) if v["device"] not in removed_devices]
         if users:
             self.problems.append("%s: port group %r still carries %s; it is left in place" % (where, pg["name"], ", ".join(v["device"] for v in users)))
         elif pg.get("vm_ports"):
@@ -367,17 +355,13 @@ class _Planner(object):
 
     def _purge_ops(self):
         wanted_groups = set(v["portgroup"] for v in self.desired)
-        removals, groups = [], []
-        for current in self.vmks.values():
-            if current["device"] in self.claimed or _is_management(current) or not _has_vmotion(current):
-                continue
-            if _other_services(current):
-                continue
-            removals.append({"op": "remove_vmk", "device": current["device"]})
+        removals = [{"op": "remove_vmk", "device": v["device"]} for v in self.vmks.values()
+                    if v["device"] not in self.claimed and removal_refusal(v, self.host) is None]
         removed = [r["device"] for r in removals]
+        groups = []
         for current in self.vmks.values():
-            pg = self.portgroups.get(current["portgroup"])
-            if current["device"] in removed and pg is not None and pg["type"] == "standard" and pg["name"] not in wanted_groups:
+            pg = next((p for p in self.host.get("portgroups") or [] if p["name"] == current["portgroup"] and p["type"] == "standard"), None)
+            if current["device"] in removed and pg is not None and pg["name"] not in wanted_groups:
                 if not any(g["portgroup"] == pg["name"] for g in groups):
                     self._maybe_remove_portgroup(pg, removed, groups, "purge")
         self.ops.extend(removals + groups)
@@ -392,8 +376,9 @@ class _Planner(object):
             for vmk in self.desired:
                 switch = self._check_switch(vmk)
                 pg = self._check_portgroup(vmk)
-                current = self._find_current(vmk)
+                current, found = self._find_current(vmk)
                 self._check_claim(vmk, current)
+                self._check_move(vmk, current, found)
                 if vmk["ip"]:
                     self._check_ip_free(vmk, current)
                 checked.append((vmk, switch, pg, current))
@@ -410,9 +395,28 @@ class _Planner(object):
         return self.ops
 
 
-def plan_layout(desired, host, state="present", purge=False):
+def _moves(vmk, current):
+    """Whether an existing vmk changes port group (a distributed one is known by switch and name)."""
+    if current["portgroup"] != vmk["portgroup"]:
+        return True
+    return bool(vmk["dvswitch"]) and current["switch"] != vmk["dvswitch"]
+
+
+def desired_order(vmk, uplinks):
+    """(active, standby) teaming of a desired vmk on a switch with these uplinks."""
+    others = [u for u in (vmk["uplinks"] or uplinks) if u != vmk["active_uplink"]]
+    return [vmk["active_uplink"]], (others if vmk["failover"] == "standby" else [])
+
+
+def plan_layout(desired, host, state="present", purge=False, allow_moves=True):
     """Ordered operations that bring ``host`` to the ``desired`` vmk layout; raises PlanError with every problem."""
-    return _Planner(desired, host, state, purge).plan()
+    return _Planner(desired, host, state, purge, allow_moves).plan()
+
+
+def plan_host(desired, host, state="present", purge=False, allow_moves=True):
+    """(operations, warnings) for one host; raises PlanError with every problem."""
+    planner = _Planner(desired, host, state, purge, allow_moves)
+    return planner.plan(), planner.warnings
 
 
 def preview(host, ops):

@@ -17,55 +17,15 @@ import re
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._layout import LayoutError, parse_subnet
 from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
-
-try:
-    import netaddr
-
-    HAS_NETADDR = True
-except ImportError:  # pragma: no cover - reported by the callers
-    HAS_NETADDR = False
-
-# nicTypes of HostVirtualNicManager that SelectVnicForNicType accepts.
-NIC_TYPES = (
-    "vmotion",
-    "management",
-    "faultToleranceLogging",
-    "vSphereReplication",
-    "vSphereReplicationNFC",
-    "vSphereProvisioning",
-    "vsan",
-    "vsanWitness",
-    "vSphereBackupNFC",
-    "ptp",
-    "nvmeTcp",
-    "nvmeRdma",
-)
+from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import NIC_TYPES, addresses, has_service, in_subnets, management_reason, natural_key
 
 
 class ServicePlanError(ProblemsError):
     """A service change that cannot be planned; ``problems`` lists every reason."""
 
 
-def is_management_vmk(vmk):
-    return "management" in (vmk.get("services") or [])
-
-
-def has_service(vmk, service):
-    # vMotion also runs on a vmk of the vmotion TCP/IP stack without the service selected.
-    if service == "vmotion":
-        return bool(vmk.get("vmotion")) or "vmotion" in (vmk.get("services") or [])
-    return service in (vmk.get("services") or [])
-
-
 def _matches_subnets(vmk, networks):
-    addresses = [vmk.get("ip")] + [a.get("address") for a in vmk.get("ipv6") or []]
-    for address in addresses:
-        if not address:
-            continue
-        ip = netaddr.IPAddress(address)
-        if any(ip in network for network in networks):
-            return True
-    return False
+    return any(in_subnets(address, networks) for address in addresses(vmk))
 
 
 def _validate(service, state, devices, exclude_devices, portgroup_pattern, subnets, missing):
@@ -116,7 +76,7 @@ def plan_services(hosts, service="vmotion", state="enabled", devices=None, exclu
     enable = state == "enabled"
     result, warnings, missing_pairs = {}, [], []
 
-    for name in sorted(hosts):
+    for name in sorted(hosts, key=natural_key):
         host = hosts[name]
         by_device = dict((v["device"], v) for v in host.get("vmks") or [])
         absent = [d for d in wanted if d not in by_device and d not in excluded]
@@ -130,10 +90,11 @@ def plan_services(hosts, service="vmotion", state="enabled", devices=None, exclu
                 continue
             if networks and not _matches_subnets(vmk, networks):
                 continue
-            if is_management_vmk(vmk) and service != "management":
+            reason = management_reason(vmk, host)
+            if reason and service != "management":
                 if device in wanted:
-                    problems.append("%s %s carries the management service; refusing to change the management vmk (drop it from devices)"
-                                    % (name, device))
+                    problems.append("%s %s %s; refusing to change the management vmk (drop it from devices)"
+                                    % (name, device, reason[len("it "):] if reason.startswith("it ") else reason))
                 continue
             if not enable and service == "vmotion" and vmk.get("netstack") == "vmotion":
                 problems.append("%s %s is on the vmotion TCP/IP stack, where vMotion is implied and cannot be disabled; "
@@ -148,7 +109,7 @@ def plan_services(hosts, service="vmotion", state="enabled", devices=None, exclu
         for device, services in before.items():
             after[device] = sorted(set(services) | {service}) if enable else [s for s in services if s != service]
         if not enable and service == "vmotion" and changed:
-            left = [v["device"] for v in host.get("vmks") or [] if v.get("vmotion") and v["device"] not in changed]
+            left = [v["device"] for v in host.get("vmks") or [] if has_service(v, "vmotion") and v["device"] not in changed]
             if not left:
                 warnings.append("%s: disabling vMotion on %s leaves the host with no vMotion vmk" % (name, ", ".join(changed)))
         result[name] = {"changed": changed, "unchanged": unchanged, "missing": absent, "before": before, "after": after}
@@ -158,3 +119,9 @@ def plan_services(hosts, service="vmotion", state="enabled", devices=None, exclu
     if problems:
         raise ServicePlanError(problems)
     return {"hosts": result, "warnings": warnings}
+
+
+def service_operations(plan, service, enabled):
+    """{host: [set_service operations]} for the write layer, from plan_services' result."""
+    return dict((name, [{"op": "set_service", "host": name, "device": device, "service": service, "enabled": enabled}
+                        for device in host_plan["changed"]]) for name, host_plan in plan["hosts"].items())

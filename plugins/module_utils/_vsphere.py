@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, multinic.vmotion contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one shell to vSphere: connect, resolve host scope, read many hosts at once.
+"""The one shell to vSphere: connect, resolve host scope, read many hosts at once, write.
 
 Knows nothing of AnsibleModule: problems are raised as VsphereError so that a
 module (or a test, or a benchmark) decides how to report them. Logging in is
@@ -11,6 +11,10 @@ Cost of a read, whatever the number of hosts: one RetrievePropertiesEx for the
 inventory tree (names and parents of folders, datacenters, clusters, hosts and
 distributed switches) and one for the network state of the hosts in scope,
 plus a ContinueRetrievePropertiesEx per page when the server pages.
+
+Writes are methods too (network config, services, distributed port groups and
+their tasks, log pages), so that nothing above this file calls a vSphere
+method itself; _apply turns plans into these calls.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ssl
+import time
 
 try:
     from pyVmomi import vim, vmodl
@@ -52,6 +57,14 @@ HOST_NETWORK_PROPERTIES = ("name",) + tuple("config.network." + part for part in
     "configManager.virtualNicManager",
 )
 
+# How long a task may run before the wait gives up (the outcome is then unknown), and the
+# pause between two looks at it: tasks of this collection finish in seconds on vCenter.
+TASK_TIMEOUT = 300
+TASK_POLL = (0.1, 0.2, 0.5, 1.0)
+
+# What a change must know of every other host of the vCenter: its vmks (addresses, port groups).
+FLEET_PROPERTIES = ("name", "config.network.vnic")
+
 CERT_HINT = (
     "the server's TLS certificate is not trusted. Add its CA to the trust store of the Python running the module "
     "(for example SSL_CERT_FILE=/path/ca.pem and REQUESTS_CA_BUNDLE=/path/ca.pem), or set validate_certs: false "
@@ -68,6 +81,10 @@ class VsphereError(Exception):
     def __init__(self, message, outcome_unknown=False):
         super(VsphereError, self).__init__(message)
         self.outcome_unknown = outcome_unknown
+
+
+class TaskError(VsphereError):
+    """A vSphere task ended in error: its change was not made (outcome known)."""
 
 
 class ScopeError(VsphereError):
@@ -146,6 +163,60 @@ class VsphereClient(object):
             raise VsphereError("%s failed: connection to %s:%s lost (%s)" % (what, self.hostname, self.port, describe_fault(e)),
                                outcome_unknown=True)
 
+    # -- writes --------------------------------------------------------------
+
+    def update_network_config(self, network_system, config, what):
+        """HostNetworkSystem.UpdateNetworkConfig(config, 'modify'); returns the HostNetworkConfigResult."""
+        return self.call(what, network_system.UpdateNetworkConfig, config, "modify")
+
+    def set_service(self, nic_manager, service, device, enabled, what):
+        """Select (enabled) or deselect a nicType on one vmk."""
+        method = nic_manager.SelectVnicForNicType if enabled else nic_manager.DeselectVnicForNicType
+        return self.call(what, method, service, device)
+
+    def create_dvportgroup(self, switch, spec, what):
+        """CreateDVPortgroup_Task and wait; returns the new port group's key."""
+        info = self.wait_for_task(self.call(what, switch.CreateDVPortgroup_Task, spec), what)
+        return self.call(what, lambda: info.result.key)
+
+    def reconfigure_dvportgroup(self, group, spec, what):
+        """ReconfigureDVPortgroup_Task and wait."""
+        self.wait_for_task(self.call(what, group.ReconfigureDVPortgroup_Task, spec), what)
+
+    def config_version(self, group, what):
+        return self.call(what, lambda: group.config.configVersion)
+
+    def wait_for_task(self, task, what, timeout=TASK_TIMEOUT, sleep=time.sleep):
+        """Wait until a task ends; returns its TaskInfo.
+
+        A task that ends in error raises TaskError (its change was not made). A wait that
+        cannot finish (connection lost, session gone, timeout) raises VsphereError with
+        outcome_unknown: the task was submitted and may still complete.
+        """
+        deadline = time.time() + timeout
+        polls = 0
+        while True:
+            try:
+                info = self.call(what, lambda: task.info)
+            except VsphereError as e:
+                raise VsphereError("%s: the task was submitted, but waiting for it failed (%s)" % (what, e), outcome_unknown=True)
+            if info.state == "success":
+                return info
+            if info.state == "error":
+                raise TaskError("%s failed: %s" % (what, describe_fault(info.error) if info.error is not None else "the task reported an error"))
+            if time.time() >= deadline:
+                raise VsphereError("%s: the task was still %s after %d s; it may still complete" % (what, info.state, timeout),
+                                   outcome_unknown=True)
+            sleep(TASK_POLL[min(polls, len(TASK_POLL) - 1)])
+            polls += 1
+
+    def browse_log(self, host, key, start, lines, what):
+        """DiagnosticManager.BrowseDiagnosticLog for one host: a DiagnosticManagerLogHeader."""
+        manager = self.content.diagnosticManager
+        if manager is None:
+            raise VsphereError("the server at %s has no DiagnosticManager, so host logs cannot be read through it" % self.hostname)
+        return self.call(what, manager.BrowseDiagnosticLog, host=host, key=key, start=start, lines=lines)
+
     # -- PropertyCollector -------------------------------------------------
 
     def retrieve(self, object_specs, property_specs, what="read"):
@@ -185,20 +256,21 @@ class VsphereClient(object):
             prop(type=vim.HostSystem, pathSet=sorted(set(["name", "parent"]) | set(host_properties))),
             prop(type=vim.DistributedVirtualSwitch, pathSet=["name", "uuid", "config.maxMtu", "config.uplinkPortPolicy"]),
             prop(type=vim.dvs.DistributedVirtualPortgroup,
-                 pathSet=["name", "key", "config.distributedVirtualSwitch", "config.defaultPortConfig", "config.uplink"]),
+                 pathSet=["name", "key", "vm", "config.distributedVirtualSwitch", "config.defaultPortConfig", "config.uplink"]),
         ]
         root = vmodl.query.PropertyCollector.ObjectSpec(obj=self.content.rootFolder, skip=False, selectSet=traversal)
         return Inventory(self.retrieve([root], props, what="reading the inventory"))
 
-    def read_scope(self, esxi_hostname=None, cluster_name=None, datacenter=None):
+    def read_scope(self, esxi_hostname=None, cluster_name=None, datacenter=None, fleet_properties=()):
         """(Inventory, {host name: {path: value}}) for the hosts in scope.
 
         Hosts named one by one: read the light tree, then only those hosts (two calls),
         so that one host of a large vCenter does not cost the whole fleet's network
         state. Otherwise the tree and the hosts' network state come in one call.
+        fleet_properties are read for every host of the vCenter within the tree's call.
         """
         if esxi_hostname:
-            inventory = self.inventory()
+            inventory = self.inventory(host_properties=fleet_properties)
             return inventory, self.host_network(inventory.hosts(esxi_hostname, cluster_name, datacenter))
         inventory = self.inventory(host_properties=HOST_NETWORK_PROPERTIES)
         hosts = inventory.hosts(esxi_hostname, cluster_name, datacenter)
@@ -269,6 +341,10 @@ class Inventory(object):
             raise ScopeError("; ".join(problems))
         return [obj for _name, obj in sorted(selected, key=lambda x: x[0])]
 
+    def host_values(self):
+        """[(host moref, {path: value})] of every host of the tree, as read."""
+        return self.of_type(vim.HostSystem)
+
     def cluster_of(self, host):
         return self.name_of(self._ancestor(host, vim.ClusterComputeResource))
 
@@ -289,7 +365,7 @@ class Inventory(object):
         return switches
 
     def distributed_portgroups(self):
-        """{portgroup key: {'name', 'switch_uuid', 'port_config', 'uplink', 'moref'}}."""
+        """{portgroup key: {'name', 'switch_uuid', 'port_config', 'uplink', 'vms', 'moref'}}."""
         uuid_of = dict((obj, values.get("uuid")) for obj, values in self.of_type(vim.DistributedVirtualSwitch))
         groups = {}
         for obj, values in self.of_type(vim.dvs.DistributedVirtualPortgroup):
@@ -298,6 +374,7 @@ class Inventory(object):
                 "switch_uuid": uuid_of.get(values.get("config.distributedVirtualSwitch")),
                 "port_config": values.get("config.defaultPortConfig"),
                 "uplink": bool(values.get("config.uplink")),
+                "vms": len(values.get("vm") or []),
                 "moref": obj,
             }
         return groups

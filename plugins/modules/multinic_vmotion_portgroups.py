@@ -32,6 +32,8 @@ options:
     description:
       - The vMotion vmks of the host, as produced by the P(multinic.vmotion.vmotion_layout#filter) filter.
       - Keys V(index) and V(subnet) from the filter are accepted and ignored.
+      - Every key is checked strictly before anything is read or written; names and addresses must be strings (a list
+        where a name is expected is refused, not turned into text), numbers must be integers.
       - One of O(vmks) and O(hosts) is required.
     type: list
     elements: dict
@@ -40,23 +42,23 @@ options:
         description:
           - Existing vmk to use for this entry. Without it, the vmk already in O(vmks[].portgroup), or else the vmk
             holding O(vmks[].ip), is used, or a new vmk is created (ESXi picks its name).
-        type: str
+        type: raw
       portgroup:
         description: Port group of the vmk; created when missing.
-        type: str
+        type: raw
         required: true
       switch:
         description: Standard vSwitch of the port group. Give O(vmks[].switch) or O(vmks[].dvswitch).
-        type: str
+        type: raw
       dvswitch:
         description: Distributed switch of the port group (created once per switch, shared by its hosts).
-        type: str
+        type: raw
       vlan_id:
         description: VLAN of the port group (0-4094). Left as it is when omitted (0 for a new port group).
         type: int
       active_uplink:
         description: The one active uplink (a vmnic of the vSwitch, or an uplink port name of the distributed switch).
-        type: str
+        type: raw
         required: true
       uplinks:
         description: The uplinks that become standby with O(vmks[].failover=standby); default every other uplink of the switch.
@@ -69,14 +71,14 @@ options:
         default: unused
       ip:
         description: IPv4 or IPv6 address, optionally with C(/prefix).
-        type: str
+        type: raw
         required: true
       prefix_length:
         description: Prefix length of O(vmks[].ip).
         type: int
       netmask:
         description: IPv4 netmask, instead of O(vmks[].prefix_length).
-        type: str
+        type: raw
       mtu:
         description: MTU of the vmk (1280-9000). Left as it is when omitted (1500 for a new vmk).
         type: int
@@ -90,7 +92,7 @@ options:
         type: int
       subnet:
         description: Subnet from the layout filter (ignored).
-        type: str
+        type: raw
   hosts:
     description:
       - Many hosts in one task, each with its own layout. All hosts are read in one batched call, every problem of every
@@ -122,11 +124,27 @@ options:
       - Also remove vMotion vmks that only carry vMotion and are not in the layout, and their now-empty standard port groups.
     type: bool
     default: false
+  allow_moves:
+    description:
+      - An existing vMotion vmk found in another port group (by O(vmks[].device) or by its address) is moved to the layout's
+        port group; each move is reported as a warning.
+      - V(false) refuses such moves; nothing is changed then.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - community.vmware.vmware.documentation
   - multinic.vmotion.scope.attributes_change
 notes:
   - With O(esxi_hostname) and O(vmks) the result of the host is also at the top level (RV(operations), RV(applied), RV(vmks), RV(diff)).
+  - Before the first write the change is judged against everything it reaches, in the same batched reads (plus one read of the
+    services of other hosts when a distributed port group they use is named). Refused, with every problem of every host at once
+    and nothing written - removing a vmk that carries anything but vMotion (storage, vSAN, provisioning, management); changing or
+    using a distributed port group that carries management, another service or virtual machines on any host; one distributed port
+    group defined differently for two hosts of the call; an address held by any other vmk of the vCenter or given twice in the call;
+    a change that introduces a critical finding of M(multinic.vmotion.vmk_vmotion_facts) (for example C(SUBNET_OVERLAP),
+    C(MTU_ABOVE_SWITCH), C(DUPLICATE_IP)) or a C(SHARED_ACTIVE_UPLINK); other findings it introduces are warnings.
+  - The management vmk is the one carrying the management service, or the one holding the address vCenter knows the host by
+    (when the host's name is an address), or C(vmk0) unless the read shows that address on another vmk; it is never changed.
 requirements:
   - pyVmomi
   - netaddr
@@ -163,7 +181,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 hosts:
-  description: Per host, C(changed), C(operations), C(applied), C(vmks) and (diff mode) C(diff).
+  description:
+    - Per host, C(changed), C(operations), C(applied), C(vmks), C(verified) and (diff mode) C(diff).
+    - C(verified) is V(true) when operations were applied and the host, read back, needs no more; V(null) when nothing was applied.
   returned: always
   type: dict
   sample:
@@ -172,6 +192,7 @@ hosts:
       operations: [{op: enable_vmotion, device: vmk1, portgroup: vMotion-1}]
       applied: [{op: enable_vmotion, device: vmk1, portgroup: vMotion-1}]
       vmks: []
+      verified: true
 host:
   description: The host, when O(esxi_hostname) is used.
   returned: when O(hosts) is not used
@@ -200,6 +221,23 @@ in_doubt:
   returned: on failure during apply
   type: list
   elements: dict
+hosts_applied:
+  description: Per host, the operations applied before a failure (C(changed) is true when any was).
+  returned: on failure during apply
+  type: dict
+hosts_not_applied:
+  description: Per host, the operations not applied because of a failure.
+  returned: on failure during apply
+  type: dict
+hosts_in_doubt:
+  description: Per host, the operations whose answer was lost.
+  returned: on failure during apply
+  type: dict
+problems:
+  description: Every problem found before the first write (nothing was changed).
+  returned: when the layout is refused
+  type: list
+  elements: str
 vmks:
   description: The host's vmks after the run (as in M(multinic.vmotion.vmk_vmotion_facts)).
   returned: when O(hosts) is not used
@@ -211,94 +249,81 @@ diff:
   type: dict
 """
 
-import copy
-
-try:
-    from pyVim.task import WaitForTask
-    from pyVmomi import vim
-except ImportError:
-    pass  # reported by the vSphere client
-
+from ansible_collections.multinic.vmotion.plugins.module_utils._apply import Applier, ApplyError
+from ansible_collections.multinic.vmotion.plugins.module_utils._fleet import hosts_sharing, plan_fleet
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
-from ansible_collections.multinic.vmotion.plugins.module_utils._plan import PlanError, plan_layout, preview
+from ansible_collections.multinic.vmotion.plugins.module_utils._plan import PlanError, plan_host, preview
+from ansible_collections.multinic.vmotion.plugins.module_utils._schema import module_options
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import VsphereError
-
-NETWORK_CONFIG_OPS = ("add_portgroup", "update_portgroup", "add_vmk", "update_vmk")
-REMOVAL_OPS = ("remove_vmk", "remove_portgroup")
-
-
-def _nic_order(active, standby):
-    return vim.host.NetworkPolicy.NicOrderPolicy(activeNic=list(active), standbyNic=list(standby))
-
-
-def _ip_config(op):
-    if op["version"] == 6:
-        addresses = [vim.host.IpConfig.IpV6Address(ipAddress=op["ip"], prefixLength=op["prefix_length"], operation="add")]
-        addresses += [vim.host.IpConfig.IpV6Address(ipAddress=a, prefixLength=64, operation="remove") for a in op.get("remove_ipv6") or []]
-        return vim.host.IpConfig(dhcp=False, ipV6Config=vim.host.IpConfig.IpV6AddressConfiguration(
-            ipV6Address=addresses, autoConfigurationEnabled=False, dhcpV6Enabled=False))
-    return vim.host.IpConfig(dhcp=False, ipAddress=op["ip"], subnetMask=op["netmask"])
 
 
 class MultinicVmotionPortgroups(VmotionModule):
-    def __init__(self, argument_spec, **kwargs):
-        super(MultinicVmotionPortgroups, self).__init__(argument_spec, **kwargs)
-        self.applied = {}  # host name -> operations applied, in order
-        self.dv_done = {}  # distributed port group name -> key: shared by the hosts, changed once per run
-
     def layouts(self):
         """{host name or None: vmks} from either esxi_hostname + vmks or hosts."""
         if self.params["hosts"]:
             names = [h["esxi_hostname"] for h in self.params["hosts"]]
             twice = sorted(set(n for n in names if names.count(n) > 1))
             if twice:
-                self.fail("hosts: %s listed more than once" % ", ".join(twice))
+                raise PlanError(["hosts: %s listed more than once" % ", ".join(twice)])
             return dict((h["esxi_hostname"], h["vmks"]) for h in self.params["hosts"])
         return {self.params["esxi_hostname"]: self.params["vmks"]}
 
-    def read(self, names):
+    def read(self, names, fleet=False):
         """{name: HostState} for the named hosts, in one batched read; None means the only host of an ESXi."""
-        states = self.read_hosts(esxi_hostname=None if names == [None] else names)
+        states = self.read_hosts(esxi_hostname=None if names == [None] else names, fleet=fleet)
         if names == [None] and len(states) != 1:
-            self.fail("give esxi_hostname: the vCenter has %d hosts (%s)" % (len(states), ", ".join(sorted(states)[:10])))
+            raise PlanError(["give esxi_hostname: the vCenter has %d hosts (%s)" % (len(states), ", ".join(sorted(states)[:10]))])
         return states
 
-    def plan_all(self, layouts, states):
-        """{name: ops} for every host; every problem of every host at once, before any write."""
-        plans, problems, hosts_with_problems = {}, [], 0
-        for name, state in states.items():
-            vmks = layouts.get(name, layouts.get(None))
-            try:
-                plans[name] = plan_layout(vmks, state.facts, state=self.params["state"], purge=self.params["purge"])
-            except PlanError as e:
-                problems.extend("%s: %s" % (name, p) for p in e.problems)
-                hosts_with_problems += 1
-        if problems:
-            self.fail("nothing changed: %d problem(s) on %d host(s): %s" % (len(problems), hosts_with_problems, "; ".join(problems)),
-                      problems=problems)
-        return plans
+    def judge(self, layouts, states):
+        """Plan every host and judge the end state against the fleet; one more read only for hosts sharing a changed dvportgroup."""
+        facts = dict((name, state.facts) for name, state in states.items())
+        self.read_services(hosts_sharing(layouts, facts, self.fleet))
+        return plan_fleet(layouts, facts, self.fleet, state=self.params["state"], purge=self.params["purge"],
+                          allow_moves=self.params["allow_moves"])
+
+    def verify(self, layouts, outcome):
+        """Re-read the changed hosts (one batched call): each plan must now be empty."""
+        names = sorted(n for n, ops in outcome.plans.items() if ops)
+        try:
+            after = self.read(names)
+            leftovers = {}
+            for name in names:
+                ops, _warnings = plan_host(layouts[name], after[name].facts, state=self.params["state"], purge=self.params["purge"])
+                if ops:
+                    leftovers[name] = ops
+        except (VsphereError, PlanError) as e:
+            raise ApplyError("every operation was applied, but the verification read after it failed: %s" % e, outcome)
+        if leftovers:
+            raise ApplyError("every operation was applied, but the verification after it found differences still to fix: %s" % leftovers, outcome)
+        return after
 
     def run(self):
         layouts = self.layouts()
-        states = self.read(list(layouts))
-        plans = self.plan_all(layouts, states)
+        states = self.read(list(layouts), fleet=True)
+        layouts = dict((name, layouts.get(name, layouts.get(None))) for name in states)
+        judged = self.judge(layouts, states)
+        for warning in judged["warnings"]:
+            self.module.warn(warning)
+        plans = judged["plans"]
         previews = dict((name, preview(states[name].facts, ops)) for name, ops in plans.items())
         changed_hosts = [name for name, ops in plans.items() if ops]
+        applied = {}
         if changed_hosts and not self.check_mode:
-            for name in changed_hosts:
-                self.apply(states[name], plans[name])
-            # Verify with one more batched read of the changed hosts: the plan must now be empty.
-            after_states = self.read(changed_hosts)
-            leftovers = self.plan_all(dict((n, layouts.get(n, layouts.get(None))) for n in changed_hosts), after_states)
-            unfinished = dict((n, ops) for n, ops in leftovers.items() if ops)
-            if unfinished:
-                self.fail("verification after apply found differences still to fix: %s" % unfinished, applied=self.applied)
-            states.update(after_states)
+            outcome = Applier(self.client, states, self.inventory).apply(dict((n, plans[n]) for n in changed_hosts))
+            applied = outcome.applied
+            states.update(self.verify(layouts, outcome))
             for name in changed_hosts:
                 previews[name] = (previews[name][0], preview(states[name].facts, [])[0])
+        self.exit(**self.result(plans, states, previews, applied))
+
+    def result(self, plans, states, previews, applied):
         hosts = {}
+        changed_hosts = [name for name, ops in plans.items() if ops]
         for name, ops in plans.items():
-            hosts[name] = {"changed": bool(ops), "operations": ops, "applied": self.applied.get(name, []), "vmks": states[name].facts["vmks"]}
+            # verified: read back after the change and planned again with nothing left to do (None: nothing was applied).
+            hosts[name] = {"changed": bool(ops), "operations": ops, "applied": applied.get(name, []), "vmks": states[name].facts["vmks"],
+                           "verified": True if applied.get(name) else None}
             if self.module._diff:
                 hosts[name]["diff"] = {"before": previews[name][0], "after": previews[name][1]}
         result = dict(changed=bool(changed_hosts), hosts=hosts)
@@ -312,177 +337,11 @@ class MultinicVmotionPortgroups(VmotionModule):
             result.update(host=name, operations=single["operations"], applied=single["applied"], vmks=single["vmks"])
             if "diff" in single:
                 result["diff"] = single["diff"]
-        self.exit(**result)
-
-    # -- apply ------------------------------------------------------------------
-
-    def apply(self, state, ops):
-        raw = self._raw_network(state)
-        self.applied[state.name] = []
-        new_devices = {}
-        batches = [
-            [op for op in ops if op["op"] in ("add_dvportgroup", "update_dvportgroup")],
-            [op for op in ops if op["op"] in NETWORK_CONFIG_OPS],
-            [op for op in ops if op["op"] == "enable_vmotion"],
-            [op for op in ops if op["op"] in REMOVAL_OPS],
-        ]
-        for op in batches[0]:
-            if op["portgroup"] in self.dv_done:  # another host of this run already made the change
-                self.applied[state.name].append(op)
-                continue
-            self._step(state.name, ops, [op], "%s %s" % (op["op"], op["portgroup"]), self._dvportgroup, op)
-        if batches[1]:
-            config = vim.host.NetworkConfig()
-            for op in batches[1]:
-                self._network_config_entry(config, op, raw)
-            added = [op for op in batches[1] if op["op"] == "add_vmk"]
-            result = self._step(state.name, ops, batches[1], "UpdateNetworkConfig on %s" % state.name,
-                                state.network_system.UpdateNetworkConfig, config, "modify")
-            for op, device in zip(added, getattr(result, "vnicDevice", None) or []):
-                new_devices[op["portgroup"]] = device
-                op["device"] = device
-        for op in batches[2]:
-            device = op["device"] or new_devices.get(op["portgroup"])
-            op["device"] = device
-            self._step(state.name, ops, [op], "enabling vMotion on %s %s" % (state.name, device),
-                       state.nic_manager.SelectVnicForNicType, "vmotion", device)
-        if batches[3]:
-            config = vim.host.NetworkConfig()
-            for op in batches[3]:
-                if op["op"] == "remove_vmk":
-                    config.vnic.append(vim.host.VirtualNic.Config(changeOperation="remove", device=op["device"], portgroup=""))
-                else:
-                    spec = copy.deepcopy(raw["portgroups"][op["portgroup"]].spec)
-                    config.portgroup.append(vim.host.PortGroup.Config(changeOperation="remove", spec=spec))
-            self._step(state.name, ops, batches[3], "removing vmks/port groups on %s" % state.name,
-                       state.network_system.UpdateNetworkConfig, config, "modify")
-
-    def _step(self, name, ops, batch, what, method, *args):
-        try:
-            value = self.client.call(what, method, *args)
-        except VsphereError as e:
-            done = list(self.applied[name])
-            in_doubt = list(batch) if e.outcome_unknown else []
-            not_applied = [op for op in ops if op not in done and op not in in_doubt]
-            doubt = "; the answer was lost, so %d operation(s) of this step may or may not have been applied" % len(in_doubt) if in_doubt else ""
-            others = ", ".join("%s: %d" % (n, len(a)) for n, a in self.applied.items() if n != name and a)
-            self.fail("%s%s; applied before the failure on %s: %d operation(s), not applied: %d%s; a re-run converges"
-                      % (e, doubt, name, len(done), len(not_applied), "; fully applied on other hosts (%s)" % others if others else ""),
-                      host=name, applied=done, in_doubt=in_doubt, not_applied=not_applied, operations=ops, hosts_applied=self.applied)
-        self.applied[name].extend(batch)
-        return value
-
-    @staticmethod
-    def _raw_network(state):
-        network = state.raw_network
-        return {
-            "portgroups": dict((pg.spec.name, pg) for pg in network.portgroup or []),
-            "vnics": dict((v.device, v) for v in network.vnic or []),
-        }
-
-    def _network_config_entry(self, config, op, raw):
-        kind = op["op"]
-        if kind == "add_portgroup":
-            spec = vim.host.PortGroup.Specification(
-                name=op["portgroup"], vswitchName=op["switch"], vlanId=op["vlan_id"],
-                policy=vim.host.NetworkPolicy(nicTeaming=vim.host.NetworkPolicy.NicTeamingPolicy(nicOrder=_nic_order(op["active"], op["standby"]))))
-            config.portgroup.append(vim.host.PortGroup.Config(changeOperation="add", spec=spec))
-        elif kind == "update_portgroup":
-            # Start from the port group's own spec so that every setting not in the layout stays.
-            spec = copy.deepcopy(raw["portgroups"][op["portgroup"]].spec)
-            if "vlan_id" in op:
-                spec.vlanId = op["vlan_id"]
-            if "teaming" in op:
-                spec.policy = spec.policy or vim.host.NetworkPolicy()
-                spec.policy.nicTeaming = spec.policy.nicTeaming or vim.host.NetworkPolicy.NicTeamingPolicy()
-                spec.policy.nicTeaming.nicOrder = _nic_order(op["teaming"]["active"], op["teaming"]["standby"])
-            config.portgroup.append(vim.host.PortGroup.Config(changeOperation="edit", spec=spec))
-        elif kind == "add_vmk":
-            spec = vim.host.VirtualNic.Specification(ip=_ip_config(op), mtu=op["mtu"], netStackInstanceKey=op["netstack"])
-            portgroup = op["portgroup"]
-            if op["dvswitch"]:
-                spec.distributedVirtualPort = self._dvport(op["dvswitch"], op["portgroup"])
-                portgroup = ""
-            config.vnic.append(vim.host.VirtualNic.Config(changeOperation="add", portgroup=portgroup, spec=spec))
-        elif kind == "update_vmk":
-            spec = vim.host.VirtualNic.Specification()
-            if "ip" in op:
-                spec.ip = _ip_config(op)
-            if "mtu" in op:
-                spec.mtu = op["mtu"]
-            portgroup = raw["vnics"][op["device"]].portgroup or ""
-            if "portgroup" in op:
-                if op.get("dvswitch"):
-                    spec.distributedVirtualPort = self._dvport(op["dvswitch"], op["portgroup"])
-                    portgroup = ""
-                else:
-                    spec.portgroup = portgroup = op["portgroup"]
-            config.vnic.append(vim.host.VirtualNic.Config(changeOperation="edit", device=op["device"], portgroup=portgroup, spec=spec))
-
-    # -- distributed switch ---------------------------------------------------------
-
-    def _dvswitch(self, name):
-        for uuid, switch in self.inventory.distributed_switches().items():
-            if switch["name"] == name:
-                return uuid, switch
-        raise VsphereError("distributed switch %r not found" % name)
-
-    def _dvport(self, dvswitch, portgroup):
-        uuid, _switch = self._dvswitch(dvswitch)
-        key = self.dv_done.get(portgroup)
-        if key is None:
-            key = next((k for k, g in self.inventory.distributed_portgroups().items() if g["name"] == portgroup), None)
-        return vim.dvs.PortConnection(switchUuid=uuid, portgroupKey=key)
-
-    def _dvportgroup(self, op):
-        _uuid, switch = self._dvswitch(op["switch"])
-        teaming = vim.dvs.VmwareDistributedVirtualSwitch.UplinkPortTeamingPolicy(
-            inherited=False,
-            uplinkPortOrder=vim.dvs.VmwareDistributedVirtualSwitch.UplinkPortOrderPolicy(
-                inherited=False, activeUplinkPort=op["teaming"]["active"] if "teaming" in op else op["active"],
-                standbyUplinkPort=op["teaming"]["standby"] if "teaming" in op else op["standby"]))
-        port_config = vim.dvs.VmwareDistributedVirtualSwitch.VmwarePortConfigPolicy()
-        if op["op"] == "add_dvportgroup" or "teaming" in op:
-            port_config.uplinkTeamingPolicy = teaming
-        if "vlan_id" in op:
-            port_config.vlan = vim.dvs.VmwareDistributedVirtualSwitch.VlanIdSpec(inherited=False, vlanId=op["vlan_id"])
-        if op["op"] == "add_dvportgroup":
-            spec = vim.dvs.DistributedVirtualPortgroup.ConfigSpec(name=op["portgroup"], type="earlyBinding", numPorts=8,
-                                                                  autoExpand=True, defaultPortConfig=port_config)
-            task = switch["moref"].CreateDVPortgroup_Task(spec)
-            self._wait(task, "creating distributed port group %s" % op["portgroup"])
-            self.dv_done[op["portgroup"]] = task.info.result.key
-        else:
-            group = self.inventory.distributed_portgroups()[op["key"]]["moref"]
-            spec = vim.dvs.DistributedVirtualPortgroup.ConfigSpec(configVersion=group.config.configVersion, defaultPortConfig=port_config)
-            self._wait(group.ReconfigureDVPortgroup_Task(spec), "reconfiguring distributed port group %s" % op["portgroup"])
-            self.dv_done[op["portgroup"]] = op["key"]
-
-    def _wait(self, task, what):
-        try:
-            WaitForTask(task, si=self.client.si)
-        except Exception as e:  # WaitForTask re-raises the task's fault
-            raise VsphereError("%s failed: %s" % (what, e))
+        return result
 
 
 def main():
-    vmk_spec = dict(
-        device=dict(type="str"),
-        portgroup=dict(type="str", required=True),
-        switch=dict(type="str"),
-        dvswitch=dict(type="str"),
-        vlan_id=dict(type="int"),
-        active_uplink=dict(type="str", required=True),
-        uplinks=dict(type="list", elements="str"),
-        failover=dict(type="str", choices=["unused", "standby"], default="unused"),
-        ip=dict(type="str", required=True),
-        prefix_length=dict(type="int"),
-        netmask=dict(type="str"),
-        mtu=dict(type="int"),
-        netstack=dict(type="str", choices=["default", "vmotion"], default="default"),
-        index=dict(type="int"),
-        subnet=dict(type="str"),
-    )
+    vmk_spec = module_options()
     MultinicVmotionPortgroups(
         dict(
             esxi_hostname=dict(type="str"),
@@ -493,6 +352,7 @@ def main():
             )),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             purge=dict(type="bool", default=False),
+            allow_moves=dict(type="bool", default=True),
         ),
         scoped=False,
         required_one_of=[["vmks", "hosts"]],

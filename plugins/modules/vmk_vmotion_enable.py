@@ -134,60 +134,75 @@ applied:
   type: list
   elements: str
   sample: [192.168.100.112/vmk2, 192.168.100.112/vmk6]
+not_applied:
+  description: host/device pairs not changed because of a failure.
+  returned: on failure during apply
+  type: list
+  elements: str
+in_doubt:
+  description: host/device pairs whose answer was lost with the connection; they may have been changed. A re-run settles them.
+  returned: on failure during apply
+  type: list
+  elements: str
+problems:
+  description: Every problem found before the first write (nothing was changed).
+  returned: when the change is refused
+  type: list
+  elements: str
 diff:
   description: Per host, the services of each changed vmk before and after (diff mode).
   returned: when diff mode is on
   type: dict
 """
 
+from ansible_collections.multinic.vmotion.plugins.module_utils._apply import Applier
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
-from ansible_collections.multinic.vmotion.plugins.module_utils._services import NIC_TYPES, ServicePlanError, plan_services
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._services import plan_services, service_operations
+from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import NIC_TYPES
+
+
+def _labels(ops):
+    return ["%s/%s" % (op["host"], op["device"]) for op in ops]
 
 
 class VmkVmotionEnable(VmotionModule):
     def run(self):
         states = self.read_hosts()
-        try:
-            plan = plan_services(
-                dict((name, state.facts) for name, state in states.items()),
-                service=self.params["service"],
-                state=self.params["state"],
-                devices=self.params["devices"],
-                exclude_devices=self.params["exclude_devices"],
-                portgroup_pattern=self.params["portgroup_pattern"],
-                subnets=self.params["subnets"],
-                missing=self.params["missing"],
-            )
-        except ServicePlanError as e:
-            self.fail("nothing changed: %d problem(s): %s" % (len(e.problems), "; ".join(e.problems)), problems=e.problems)
+        plan = plan_services(
+            dict((name, state.facts) for name, state in states.items()),
+            service=self.params["service"],
+            state=self.params["state"],
+            devices=self.params["devices"],
+            exclude_devices=self.params["exclude_devices"],
+            portgroup_pattern=self.params["portgroup_pattern"],
+            subnets=self.params["subnets"],
+            missing=self.params["missing"],
+        )
         for warning in plan["warnings"]:
             self.module.warn(warning)
-
-        per_host = plan["hosts"]
-        changed = any(h["changed"] for h in per_host.values())
+        self.per_host = plan["hosts"]
+        operations = service_operations(plan, self.params["service"], self.params["state"] == "enabled")
+        changed = any(operations.values())
         applied = []
         if changed and not self.check_mode:
-            service, select = self.params["service"], self.params["state"] == "enabled"
-            for name, host_plan in per_host.items():
-                manager = states[name].nic_manager
-                for device in host_plan["changed"]:
-                    method = manager.SelectVnicForNicType if select else manager.DeselectVnicForNicType
-                    what = "%s %s on %s %s" % ("enabling" if select else "disabling", service, name, device)
-                    try:
-                        self.client.call(what, method, service, device)
-                    except VsphereError as e:
-                        self.fail("%s; applied before the failure: %s; a re-run applies the rest" % (e, ", ".join(applied) or "nothing"),
-                                  applied=applied, hosts=per_host)
-                    applied.append("%s/%s" % (name, device))
-
-        result = dict(changed=changed, hosts=per_host, applied=applied)
+            outcome = Applier(self.client, states).apply(operations)
+            applied = _labels(op for name in sorted(outcome.applied) for op in outcome.applied[name])
+        result = dict(changed=changed, hosts=self.per_host, applied=applied)
         if self.module._diff:
             result["diff"] = {
-                "before": dict((n, h["before"]) for n, h in per_host.items() if h["changed"]),
-                "after": dict((n, h["after"]) for n, h in per_host.items() if h["changed"]),
+                "before": dict((n, h["before"]) for n, h in self.per_host.items() if h["changed"]),
+                "after": dict((n, h["after"]) for n, h in self.per_host.items() if h["changed"]),
             }
         self.exit(**result)
+
+    def failure_result(self, error):
+        """host/device labels instead of operations, as this module's RETURN documents."""
+        outcome = error.outcome
+        every = sorted(outcome.plans)
+        return dict(changed=outcome.changed, hosts=self.per_host,
+                    applied=_labels(op for n in every for op in outcome.applied[n]),
+                    not_applied=_labels(op for n in every for op in outcome.not_applied(n)),
+                    in_doubt=_labels(op for n in every for op in outcome.in_doubt[n]))
 
 
 def main():

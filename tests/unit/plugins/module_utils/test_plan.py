@@ -178,10 +178,10 @@ def test_management_vmk_named_is_refused():
     ({"ip": "2001:db8::5", "prefix_length": None, "netmask": "255.255.255.0"}, "is IPv6; give prefix_length, not netmask"),
     ({"prefix_length": 40}, "prefix length 40 is out of range 1-32"),
     ({"ip": "172.16.1.0"}, "is the network or broadcast address"),
-    ({"dvswitch": "dvs1"}, "give exactly one of switch or dvswitch"),
+    ({"dvswitch": "dvs1"}, "names both switch 'vSwitch1' and dvswitch 'dvs1'; give one"),
     ({"colour": "red"}, "unknown key(s) colour"),
     ({"failover": "maybe"}, "failover 'maybe' must be one of unused, standby"),
-    ({"netstack": "nsx"}, "netstack 'nsx' must be default or vmotion"),
+    ({"netstack": "nsx"}, "netstack 'nsx' must be one of default, vmotion"),
 ])
 def test_bad_items(item, needle):
     layout = desired(1)

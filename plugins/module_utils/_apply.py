@@ -1,0 +1,285 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, multinic.vmotion contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The write layer: planned operations in, vSphere write calls out, what happened as plain data.
+
+Operations come from _plan (layouts) or _services (one service on chosen vmks). Each host's
+operations go in as few calls as the API allows, in the plan's order:
+  1. distributed port groups (shared by hosts: created or changed once per run),
+  2. every standard port group and vmk change in one UpdateNetworkConfig,
+  3. services, one Select/DeselectVnicForNicType per vmk,
+  4. removals in one more UpdateNetworkConfig.
+Every call goes through _vsphere.VsphereClient. The first failure stops the run and raises
+ApplyError, which knows per host what was applied, what was not and what is in doubt (the
+connection was lost before the answer, so the call may have run).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+try:
+    from pyVmomi import vim
+except ImportError:
+    pass  # reported by the vSphere client
+
+from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import natural_key
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import VsphereError
+
+DVPORTGROUP_OPS = ("add_dvportgroup", "update_dvportgroup")
+NETWORK_CONFIG_OPS = ("add_portgroup", "update_portgroup", "add_vmk", "update_vmk")
+SERVICE_OPS = ("enable_vmotion", "set_service")
+REMOVAL_OPS = ("remove_vmk", "remove_portgroup")
+
+
+class ApplyError(VsphereError):
+    """A write failed part way (or the verification after it); ``outcome`` tells what was applied, not applied and
+    in doubt, ``host`` on which host it failed (None: after every write)."""
+
+    def __init__(self, message, outcome, host=None, outcome_unknown=False):
+        super(ApplyError, self).__init__(message, outcome_unknown=outcome_unknown)
+        self.outcome = outcome
+        self.host = host
+
+
+class Outcome(object):
+    """Per host: the planned operations and which of them were applied or are in doubt."""
+
+    def __init__(self, plans):
+        self.plans = dict((name, list(ops)) for name, ops in plans.items())
+        self.applied = dict((name, []) for name in plans)
+        self.in_doubt = dict((name, []) for name in plans)
+
+    def not_applied(self, name):
+        done = self.applied[name] + self.in_doubt[name]
+        return [op for op in self.plans[name] if not any(op is d for d in done)]
+
+    @property
+    def changed(self):
+        # In doubt counts as changed: the call may have run.
+        return any(self.applied.values()) or any(self.in_doubt.values())
+
+    def summary(self, failed_host):
+        """The failure's account of the run, for the message."""
+        text = "applied before the failure on %s: %d operation(s), not applied: %d" % (
+            failed_host, len(self.applied[failed_host]), len(self.not_applied(failed_host)))
+        if self.in_doubt[failed_host]:
+            text = "the answer was lost, so %d operation(s) of this step may or may not have been applied; %s" % (
+                len(self.in_doubt[failed_host]), text)
+        others = ", ".join("%s: %d" % (n, len(self.applied[n])) for n in sorted(self.applied, key=natural_key)
+                           if n != failed_host and self.applied[n])
+        if others:
+            text += "; fully applied on other hosts (%s)" % others
+        return text
+
+
+# ---------------------------------------------------------------- specs (pure pyVmomi objects)
+
+
+def nic_order(active, standby):
+    return vim.host.NetworkPolicy.NicOrderPolicy(activeNic=list(active), standbyNic=list(standby))
+
+
+def ip_config(op):
+    """HostIpConfig for an add_vmk/update_vmk operation: static IPv4, or IPv6-only with the old addresses removed."""
+    if op["version"] == 6:
+        addresses = [vim.host.IpConfig.IpV6Address(ipAddress=op["ip"], prefixLength=op["prefix_length"], operation="add")]
+        addresses += [vim.host.IpConfig.IpV6Address(ipAddress=a, prefixLength=64, operation="remove") for a in op.get("remove_ipv6") or []]
+        return vim.host.IpConfig(dhcp=False, ipV6Config=vim.host.IpConfig.IpV6AddressConfiguration(
+            ipV6Address=addresses, autoConfigurationEnabled=False, dhcpV6Enabled=False))
+    return vim.host.IpConfig(dhcp=False, ipAddress=op["ip"], subnetMask=op["netmask"])
+
+
+def portgroup_config(op, current_spec=None):
+    """HostPortGroupConfig for add/update/remove of a standard port group.
+
+    Updates and removals start from the port group's own spec as read, so that every
+    setting the layout does not name stays as it is.
+    """
+    if op["op"] == "add_portgroup":
+        spec = vim.host.PortGroup.Specification(
+            name=op["portgroup"], vswitchName=op["switch"], vlanId=op["vlan_id"],
+            policy=vim.host.NetworkPolicy(nicTeaming=vim.host.NetworkPolicy.NicTeamingPolicy(nicOrder=nic_order(op["active"], op["standby"]))))
+        return vim.host.PortGroup.Config(changeOperation="add", spec=spec)
+    spec = copy.deepcopy(current_spec)
+    if op["op"] == "remove_portgroup":
+        return vim.host.PortGroup.Config(changeOperation="remove", spec=spec)
+    if "vlan_id" in op:
+        spec.vlanId = op["vlan_id"]
+    if "teaming" in op:
+        spec.policy = spec.policy or vim.host.NetworkPolicy()
+        spec.policy.nicTeaming = spec.policy.nicTeaming or vim.host.NetworkPolicy.NicTeamingPolicy()
+        spec.policy.nicTeaming.nicOrder = nic_order(op["teaming"]["active"], op["teaming"]["standby"])
+    return vim.host.PortGroup.Config(changeOperation="edit", spec=spec)
+
+
+def vnic_config(op, current_portgroup="", dvport=None):
+    """HostVirtualNicConfig for add/update/remove of a vmk; dvport is the PortConnection of a distributed port group."""
+    if op["op"] == "remove_vmk":
+        return vim.host.VirtualNic.Config(changeOperation="remove", device=op["device"], portgroup="")
+    if op["op"] == "add_vmk":
+        spec = vim.host.VirtualNic.Specification(ip=ip_config(op), mtu=op["mtu"], netStackInstanceKey=op["netstack"])
+        if dvport is not None:
+            spec.distributedVirtualPort = dvport
+        return vim.host.VirtualNic.Config(changeOperation="add", portgroup="" if dvport is not None else op["portgroup"], spec=spec)
+    spec = vim.host.VirtualNic.Specification()
+    if "ip" in op:
+        spec.ip = ip_config(op)
+    if "mtu" in op:
+        spec.mtu = op["mtu"]
+    portgroup = current_portgroup or ""
+    if "portgroup" in op:
+        if dvport is not None:
+            spec.distributedVirtualPort = dvport
+            portgroup = ""
+        else:
+            spec.portgroup = portgroup = op["portgroup"]
+    return vim.host.VirtualNic.Config(changeOperation="edit", device=op["device"], portgroup=portgroup, spec=spec)
+
+
+def dvportgroup_spec(op, config_version=None):
+    """DVPortgroupConfigSpec for add_dvportgroup / update_dvportgroup: only the named settings are sent."""
+    vds = vim.dvs.VmwareDistributedVirtualSwitch
+    teaming = op.get("teaming") or {"active": op.get("active"), "standby": op.get("standby")}
+    port_config = vds.VmwarePortConfigPolicy()
+    if op["op"] == "add_dvportgroup" or "teaming" in op:
+        port_config.uplinkTeamingPolicy = vds.UplinkPortTeamingPolicy(
+            inherited=False, uplinkPortOrder=vds.UplinkPortOrderPolicy(
+                inherited=False, activeUplinkPort=list(teaming["active"] or []), standbyUplinkPort=list(teaming["standby"] or [])))
+    if "vlan_id" in op:
+        port_config.vlan = vds.VlanIdSpec(inherited=False, vlanId=op["vlan_id"])
+    if op["op"] == "add_dvportgroup":
+        return vim.dvs.DistributedVirtualPortgroup.ConfigSpec(name=op["portgroup"], type="earlyBinding", numPorts=8, autoExpand=True,
+                                                              defaultPortConfig=port_config)
+    return vim.dvs.DistributedVirtualPortgroup.ConfigSpec(configVersion=config_version, defaultPortConfig=port_config)
+
+
+# ---------------------------------------------------------------- the applier
+
+
+class Applier(object):
+    """Applies per-host operations through a VsphereClient.
+
+    hosts: {name: HostState} as read (network_system, nic_manager, raw_network, facts);
+    inventory: the _vsphere.Inventory of the same read (distributed switches and port groups).
+    """
+
+    def __init__(self, client, hosts, inventory=None):
+        self.client = client
+        self.hosts = hosts
+        self.inventory = inventory
+        self.dv_done = {}  # (switch uuid, port group name) -> key: shared port groups change once per run
+        self.outcome = None
+
+    def apply(self, plans):
+        """Apply {host name: ops} in host order; returns the Outcome, or raises ApplyError."""
+        self.outcome = Outcome(plans)
+        for name in sorted(plans, key=natural_key):
+            if plans[name]:
+                self._apply_host(name, plans[name])
+        return self.outcome
+
+    def _apply_host(self, name, ops):
+        state = self.hosts[name]
+        for op in [o for o in ops if o["op"] in DVPORTGROUP_OPS]:
+            self._dvportgroup(name, state, op)
+        network_ops = [o for o in ops if o["op"] in NETWORK_CONFIG_OPS]
+        if network_ops:
+            self._network_config(name, state, network_ops)
+        for op in [o for o in ops if o["op"] in SERVICE_OPS]:
+            self._service(name, state, op)
+        removals = [o for o in ops if o["op"] in REMOVAL_OPS]
+        if removals:
+            config = vim.host.NetworkConfig()
+            portgroups = _by_name(state)
+            for op in removals:
+                if op["op"] == "remove_vmk":
+                    config.vnic.append(vnic_config(op))
+                else:
+                    config.portgroup.append(portgroup_config(op, portgroups[op["portgroup"]].spec))
+            self._step(name, removals, lambda: self.client.update_network_config(
+                state.network_system, config, "removing vmks/port groups on %s" % name))
+
+    def _step(self, name, batch, call):
+        """Run one write; on failure record the batch as in doubt (answer lost) and raise ApplyError."""
+        try:
+            value = call()
+        except VsphereError as e:
+            if e.outcome_unknown:
+                self.outcome.in_doubt[name].extend(batch)
+            raise ApplyError("%s; %s; a re-run converges" % (e, self.outcome.summary(name)), self.outcome, host=name,
+                             outcome_unknown=e.outcome_unknown)
+        self.outcome.applied[name].extend(batch)
+        return value
+
+    def _network_config(self, name, state, ops):
+        config = vim.host.NetworkConfig()
+        portgroups, vnics = _by_name(state), dict((v.device, v) for v in state.raw_network.vnic or [])
+        for op in ops:
+            if op["op"] in ("add_portgroup", "update_portgroup"):
+                current = portgroups.get(op["portgroup"])
+                config.portgroup.append(portgroup_config(op, current.spec if current is not None else None))
+                continue
+            dvport = self._dvport(state, op.get("dvswitch"), op["portgroup"]) if op.get("dvswitch") and "portgroup" in op else None
+            current = vnics.get(op.get("device"))
+            config.vnic.append(vnic_config(op, current.portgroup if current is not None else "", dvport))
+        result = self._step(name, ops, lambda: self.client.update_network_config(state.network_system, config,
+                                                                                   "UpdateNetworkConfig on %s" % name))
+        added = [op for op in ops if op["op"] == "add_vmk"]
+        for op, device in zip(added, getattr(result, "vnicDevice", None) or []):
+            op["device"] = device  # the enable step and the result name the new vmk
+
+    def _service(self, name, state, op):
+        if op["op"] == "enable_vmotion":
+            device = op["device"] or next((o.get("device") for o in self.outcome.plans[name]
+                                           if o["op"] == "add_vmk" and o["portgroup"] == op["portgroup"]), None)
+            op["device"] = device
+            service, enabled = "vmotion", True
+        else:
+            device, service, enabled = op["device"], op["service"], op["enabled"]
+        what = "%s %s on %s %s" % ("enabling" if enabled else "disabling", "vMotion" if service == "vmotion" else service, name, device)
+        self._step(name, [op], lambda: self.client.set_service(state.nic_manager, service, device, enabled, what))
+
+    # -- distributed switch ----------------------------------------------------
+
+    def _switch_uuid(self, state, name):
+        for switch in state.facts.get("switches") or []:
+            if switch["type"] == "distributed" and switch["name"] == name:
+                return switch["uuid"]
+        raise VsphereError("distributed switch %r is not a switch of %s" % (name, state.name))
+
+    def _group_key(self, uuid, portgroup):
+        key = self.dv_done.get((uuid, portgroup))
+        if key is None:
+            key = next((k for k, g in self.inventory.distributed_portgroups().items()
+                        if g["switch_uuid"] == uuid and g["name"] == portgroup), None)
+        return key
+
+    def _dvport(self, state, dvswitch, portgroup):
+        uuid = self._switch_uuid(state, dvswitch)
+        return vim.dvs.PortConnection(switchUuid=uuid, portgroupKey=self._group_key(uuid, portgroup))
+
+    def _dvportgroup(self, name, state, op):
+        uuid = self._switch_uuid(state, op["switch"])
+        if (uuid, op["portgroup"]) in self.dv_done:  # another host of this run already made the change
+            self.outcome.applied[name].append(op)
+            return
+        what = "%s %s" % (op["op"], op["portgroup"])
+        if op["op"] == "add_dvportgroup":
+            switch = self.inventory.distributed_switches()[uuid]["moref"]
+            key = self._step(name, [op], lambda: self.client.create_dvportgroup(switch, dvportgroup_spec(op), what))
+        else:
+            group = self.inventory.distributed_portgroups()[op["key"]]["moref"]
+
+            def reconfigure():
+                version = self.client.config_version(group, what)
+                self.client.reconfigure_dvportgroup(group, dvportgroup_spec(op, version), what)
+            self._step(name, [op], reconfigure)
+            key = op["key"]
+        self.dv_done[(uuid, op["portgroup"])] = key
+
+
+def _by_name(state):
+    return dict((pg.spec.name, pg) for pg in state.raw_network.portgroup or [])

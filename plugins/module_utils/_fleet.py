@@ -1,0 +1,324 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, multinic.vmotion contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure fleet judgment: every host's plan, then the planned end state of everything the change reaches.
+
+A layout is planned per host by _plan; what one host's plan does can still break another host:
+a distributed port group is shared by every host of its switch, an address must be unique across
+the vCenter, and a change can introduce a finding the audit would call critical. ``plan_fleet``
+plans every host, predicts each host's end state (``predict``), and judges it before the first
+write, returning every problem of every host at once.
+
+``fleet`` is what the read found beyond the hosts being changed:
+  {"hosts": {name: host facts (of every host read; vmks may lack services)},
+   "dvportgroups": {key: {"name", "switch", "switch_uuid", "vms"}}}
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible_collections.multinic.vmotion.plugins.module_utils._findings import fleet_findings, host_findings
+from ansible_collections.multinic.vmotion.plugins.module_utils._plan import PlanError, desired_order, normalize_vmk, plan_host
+from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
+    addresses,
+    canonical_address,
+    management_reason,
+    natural_key,
+    other_services,
+)
+
+# Findings a change may introduce only as a warning although the audit calls them critical:
+# removing the layout (state absent) is asked for, and leaves no vMotion vmk by design.
+ABSENT_ACCEPTS = ("NO_VMOTION_VMK",)
+# Warnings that are refused all the same when a change introduces them.
+REFUSED_WARNINGS = ("SHARED_ACTIVE_UPLINK",)
+# The findings rules see the layout as the admin asked it: unused and standby are both fine.
+FINDINGS_OPTIONS = {"failover": "any"}
+
+
+def new_device(portgroup):
+    """The name a vmk not yet created has in predictions and messages."""
+    return "new vmk (%s)" % portgroup
+
+
+# ---------------------------------------------------------------- the end state
+
+
+def _teaming(active, standby, uplinks):
+    return {"active": list(active), "standby": list(standby), "unused": [u for u in uplinks if u not in active and u not in standby],
+            "inherited": False}
+
+
+def _uplinks(host, switch):
+    return next((s["uplinks"] for s in host.get("switches") or [] if s["name"] == switch), [])
+
+
+def _predict_portgroup(host, op):
+    kind = "distributed" if op["op"].endswith("dvportgroup") else "standard"
+    if op["op"].startswith("add"):
+        host["portgroups"].append({"name": op["portgroup"], "switch": op["switch"], "type": kind, "vlan_id": op["vlan_id"], "key": None,
+                                   "teaming": _teaming(op["active"], op["standby"], _uplinks(host, op["switch"])),
+                                   "vm_ports": 0 if kind == "standard" else None})
+        return
+    for group in host["portgroups"]:
+        if group["name"] == op["portgroup"] and group["switch"] == op["switch"]:
+            if "teaming" in op:
+                group["teaming"] = _teaming(op["teaming"]["active"], op["teaming"]["standby"], _uplinks(host, op["switch"]))
+            if "vlan_id" in op:
+                group["vlan_id"] = op["vlan_id"]
+
+
+def _predict_vmk(host, op):
+    by_device = dict((v["device"], v) for v in host["vmks"])
+    if op["op"] == "add_vmk":
+        ipv4 = op["version"] == 4
+        host["vmks"].append({
+            "device": new_device(op["portgroup"]), "portgroup": op["portgroup"], "switch": op["switch"] or op["dvswitch"],
+            "ip": op["ip"] if ipv4 else None, "prefix_length": op["prefix_length"], "netmask": op["netmask"],
+            "ipv6": [] if ipv4 else [{"address": op["ip"], "prefix_length": op["prefix_length"], "origin": "manual"}],
+            "dhcp": False, "mtu": op["mtu"] or 1500, "netstack": op["netstack"], "services": [], "vmotion": op["netstack"] == "vmotion"})
+    elif op["op"] == "update_vmk":
+        vmk = by_device[op["device"]]
+        if "portgroup" in op:
+            vmk.update(portgroup=op["portgroup"], switch=op["switch"] or op["dvswitch"])
+        if "mtu" in op:
+            vmk["mtu"] = op["mtu"]
+        if "ip" in op and op["version"] == 4:
+            vmk.update(ip=op["ip"], netmask=op["netmask"], prefix_length=op["prefix_length"], dhcp=False)
+        elif "ip" in op:
+            vmk["ipv6"] = [{"address": op["ip"], "prefix_length": op["prefix_length"], "origin": "manual"}]
+    elif op["op"] == "enable_vmotion":
+        vmk = by_device.get(op["device"] or new_device(op["portgroup"]))
+        vmk["services"] = sorted(set(vmk["services"]) | {"vmotion"})
+        vmk["vmotion"] = True
+    elif op["op"] == "remove_vmk":
+        host["vmks"] = [v for v in host["vmks"] if v["device"] != op["device"]]
+
+
+def predict(host, ops):
+    """The host facts as they will be once ``ops`` are applied (nothing is read or written)."""
+    after = copy.deepcopy(host)
+    after.setdefault("portgroups", [])
+    after.setdefault("vmks", [])
+    for op in ops:
+        if op["op"] in ("add_portgroup", "add_dvportgroup", "update_portgroup", "update_dvportgroup"):
+            _predict_portgroup(after, op)
+        elif op["op"] == "remove_portgroup":
+            after["portgroups"] = [p for p in after["portgroups"] if not (p["name"] == op["portgroup"] and p["type"] == "standard")]
+        else:
+            _predict_vmk(after, op)
+    return after
+
+
+# ---------------------------------------------------------------- judgments
+
+
+def _finding_key(finding):
+    return (finding["code"], finding.get("host"), finding.get("device"), finding.get("portgroup"), finding.get("switch"),
+            tuple(finding.get("uplinks") or ()), finding.get("subnet"), tuple(finding.get("devices") or ()))
+
+
+def _introduced(before, after):
+    known = set(_finding_key(f) for f in before)
+    return [f for f in after if _finding_key(f) not in known]
+
+
+def _judge_findings(name, introduced, state):
+    """(problems, warnings) for the findings a host's change introduces; one rule set, shared with the audit."""
+    problems, warnings = [], []
+    for finding in introduced:
+        text = "%s: the change would introduce %s (%s): %s" % (name, finding["code"], finding["severity"], finding["message"])
+        accepted = state == "absent" and finding["code"] in ABSENT_ACCEPTS
+        if (finding["severity"] == "critical" or finding["code"] in REFUSED_WARNINGS) and not accepted:
+            problems.append(text)
+        elif finding["severity"] != "info":
+            warnings.append(text)
+    return problems, warnings
+
+
+def _host_judgment(name, before, after, state):
+    return _judge_findings(name, _introduced(host_findings(before, FINDINGS_OPTIONS), host_findings(after, FINDINGS_OPTIONS)), state)
+
+
+def _fleet_judgment(befores, afters, state):
+    """Cross-host findings among the hosts of the call (index/subnet/MTU consistency), before vs after."""
+    if len(afters) < 2:
+        return [], []
+    fleet_only = lambda result: [f for f in result["findings"] if f["code"] not in _HOST_CODES]  # noqa: E731
+    introduced = _introduced(fleet_only(fleet_findings(befores, FINDINGS_OPTIONS)), fleet_only(fleet_findings(afters, FINDINGS_OPTIONS)))
+    problems, warnings = [], []
+    for finding in introduced:
+        p, w = _judge_findings(finding["host"], [finding], state)
+        problems.extend(p)
+        warnings.extend(w)
+    return problems, warnings
+
+
+_HOST_CODES = ("VMOTION_DISABLED", "NO_VMOTION_VMK", "NO_ACTIVE_UPLINK", "MTU_ABOVE_SWITCH", "MULTIPLE_ACTIVE_UPLINKS", "STANDBY_NOT_UNUSED",
+               "UNUSED_NOT_STANDBY", "TEAMING_INHERITED", "SHARED_ACTIVE_UPLINK", "SUBNET_SHARED", "MIXED_NETSTACKS", "SUBNET_OVERLAP")
+
+
+def _address_judgment(afters, fleet_hosts, plans):
+    """Each address a plan gives must be held by that vmk only, across every host read (the vCenter) and the call."""
+    holders = {}
+    end_state = dict(fleet_hosts)
+    end_state.update(afters)
+    for name, host in end_state.items():
+        for vmk in host.get("vmks") or []:
+            for address in addresses(vmk):
+                holders.setdefault(canonical_address(address), []).append((name, vmk["device"]))
+    problems = []
+    for name in sorted(plans, key=natural_key):
+        for op in plans[name]:
+            if op["op"] not in ("add_vmk", "update_vmk") or "ip" not in op:
+                continue
+            device = op.get("device") if op["op"] == "update_vmk" else new_device(op["portgroup"])
+            others = ["%s of %s" % (d, h) for h, d in holders.get(canonical_address(op["ip"]), []) if (h, d) != (name, device)]
+            if others:
+                problems.append("%s: IP %s for %s is already used by %s; addresses are unique across the vCenter"
+                                % (name, op["ip"], device, ", ".join(sorted(others, key=natural_key))))
+    return problems
+
+
+def _dvportgroup_definitions(layouts, hosts):
+    """{(dvswitch, port group): {host: (vlan_id, active, standby)}} from the desired vmks of every host of the call."""
+    definitions = {}
+    for name, desired in layouts.items():
+        for position, raw in enumerate(desired if isinstance(desired, list) else []):
+            vmk, problems = normalize_vmk(raw, position)
+            if vmk is None or problems or not vmk["dvswitch"]:
+                continue
+            active, standby = desired_order(vmk, _uplinks(hosts[name], vmk["dvswitch"]))
+            definitions.setdefault((vmk["dvswitch"], vmk["portgroup"]), {})[name] = (vmk["vlan_id"], active, standby)
+    return definitions
+
+
+def _describe(definition):
+    vlan, active, standby = definition
+    return "VLAN %s, active %s, standby %s" % ("as it is" if vlan is None else vlan, ", ".join(active), ", ".join(standby) or "none")
+
+
+def _conflicting(definitions):
+    """A port group defined twice differently: VLANs that differ (None leaves it as it is) or another teaming."""
+    vlans = set(d[0] for d in definitions.values() if d[0] is not None)
+    teamings = set((tuple(d[1]), tuple(d[2])) for d in definitions.values())
+    return len(vlans) > 1 or len(teamings) > 1
+
+
+def _shared_definition_judgment(layouts, hosts):
+    problems = []
+    for (switch, portgroup), by_host in sorted(_dvportgroup_definitions(layouts, hosts).items()):
+        if len(by_host) > 1 and _conflicting(by_host):
+            told = "; ".join("%s asks %s" % (h, _describe(d)) for h, d in sorted(by_host.items(), key=lambda i: natural_key(i[0])))
+            for name in by_host:
+                problems.append("%s: distributed port group %s on %s is shared by the hosts of this call but defined differently (%s); "
+                                "give every host the same definition" % (name, portgroup, switch, told))
+    return problems
+
+
+def _dvportgroup_users(group_key, hosts):
+    """[(host, vmk)] of every vmk on a distributed port group, over the hosts read."""
+    found = []
+    for name, host in hosts.items():
+        for vmk in host.get("vmks") or []:
+            if (vmk.get("dvport") or {}).get("portgroup_key") == group_key:
+                found.append((name, vmk))
+    return found
+
+
+def _shared_users_judgment(plans, layouts, hosts, fleet):
+    """A distributed port group the call changes or adds vmks to must carry no management, no other service and no VM."""
+    problems, warnings = [], []
+    everyone = dict(fleet.get("hosts") or {})
+    everyone.update(hosts)
+    groups = fleet.get("dvportgroups") or {}
+    for name in sorted(plans, key=natural_key):
+        host = hosts[name]
+        for group in host.get("portgroups") or []:
+            if group["type"] != "distributed" or group.get("key") not in groups or not _named_by(layouts[name], group):
+                continue
+            info = groups[group["key"]]
+            users = _dvportgroup_users(group["key"], everyone)
+            carried = []
+            for owner, vmk in users:
+                reason = management_reason(vmk, everyone.get(owner))
+                if reason:
+                    carried.append("management vmk %s of %s (%s)" % (vmk["device"], owner, reason))
+                elif other_services(vmk):
+                    carried.append("%s of %s with %s" % (vmk["device"], owner, ", ".join(other_services(vmk))))
+            if info.get("vms"):
+                carried.append("%d virtual machine(s)" % info["vms"])
+            if carried:
+                problems.append("%s: distributed port group %s on %s is refused: it is shared and carries %s; it is never changed"
+                                % (name, group["name"], group["switch"], "; ".join(carried)))
+                continue
+            changes = [op for op in plans[name] if op["op"] == "update_dvportgroup" and op.get("key") == group["key"]]
+            outside = sorted(set(owner for owner, _vmk in users if owner not in plans), key=natural_key)
+            if changes and outside:
+                warnings.append("%s: changing distributed port group %s on %s also changes the vMotion vmks of %d host(s) outside this call (%s)"
+                                % (name, group["name"], group["switch"], len(outside), ", ".join(outside[:5]) + (" ..." if len(outside) > 5 else "")))
+    return problems, warnings
+
+
+def _named_by(desired, group):
+    return any(isinstance(v, dict) and v.get("dvswitch") == group["switch"] and v.get("portgroup") == group["name"]
+               for v in desired if isinstance(desired, list))
+
+
+def hosts_sharing(layouts, hosts, fleet):
+    """Hosts outside the call with vmks on an existing distributed port group the layouts name.
+
+    The fleet read knows their vmks but not their services; the caller reads those (one
+    batched call) so that a shared port group carrying vSAN or management is refused.
+    """
+    named = set()
+    for name, desired in layouts.items():
+        for group in hosts[name].get("portgroups") or []:
+            if group["type"] == "distributed" and group.get("key") and _named_by(desired, group):
+                named.add(group["key"])
+    others = dict((n, h) for n, h in ((fleet or {}).get("hosts") or {}).items() if n not in hosts)
+    return sorted(set(owner for key in named for owner, _vmk in _dvportgroup_users(key, others)), key=natural_key)
+
+
+def plan_fleet(layouts, hosts, fleet=None, state="present", purge=False, allow_moves=True):
+    """Plan every host and judge the planned end state of everything the change reaches.
+
+    layouts: {host name: desired vmks}; hosts: {host name: host facts} of the hosts to change.
+    Returns {"plans": {name: ops}, "warnings": [...], "predicted": {name: facts}}; raises PlanError
+    with every problem of every host (each prefixed by its host) and ``hosts`` set to how many
+    hosts have problems.
+    """
+    fleet = fleet or {}
+    plans, problems, warnings, troubled = {}, [], [], set()
+    for name in sorted(hosts, key=natural_key):
+        try:
+            plans[name], host_warnings = plan_host(layouts[name], hosts[name], state=state, purge=purge, allow_moves=allow_moves)
+        except PlanError as e:
+            problems.extend("%s: %s" % (name, p) for p in e.problems)
+            troubled.add(name)
+            continue
+        warnings.extend("%s: %s" % (name, w) for w in host_warnings)
+    problems.extend(_shared_definition_judgment(dict((n, layouts[n]) for n in plans), hosts))
+    predicted = dict((name, predict(hosts[name], ops)) for name, ops in plans.items())
+    changed = dict((name, ops) for name, ops in plans.items() if ops)
+    for name in sorted(changed, key=natural_key):
+        p, w = _host_judgment(name, hosts[name], predicted[name], state)
+        problems.extend(p)
+        warnings.extend(w)
+    if changed:
+        p, w = _fleet_judgment(dict((n, hosts[n]) for n in plans), predicted, state)
+        problems.extend(p)
+        warnings.extend(w)
+        problems.extend(_address_judgment(predicted, fleet.get("hosts") or {}, changed))
+        p, w = _shared_users_judgment(changed, layouts, hosts, fleet)
+        problems.extend(p)
+        warnings.extend(w)
+    if problems:
+        troubled.update(p.split(": ", 1)[0] for p in problems)
+        error = PlanError(problems)
+        error.hosts = len(troubled)
+        raise error
+    return {"plans": plans, "warnings": warnings, "predicted": predicted}
