@@ -9,21 +9,32 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.multinic.vmotion.plugins.module_utils._findings import FindingsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._report import build_audit, render_markdown
+from ansible_collections.multinic.vmotion.plugins.module_utils._report import build_audit, render_markdown, summary_lines
+
+
+def _error(name, error):
+    return AnsibleFilterError("%s: %s" % (name, "; ".join(error.problems)))
 
 
 def _vmotion_audit(hosts, options=None):
     try:
         return build_audit(hosts, options)
     except FindingsError as e:
-        raise AnsibleFilterError("vmotion_audit: %s" % "; ".join(e.problems))
+        raise _error("vmotion_audit", e)
 
 
 def _vmotion_audit_markdown(audit, title=None, generated=None, max_rows=200):
     try:
         return render_markdown(audit, title=title, generated=generated, max_rows=max_rows)
     except FindingsError as e:
-        raise AnsibleFilterError("vmotion_audit_markdown: %s" % "; ".join(e.problems))
+        raise _error("vmotion_audit_markdown", e)
+
+
+def _vmotion_audit_summary(audit, show=20, report_markdown=None, report_json=None):
+    try:
+        return summary_lines(audit, show=show, report_markdown=report_markdown, report_json=report_json)
+    except FindingsError as e:
+        raise _error("vmotion_audit_summary", e)
 
 
 class FilterModule(object):
@@ -31,4 +42,5 @@ class FilterModule(object):
         return {
             "vmotion_audit": _vmotion_audit,
             "vmotion_audit_markdown": _vmotion_audit_markdown,
+            "vmotion_audit_summary": _vmotion_audit_summary,
         }

@@ -5,7 +5,8 @@
 
 Input is the plain per-host dict that ``vmk_vmotion_facts`` produces
 (``name``, ``mgmt_ip``, ``switches``, ``portgroups``, ``vmks``...). Nothing
-here talks to vSphere or Ansible.
+here talks to vSphere or Ansible; what a vmk is (vMotion, management, its
+addresses and subnets) comes from ``_vmk``.
 
 Finding::
 
@@ -14,10 +15,17 @@ Finding::
 
 ``device`` and ``portgroup`` are present when the finding is about one vmk or
 port group. Some rules add context keys: ``devices`` (every vmk involved),
-``switch``, ``uplinks``, ``subnet``, ``expected_subnet``, ``suggested_ip``,
-``mtu``, ``expected_mtu``, ``ip``, ``peers`` (hosts the problem cuts this host
-off from), ``others`` (other "host device" users of a duplicate IP). Fleet
+``switch``, ``uplinks``, ``subnet``, ``subnets`` (every subnet involved),
+``netstack``, ``expected_subnet``, ``suggested_ip``, ``mtu``,
+``expected_mtu``, ``ip``, ``peers`` (hosts the problem cuts this host off
+from), ``others`` (other "host device" users of a duplicate IP). Fleet
 findings also carry ``host``.
+
+Rules: each finding code is one function, listed once in ``RULES`` (code ->
+severity, scope, function, meaning). A host rule is
+``check(view, opts, context) -> [findings]`` over one host; a fleet rule is
+``check(views, opts, context) -> [findings]`` over every host. Adding a rule
+is one function and one line in ``RULES``.
 
 Options (one dict, every key optional, shared by all public functions):
 
@@ -40,8 +48,10 @@ Options (one dict, every key optional, shared by all public functions):
     ``true`` (default, one subnet per vmk index): several vMotion vmks in one
     subnet are reported. ``false`` for the single-subnet design (KB 2007467).
 ``management_devices``
-    Devices treated as management vmks besides those carrying the
-    ``management`` service. A management vmk is never asked to enable vMotion.
+    Devices treated as management vmks besides those ``_vmk`` calls
+    management (the management service, the vmk holding the address vCenter
+    knows the host by, or vmk0). A management vmk is never asked to enable
+    vMotion.
 ``ignore``
     Finding codes to drop.
 ``include_healthy``
@@ -49,9 +59,9 @@ Options (one dict, every key optional, shared by all public functions):
     streams (the summary still counts all). Default ``true``.
 
 Severity: ``critical`` when a configured vMotion port carries no stream
-(migrations lose streams or fail) or a frame size breaks traffic;
-``warning`` for designs that waste bandwidth or fail over badly, and fleet
-inconsistencies that lose no stream; ``info`` for cosmetic drift.
+(migrations lose streams or fail), a frame size breaks traffic or routing is
+ambiguous; ``warning`` for designs that waste bandwidth or fail over badly,
+and fleet inconsistencies that lose no stream; ``info`` for cosmetic drift.
 
 Public functions and their results:
 
@@ -65,12 +75,13 @@ Public functions and their results:
 ``stream_pairing(hosts, options=None)``
     ``{"pairs": [{"source", "destination", "streams", "expected", "lost",
     "fails", "matched": [{"source", "destination", "subnet"}],
-    "unmatched_source": [{"device", "reason"}], "unmatched_destination": [...]}],
+    "unmatched_source": [{"device", "reason", "networks"}], "unmatched_destination": [...]}],
     "summary": {"hosts", "pairs", "healthy", "degraded", "failing",
     "failing_pairs": [[source, destination]], "degraded_pairs": [...],
     "by_host": {host: {"failing", "degraded", "min_streams", "max_streams"}},
-    "signatures"}}``. Pair entries share nested lists between host pairs with
-    the same signature: treat them as read-only.
+    "signatures"}}``. ``reason`` is one of ``PAIR_REASONS`` (``_report``
+    words them); ``networks`` are the vmk's subnets. Pair entries share nested
+    lists between host pairs with the same signature: treat them as read-only.
 ``at_or_above(findings, severity)``
     the findings at ``severity`` or worse.
 
@@ -86,13 +97,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-
-try:
-    import netaddr
-
-    HAS_NETADDR = True
-except ImportError:  # pragma: no cover - reported by the callers
-    HAS_NETADDR = False
+from collections import namedtuple
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._layout import (
     LayoutError,
@@ -100,31 +105,33 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._layout import (
     vmotion_ip,
 )
 from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
+    DEFAULT_NETSTACK,
+    VMOTION_NETSTACK,
+    addresses,
+    ipv4_of,
+    is_vmotion,
+    management_reason,
+    natural_key,
+    networks,
+    overlap,
+    require_netaddr,
+)
 
 SEVERITIES = ("info", "warning", "critical")
 FAILOVER_CHECKS = ("unused", "standby", "any")
 DEFAULT_PORTGROUP_PATTERN = "(?i)vmotion"
-VMOTION_NETSTACK = "vmotion"
+HOST, FLEET = "host", "fleet"
 
-# code -> (default severity, what it means); the single list of every rule.
-RULES = {
-    "VMOTION_DISABLED": ("critical", "a vmk in a vMotion port group, subnet or index has vMotion disabled"),
-    "NO_VMOTION_VMK": ("critical", "the host has no vMotion-enabled vmk"),
-    "NO_ACTIVE_UPLINK": ("critical", "a vMotion port group has no active uplink"),
-    "MTU_ABOVE_SWITCH": ("critical", "a vmk's MTU is above its switch's MTU"),
-    "MULTIPLE_ACTIVE_UPLINKS": ("warning", "a vMotion port group has more than one active uplink"),
-    "STANDBY_NOT_UNUSED": ("warning", "a vMotion port group has standby uplinks where unused was asked"),
-    "UNUSED_NOT_STANDBY": ("warning", "a vMotion port group has unused uplinks where standby was asked (info if it has a standby)"),
-    "TEAMING_INHERITED": ("warning", "a vMotion port group inherits teaming from a switch with several uplinks"),
-    "SHARED_ACTIVE_UPLINK": ("warning", "several vMotion vmks are active on the same uplink"),
-    "SUBNET_SHARED": ("warning", "several vMotion vmks of one host share a subnet (one subnet per index expected)"),
-    "MIXED_NETSTACKS": ("warning", "vMotion vmks are split between the vmotion and another TCP/IP stack"),
-    "SUBNET_MISMATCH": ("critical", "a vMotion index sits in another subnet than on the rest of the fleet (info if another vmk covers it)"),
-    "INDEX_MISSING": ("warning", "a host lacks a vMotion index the fleet uses (info if another vmk covers its subnet)"),
-    "MTU_MISMATCH": ("warning", "a vMotion index has another MTU than on the rest of the fleet"),
-    "DUPLICATE_IP": ("critical", "one IP address is used by several vmks"),
-    "VMOTION_MINORITY": ("warning", "vMotion is enabled in a subnet where most vmks of the fleet have it disabled"),
-}
+# Why a vmk of one host is left without a partner on the other host, in stream_pairing's unmatched entries.
+PAIR_REASONS = (
+    "VMOTION_OFF",  # the vmk has vMotion disabled
+    "NO_SUBNET",  # the vmk has no address with a subnet
+    "PEER_HAS_NONE",  # the peer has no vMotion vmk in the vmk's subnets
+    "PEER_ALL_PAIRED",  # the peer's vMotion vmks in those subnets are paired with other vmks already
+)
+# The reasons that come from the peer's side rather than from the vmk itself.
+PEER_CAUSED = frozenset(("PEER_HAS_NONE", "PEER_ALL_PAIRED"))
 
 OPTION_DEFAULTS = {
     "failover": "unused",
@@ -136,6 +143,10 @@ OPTION_DEFAULTS = {
     "ignore": (),
     "include_healthy": True,
 }
+LIST_OPTIONS = ("vmotion_subnets", "vmotion_devices", "management_devices", "ignore")
+BOOL_OPTIONS = ("one_vmk_per_subnet", "include_healthy")
+
+Rule = namedtuple("Rule", "severity scope check description")
 
 
 class FindingsError(ProblemsError):
@@ -143,13 +154,6 @@ class FindingsError(ProblemsError):
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _natural_key(text):
-    """'vmk10' after 'vmk9', '192.168.100.110' after '192.168.100.99'."""
-    parts = re.split(r"(\d+)", "" if text is None else str(text))
-    # split() alternates text/number, so equal positions always compare like with like
-    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts))
 
 
 def _rank(severity):
@@ -160,18 +164,18 @@ def _finding_key(finding):
     return (
         -_rank(finding["severity"]),
         finding["code"],
-        _natural_key(finding.get("device")),
+        natural_key(finding.get("device")),
         finding.get("portgroup") or "",
         finding["message"],
     )
 
 
 def _fleet_finding_key(finding):
-    return (-_rank(finding["severity"]), _natural_key(finding.get("host"))) + _finding_key(finding)[1:]
+    return (-_rank(finding["severity"]), natural_key(finding.get("host"))) + _finding_key(finding)[1:]
 
 
 def _finding(code, message, severity=None, **context):
-    finding = {"code": code, "severity": severity or RULES[code][0], "message": message}
+    finding = {"code": code, "severity": severity or RULES[code].severity, "message": message}
     finding.update((k, v) for k, v in context.items() if v is not None)
     return finding
 
@@ -196,31 +200,12 @@ def at_or_above(findings, severity):
     return [f for f in findings if _rank(f.get("severity", "info")) >= floor]
 
 
-def _normalize_options(options):
-    if options is not None and not isinstance(options, dict):
-        raise FindingsError(["options must be a dict, got %s" % type(options).__name__])
-    raw = dict((k, v) for k, v in (options or {}).items() if v is not None)
-    problems = []
-    unknown = sorted(set(raw) - set(OPTION_DEFAULTS))
-    if unknown:
-        problems.append("unknown option(s) %s; allowed: %s" % (", ".join(unknown), ", ".join(sorted(OPTION_DEFAULTS))))
-    opts = dict(OPTION_DEFAULTS)
-    opts.update(raw)
-    if not HAS_NETADDR:
-        problems.append("the Python library 'netaddr' is required (pip install netaddr)")
-        raise FindingsError(problems)
+# ---------------------------------------------------------------- options
 
-    if opts["failover"] not in FAILOVER_CHECKS:
-        problems.append("failover %r must be one of %s" % (opts["failover"], ", ".join(FAILOVER_CHECKS)))
-    pattern = opts["vmotion_portgroup_pattern"]
-    opts["pattern"] = None
-    if pattern:
-        try:
-            opts["pattern"] = re.compile(pattern)
-        except (re.error, TypeError) as e:
-            problems.append("vmotion_portgroup_pattern %r is not a valid regular expression: %s" % (pattern, e))
 
-    for key in ("vmotion_subnets", "vmotion_devices", "management_devices", "ignore"):
+def _list_options(opts, problems):
+    """Lists as sets; a single string stands for a one-item list."""
+    for key in LIST_OPTIONS:
         value = opts[key]
         if value is None:  # vmotion_subnets/vmotion_devices: None means "derive them"
             continue
@@ -243,7 +228,34 @@ def _normalize_options(options):
     if bad_codes:
         problems.append("ignore: unknown finding code(s) %s; known: %s" % (", ".join(map(str, bad_codes)), ", ".join(sorted(RULES))))
     opts["ignore"] = set(opts["ignore"])
-    for key in ("one_vmk_per_subnet", "include_healthy"):
+
+
+def _normalize_options(options):
+    if options is not None and not isinstance(options, dict):
+        raise FindingsError(["options must be a dict, got %s" % type(options).__name__])
+    raw = dict((k, v) for k, v in (options or {}).items() if v is not None)
+    problems = []
+    unknown = sorted(set(raw) - set(OPTION_DEFAULTS))
+    if unknown:
+        problems.append("unknown option(s) %s; allowed: %s" % (", ".join(unknown), ", ".join(sorted(OPTION_DEFAULTS))))
+    opts = dict(OPTION_DEFAULTS)
+    opts.update(raw)
+    try:
+        require_netaddr()
+    except ProblemsError as e:
+        raise FindingsError(problems + e.problems)
+
+    if opts["failover"] not in FAILOVER_CHECKS:
+        problems.append("failover %r must be one of %s" % (opts["failover"], ", ".join(FAILOVER_CHECKS)))
+    pattern = opts["vmotion_portgroup_pattern"]
+    opts["pattern"] = None
+    if pattern:
+        try:
+            opts["pattern"] = re.compile(pattern)
+        except (re.error, TypeError) as e:
+            problems.append("vmotion_portgroup_pattern %r is not a valid regular expression: %s" % (pattern, e))
+    _list_options(opts, problems)
+    for key in BOOL_OPTIONS:
         if not isinstance(opts[key], bool):
             problems.append("%s must be a boolean, got %r" % (key, opts[key]))
     if problems:
@@ -251,90 +263,35 @@ def _normalize_options(options):
     return opts
 
 
-# ---------------------------------------------------------------- addresses
-
-
-def _ipv4(vmk):
-    """(address, subnet) as strings; subnet None when there is no usable mask, both None without an address."""
-    text = vmk.get("ip")
-    if not text or text == "0.0.0.0":
-        return None, None
-    try:
-        address = netaddr.IPAddress(str(text).split("/", 1)[0], flags=netaddr.INET_PTON)
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        return None, None
-    prefix = vmk.get("prefix_length")
-    if prefix is None and vmk.get("netmask"):
-        try:
-            prefix = netaddr.IPAddress(vmk["netmask"]).netmask_bits()
-        except (netaddr.AddrFormatError, ValueError, TypeError):
-            prefix = None
-    if prefix is None:
-        return str(address), None
-    try:
-        return str(address), str(netaddr.IPNetwork("%s/%s" % (address, int(prefix))).cidr)
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        return str(address), None
-
-
-def _ipv6(vmk):
-    """[(address, subnet or None)] for global IPv6 addresses; link-local ones say nothing about reachability."""
-    result = []
-    for item in vmk.get("ipv6") or ():
-        if isinstance(item, dict):
-            text = item.get("address") or item.get("ip")
-            prefix = item.get("prefix_length", item.get("prefix"))
-        else:
-            text, prefix = str(item), None
-        if not text:
-            continue
-        if "/" in str(text):
-            text, prefix = str(text).split("/", 1)
-        try:
-            address = netaddr.IPAddress(text, flags=netaddr.INET_PTON)
-        except (netaddr.AddrFormatError, ValueError, TypeError):
-            continue
-        if address.version != 6 or address.is_link_local():
-            continue
-        subnet = None
-        if prefix is not None:
-            try:
-                subnet = str(netaddr.IPNetwork("%s/%s" % (address, int(prefix))).cidr)
-            except (netaddr.AddrFormatError, ValueError, TypeError):
-                subnet = None
-        result.append((str(address), subnet))
-    return sorted(result)
-
-
 # ---------------------------------------------------------------- host view
 
 
-def _vmk_view(vmk, opts):
-    services = list(vmk.get("services") or ())
+def _vmk_view(vmk, host, opts):
     device = vmk.get("device")
-    ip, subnet = _ipv4(vmk)
-    v6 = _ipv6(vmk)
-    networks = sorted(set(([subnet] if subnet else []) + [s for a, s in v6 if s]))
+    ip, subnet = ipv4_of(vmk)
+    nets = networks(vmk)
     return {
         "device": device,
         "portgroup": vmk.get("portgroup"),
         "switch": vmk.get("switch"),
         "ip": ip,
         "prefix_length": vmk.get("prefix_length"),
-        "subnet": subnet or (networks[0] if networks else None),
-        "networks": networks,
-        "addresses": ([ip] if ip else []) + [a for a, s in v6],
+        "subnet": subnet or (nets[0] if nets else None),
+        "networks": nets,
+        "addresses": addresses(vmk),
         "mtu": vmk.get("mtu"),
         "netstack": vmk.get("netstack"),
-        "enabled": bool(vmk.get("vmotion")) or "vmotion" in services or vmk.get("netstack") == VMOTION_NETSTACK,
-        "management": "management" in services or device in opts["management_devices"],
+        "enabled": is_vmotion(vmk),
+        "management": management_reason(vmk, host) is not None or device in opts["management_devices"],
     }
 
 
 def _host_view(name, host, opts):
     host = host or {}
     name = name or host.get("name") or host.get("mgmt_ip") or "?"
-    vmks = sorted((_vmk_view(v, opts) for v in host.get("vmks") or () if isinstance(v, dict)), key=lambda v: _natural_key(v["device"]))
+    # the fleet's key is the name vCenter knows the host by, which tells the management vmk
+    known = dict(host, name=host.get("name") or name)
+    vmks = sorted((_vmk_view(v, known, opts) for v in host.get("vmks") or () if isinstance(v, dict)), key=lambda v: natural_key(v["device"]))
     return {
         "name": str(name),
         "mgmt_ip": host.get("mgmt_ip"),
@@ -372,6 +329,13 @@ def _candidate_reasons(vmk, opts, subnets, devices):
     return reasons
 
 
+def _candidates(view, opts, fleet_subnets):
+    """[(vmk, why it looks meant for vMotion)] for the host's vMotion candidates, in device order."""
+    subnets = _vmotion_subnets(view, opts, fleet_subnets)
+    found = [(vmk, _candidate_reasons(vmk, opts, subnets, opts["vmotion_devices"])) for vmk in view["vmks"]]
+    return [(vmk, reasons) for vmk, reasons in found if vmk["enabled"] or reasons]
+
+
 def _address_text(vmk):
     if vmk["ip"]:
         return "%s/%s" % (vmk["ip"], vmk["prefix_length"]) if vmk["prefix_length"] is not None else vmk["ip"]
@@ -388,106 +352,8 @@ def _find_portgroup(view, name, switch):
     return same_name[0] if same_name else None
 
 
-# ---------------------------------------------------------------- host rules
-
-
-def _teaming_findings(view, portgroup, carried, opts):
-    """Rules on one vMotion port group's effective teaming."""
-    host, name, switch_name = view["name"], portgroup.get("name"), portgroup.get("switch")
-    teaming = portgroup.get("teaming")
-    if not isinstance(teaming, dict):
-        return []
-    active = list(teaming.get("active") or ())
-    standby = list(teaming.get("standby") or ())
-    unused = list(teaming.get("unused") or ())
-    wanted = {"unused": "unused", "standby": "standby"}.get(opts["failover"], "unused or standby")
-    vmks = " (carries %s)" % _names(carried) if carried else ""
-    device = carried[0] if carried else None
-    where = "%s: vMotion port group %r on %s%s" % (host, name, switch_name, vmks)
-    findings = []
-    if len(active) > 1:
-        findings.append(_finding(
-            "MULTIPLE_ACTIVE_UPLINKS",
-            "%s has %d active uplinks (%s); a vMotion vmk sends on one uplink at a time, so the others add no bandwidth. "
-            "Keep one active uplink and make the others %s." % (where, len(active), _names(active), wanted),
-            device=device, portgroup=name, switch=switch_name, uplinks=active,
-        ))
-    elif not active:
-        findings.append(_finding(
-            "NO_ACTIVE_UPLINK",
-            "%s has no active uplink (standby: %s, unused: %s); its vmks carry no traffic. Make one uplink active."
-            % (where, _names(standby), _names(unused)),
-            device=device, portgroup=name, switch=switch_name, uplinks=[],
-        ))
-    if opts["failover"] == "unused" and standby:
-        findings.append(_finding(
-            "STANDBY_NOT_UNUSED",
-            "%s has standby uplink(s) %s where unused is asked; after a NIC failure two vMotion vmks would share one uplink. "
-            "Make them unused, or set failover to standby if that is the design." % (where, _names(standby)),
-            device=device, portgroup=name, switch=switch_name, uplinks=standby,
-        ))
-    if opts["failover"] == "standby" and unused:
-        # with some standby the vmk still fails over; with none it goes dark with its NIC
-        consequence = "the vmk cannot fail over to them" if standby else "the vmk has no uplink to fail over to"
-        findings.append(_finding(
-            "UNUSED_NOT_STANDBY",
-            "%s leaves uplink(s) %s unused where standby is asked; %s. Make them standby." % (where, _names(unused), consequence),
-            severity="info" if standby else "warning",
-            device=device, portgroup=name, switch=switch_name, uplinks=unused,
-        ))
-    switch = view["switches"].get(switch_name) or {}
-    switch_uplinks = list(switch.get("uplinks") or ())
-    if teaming.get("inherited") and len(switch_uplinks) > 1:
-        findings.append(_finding(
-            "TEAMING_INHERITED",
-            "%s inherits its teaming from the switch, which has %d uplinks (%s); any change on the switch moves the vmk. "
-            "Override the teaming on the port group: one active uplink, the others %s." % (where, len(switch_uplinks), _names(switch_uplinks), wanted),
-            device=device, portgroup=name, switch=switch_name, uplinks=switch_uplinks,
-        ))
-    return findings
-
-
-def _host_rules(view, opts, fleet_subnets=None):
-    host = view["name"]
-    vmks = view["vmks"]
-    subnets = _vmotion_subnets(view, opts, fleet_subnets)
-    devices = opts["vmotion_devices"]
-    findings = []
-
-    candidates = []
-    for vmk in vmks:
-        reasons = _candidate_reasons(vmk, opts, subnets, devices)
-        if vmk["enabled"] or reasons:
-            candidates.append(vmk)
-        if reasons and not vmk["enabled"]:
-            findings.append(_finding(
-                "VMOTION_DISABLED",
-                "%s %s (%s, port group %r) has vMotion disabled although %s; migrations to and from %s lose this stream "
-                "or fail. Enable the vMotion service on %s." % (host, vmk["device"], _address_text(vmk), vmk["portgroup"],
-                                                                " and ".join(reasons), host, vmk["device"]),
-                device=vmk["device"], portgroup=vmk["portgroup"], subnet=vmk["subnet"],
-            ))
-
-    for vmk in vmks:
-        switch = view["switches"].get(vmk["switch"]) or {}
-        if isinstance(vmk["mtu"], int) and isinstance(switch.get("mtu"), int) and vmk["mtu"] > switch["mtu"]:
-            findings.append(_finding(
-                "MTU_ABOVE_SWITCH",
-                "%s %s (port group %r) has MTU %d above the MTU %d of switch %s; larger frames are dropped. "
-                "Raise the switch MTU to %d or lower the vmk MTU to %d."
-                % (host, vmk["device"], vmk["portgroup"], vmk["mtu"], switch["mtu"], vmk["switch"], vmk["mtu"], switch["mtu"]),
-                device=vmk["device"], portgroup=vmk["portgroup"], switch=vmk["switch"], mtu=vmk["mtu"], expected_mtu=switch["mtu"],
-            ))
-
-    enabled = [v for v in vmks if v["enabled"]]
-    if not enabled:
-        findings.append(_finding(
-            "NO_VMOTION_VMK",
-            "%s has no VMkernel adapter with vMotion enabled, so it can neither send nor receive a vMotion. "
-            "Enable vMotion on its vMotion vmks (or create them)." % host,
-        ))
-
-    # a port group is a vMotion port group if it carries a vMotion candidate or its name says so
+def _teamings(view, opts, candidates):
+    """The effective teaming of each vMotion port group: one carrying a vMotion candidate, or named like one."""
     carried = {}
     for vmk in candidates:
         if vmk["portgroup"]:
@@ -501,63 +367,218 @@ def _host_rules(view, opts, fleet_subnets=None):
         for portgroup in view["portgroups"]:
             if portgroup.get("name") and opts["pattern"].search(portgroup["name"]):
                 targets[(portgroup.get("name"), portgroup.get("switch"))] = portgroup
+    teamings = []
     for key in sorted(targets, key=lambda k: (k[0] or "", k[1] or "")):
-        findings.extend(_teaming_findings(view, targets[key], carried.get(key, []), opts))
+        teaming = targets[key].get("teaming")
+        if not isinstance(teaming, dict):
+            continue
+        devices = carried.get(key, [])
+        teamings.append({
+            "portgroup": key[0], "switch": key[1], "device": devices[0] if devices else None,
+            "where": "%s: vMotion port group %r on %s%s" % (view["name"], key[0], key[1], " (carries %s)" % _names(devices) if devices else ""),
+            "active": list(teaming.get("active") or ()), "standby": list(teaming.get("standby") or ()),
+            "unused": list(teaming.get("unused") or ()), "inherited": teaming.get("inherited"),
+        })
+    return teamings
 
+
+def _host_context(view, opts, fleet):
+    """What several host rules ask about one host, worked out once: candidates, vMotion vmks, vMotion port groups."""
+    candidates = _candidates(view, opts, fleet.get("subnets"))
+    context = dict(fleet)
+    context.update(
+        candidates=candidates,
+        enabled=[v for v in view["vmks"] if v["enabled"]],
+        teamings=_teamings(view, opts, [vmk for vmk, dummy in candidates]),
+    )
+    return context
+
+
+# ---------------------------------------------------------------- host rules: one function per code
+
+
+def _vmotion_disabled(view, opts, context):
+    return [_finding(
+        "VMOTION_DISABLED",
+        "%s %s (%s, port group %r) has vMotion disabled although %s; migrations to and from %s lose this stream "
+        "or fail. Enable the vMotion service on %s." % (view["name"], vmk["device"], _address_text(vmk), vmk["portgroup"],
+                                                        " and ".join(reasons), view["name"], vmk["device"]),
+        device=vmk["device"], portgroup=vmk["portgroup"], subnet=vmk["subnet"],
+    ) for vmk, reasons in context["candidates"] if reasons and not vmk["enabled"]]
+
+
+def _no_vmotion_vmk(view, opts, context):
+    if context["enabled"]:
+        return []
+    return [_finding(
+        "NO_VMOTION_VMK",
+        "%s has no VMkernel adapter with vMotion enabled, so it can neither send nor receive a vMotion. "
+        "Enable vMotion on its vMotion vmks (or create them)." % view["name"],
+    )]
+
+
+def _mtu_above_switch(view, opts, context):
+    findings = []
+    for vmk in view["vmks"]:
+        switch = view["switches"].get(vmk["switch"]) or {}
+        if isinstance(vmk["mtu"], int) and isinstance(switch.get("mtu"), int) and vmk["mtu"] > switch["mtu"]:
+            findings.append(_finding(
+                "MTU_ABOVE_SWITCH",
+                "%s %s (port group %r) has MTU %d above the MTU %d of switch %s; larger frames are dropped. "
+                "Raise the switch MTU to %d or lower the vmk MTU to %d."
+                % (view["name"], vmk["device"], vmk["portgroup"], vmk["mtu"], switch["mtu"], vmk["switch"], vmk["mtu"], switch["mtu"]),
+                device=vmk["device"], portgroup=vmk["portgroup"], switch=vmk["switch"], mtu=vmk["mtu"], expected_mtu=switch["mtu"],
+            ))
+    return findings
+
+
+def _wanted(opts):
+    return {"unused": "unused", "standby": "standby"}.get(opts["failover"], "unused or standby")
+
+
+def _teaming_finding(code, message, teaming, uplinks, severity=None):
+    return _finding(code, message, severity=severity, device=teaming["device"], portgroup=teaming["portgroup"], switch=teaming["switch"],
+                    uplinks=uplinks)
+
+
+def _multiple_active_uplinks(view, opts, context):
+    return [_teaming_finding(
+        "MULTIPLE_ACTIVE_UPLINKS",
+        "%s has %d active uplinks (%s); a vMotion vmk sends on one uplink at a time, so the others add no bandwidth. "
+        "Keep one active uplink and make the others %s." % (t["where"], len(t["active"]), _names(t["active"]), _wanted(opts)),
+        t, t["active"],
+    ) for t in context["teamings"] if len(t["active"]) > 1]
+
+
+def _no_active_uplink(view, opts, context):
+    return [_teaming_finding(
+        "NO_ACTIVE_UPLINK",
+        "%s has no active uplink (standby: %s, unused: %s); its vmks carry no traffic. Make one uplink active."
+        % (t["where"], _names(t["standby"]), _names(t["unused"])),
+        t, [],
+    ) for t in context["teamings"] if not t["active"]]
+
+
+def _standby_not_unused(view, opts, context):
+    if opts["failover"] != "unused":
+        return []
+    return [_teaming_finding(
+        "STANDBY_NOT_UNUSED",
+        "%s has standby uplink(s) %s where unused is asked; after a NIC failure two vMotion vmks would share one uplink. "
+        "Make them unused, or set failover to standby if that is the design." % (t["where"], _names(t["standby"])),
+        t, t["standby"],
+    ) for t in context["teamings"] if t["standby"]]
+
+
+def _unused_not_standby(view, opts, context):
+    if opts["failover"] != "standby":
+        return []
+    findings = []
+    for t in context["teamings"]:
+        if t["unused"]:
+            # with some standby the vmk still fails over; with none it goes dark with its NIC
+            consequence = "the vmk cannot fail over to them" if t["standby"] else "the vmk has no uplink to fail over to"
+            findings.append(_teaming_finding(
+                "UNUSED_NOT_STANDBY",
+                "%s leaves uplink(s) %s unused where standby is asked; %s. Make them standby." % (t["where"], _names(t["unused"]), consequence),
+                t, t["unused"], severity="info" if t["standby"] else "warning",
+            ))
+    return findings
+
+
+def _teaming_inherited(view, opts, context):
+    findings = []
+    for t in context["teamings"]:
+        uplinks = list((view["switches"].get(t["switch"]) or {}).get("uplinks") or ())
+        if t["inherited"] and len(uplinks) > 1:
+            findings.append(_teaming_finding(
+                "TEAMING_INHERITED",
+                "%s inherits its teaming from the switch, which has %d uplinks (%s); any change on the switch moves the vmk. "
+                "Override the teaming on the port group: one active uplink, the others %s." % (t["where"], len(uplinks), _names(uplinks), _wanted(opts)),
+                t, uplinks,
+            ))
+    return findings
+
+
+def _shared_active_uplink(view, opts, context):
     # vMotion vmks whose port groups share an active uplink share one NIC's bandwidth
     by_uplink = {}
-    for vmk in enabled:
+    for vmk in context["enabled"]:
         portgroup = _find_portgroup(view, vmk["portgroup"], vmk["switch"]) if vmk["portgroup"] else None
         teaming = (portgroup or {}).get("teaming") or {}
         for uplink in teaming.get("active") or ():
             by_uplink.setdefault((portgroup.get("switch") or vmk["switch"], uplink), []).append(vmk)
-    for (switch, uplink), users in sorted(by_uplink.items(), key=lambda i: (i[0][0] or "", _natural_key(i[0][1]))):
+    findings = []
+    for (switch, uplink), users in sorted(by_uplink.items(), key=lambda i: (i[0][0] or "", natural_key(i[0][1]))):
         if len(users) > 1:
             labels = ["%s (%s)" % (v["device"], v["portgroup"]) for v in users]
             findings.append(_finding(
                 "SHARED_ACTIVE_UPLINK",
                 "%s: vMotion vmks %s are all active on uplink %s of %s, so they share one NIC's bandwidth. "
-                "Give each vMotion vmk its own port group with its own active uplink." % (host, _names(labels), uplink, switch),
+                "Give each vMotion vmk its own port group with its own active uplink." % (view["name"], _names(labels), uplink, switch),
                 device=users[0]["device"], portgroup=users[0]["portgroup"], switch=switch, uplinks=[uplink], devices=[v["device"] for v in users],
             ))
+    return findings
 
-    if opts["one_vmk_per_subnet"]:
-        by_subnet = {}
-        for vmk in enabled:
-            for network in vmk["networks"]:
-                by_subnet.setdefault(network, []).append(vmk)
-        for subnet in sorted(by_subnet):
-            users = by_subnet[subnet]
-            if len(users) > 1:
-                findings.append(_finding(
-                    "SUBNET_SHARED",
-                    "%s: vMotion vmks %s are all in subnet %s while the layout expects one subnet per vmk index; vmkN only pairs with vmkN of the "
-                    "other hosts when each index has its own subnet. Readdress them to their index's subnet, or set one_vmk_per_subnet to false "
-                    "for a single-subnet design." % (host, _names(v["device"] for v in users), subnet),
-                    device=users[0]["device"], portgroup=users[0]["portgroup"], subnet=subnet, devices=[v["device"] for v in users],
-                ))
 
+def _subnet_shared(view, opts, context):
+    if not opts["one_vmk_per_subnet"]:
+        return []
+    by_subnet = {}
+    for vmk in context["enabled"]:
+        for network in vmk["networks"]:
+            by_subnet.setdefault(network, []).append(vmk)
+    return [_finding(
+        "SUBNET_SHARED",
+        "%s: vMotion vmks %s are all in subnet %s while the layout expects one subnet per vmk index; vmkN only pairs with vmkN of the "
+        "other hosts when each index has its own subnet. Readdress them to their index's subnet, or set one_vmk_per_subnet to false "
+        "for a single-subnet design." % (view["name"], _names(v["device"] for v in users), subnet),
+        device=users[0]["device"], portgroup=users[0]["portgroup"], subnet=subnet, devices=[v["device"] for v in users],
+    ) for subnet, users in sorted(by_subnet.items()) if len(users) > 1]
+
+
+def _mixed_netstacks(view, opts, context):
+    enabled = context["enabled"]
     on_vmotion_stack = [v["device"] for v in enabled if v["netstack"] == VMOTION_NETSTACK]
     elsewhere = [v for v in enabled if v["netstack"] != VMOTION_NETSTACK]
-    if on_vmotion_stack and elsewhere:
-        stacks = sorted(set(str(v["netstack"] or "defaultTcpipStack") for v in elsewhere))
-        others = [v["device"] for v in elsewhere]
-        findings.append(_finding(
-            "MIXED_NETSTACKS",
-            "%s: vMotion is enabled on %s in the vmotion TCP/IP stack and on %s in the %s stack; once a vmk uses the vmotion stack, vMotion "
-            "uses only that stack, so %s carry no vMotion traffic. Recreate them in the vmotion stack (the stack is fixed at creation) or "
-            "disable vMotion on them." % (host, _names(on_vmotion_stack), _names(others), _names(stacks), _names(others)),
-            device=others[0], portgroup=elsewhere[0]["portgroup"], devices=on_vmotion_stack + others,
-        ))
+    if not (on_vmotion_stack and elsewhere):
+        return []
+    stacks = sorted(set(str(v["netstack"] or DEFAULT_NETSTACK) for v in elsewhere))
+    others = [v["device"] for v in elsewhere]
+    return [_finding(
+        "MIXED_NETSTACKS",
+        "%s: vMotion is enabled on %s in the vmotion TCP/IP stack and on %s in the %s stack; once a vmk uses the vmotion stack, vMotion "
+        "uses only that stack, so %s carry no vMotion traffic. Recreate them in the vmotion stack (the stack is fixed at creation) or "
+        "disable vMotion on them." % (view["name"], _names(on_vmotion_stack), _names(others), _names(stacks), _names(others)),
+        device=others[0], portgroup=elsewhere[0]["portgroup"], devices=on_vmotion_stack + others,
+    )]
 
-    return [f for f in findings if f["code"] not in opts["ignore"]]
+
+def _prefix(subnet):
+    return int(subnet.rsplit("/", 1)[1])
 
 
-def host_findings(host, options=None):
-    """Findings of one host's facts dict, worst first, then by code and device."""
-    opts = _normalize_options(options)
-    view = _host_view(None, host, opts)
-    return sorted(_host_rules(view, opts), key=_finding_key)
+def _subnet_overlap(view, opts, context):
+    # every vmk counts, management and storage too: they all feed the routing table of their stack
+    findings = []
+    vmks = view["vmks"]
+    for i, first in enumerate(vmks):
+        stack = first["netstack"] or DEFAULT_NETSTACK
+        for second in vmks[i + 1:]:
+            if (second["netstack"] or DEFAULT_NETSTACK) != stack:
+                continue
+            for a, b in [(a, b) for a in first["networks"] for b in second["networks"] if overlap(a, b)]:
+                narrow, wide = sorted([(first["device"], a), (second["device"], b)], key=lambda d: -_prefix(d[1]))
+                findings.append(_finding(
+                    "SUBNET_OVERLAP",
+                    "%s: %s (%s) and %s (%s) are on the same TCP/IP stack %s with overlapping subnets; that stack sends everything for %s out "
+                    "of %s and the rest of %s out of %s, so which vmk carries a stream depends on the peer's address, not on the vmk. Give "
+                    "each vmk a subnet that does not overlap the other's, or move one to another TCP/IP stack."
+                    % (view["name"], first["device"], a, second["device"], b, stack, narrow[1], narrow[0], wide[1], wide[0]),
+                    device=first["device"], portgroup=first["portgroup"], subnet=a, netstack=stack,
+                    devices=[first["device"], second["device"]], subnets=[a, b],
+                ))
+    return findings
 
 
 # ---------------------------------------------------------------- fleet
@@ -570,7 +591,7 @@ def _majority(values):
         counts[value] = counts.get(value, 0) + 1
     if not counts:
         return None, 0
-    best = sorted(counts.items(), key=lambda item: (-item[1], _natural_key(item[0])))[0]
+    best = sorted(counts.items(), key=lambda item: (-item[1], natural_key(item[0])))[0]
     return best
 
 
@@ -585,10 +606,10 @@ def _views(hosts, opts):
     seen, doubles = set(), set()
     for view in views:
         (doubles if view["name"] in seen else seen).add(view["name"])
-    doubles = sorted(doubles, key=_natural_key)
+    doubles = sorted(doubles, key=natural_key)
     if doubles:
         raise FindingsError(["host name(s) %s appear more than once" % _names(doubles)])
-    return sorted(views, key=lambda v: _natural_key(v["name"]))
+    return sorted(views, key=lambda v: natural_key(v["name"]))
 
 
 def _fleet_subnets(views, opts):
@@ -624,9 +645,39 @@ def _fleet_indexes(views, opts):
     return dict((d, by_device.get(d, {})) for d in wanted)
 
 
+def _index_majorities(views, indexes):
+    """Per index: the fleet's subnet and MTU (the most common), how many hosts use them, and the hosts with vMotion there."""
+    majorities = {}
+    for device, users in indexes.items():
+        subnet, subnet_count = _majority(v["subnet"] for v in users.values() if v["subnet"])
+        mtu, mtu_count = _majority(v["mtu"] for v in users.values() if isinstance(v["mtu"], int))
+        majorities[device] = {
+            "subnet": subnet, "subnet_count": subnet_count, "mtu": mtu, "mtu_count": mtu_count, "users": len(users), "fleet": len(views),
+            "peers": [v["name"] for v in views if v["name"] in users and users[v["name"]]["subnet"] == subnet and users[v["name"]]["enabled"]],
+        }
+    return majorities
+
+
 def _fleet_context(views, opts):
     subnets, minority = _fleet_subnets(views, opts)
-    return {"subnets": subnets, "minority": minority, "indexes": _fleet_indexes(views, opts)}
+    indexes = _fleet_indexes(views, opts)
+    return {"subnets": subnets, "minority": minority, "indexes": indexes, "majorities": _index_majorities(views, indexes)}
+
+
+def _index_summary(views, context):
+    """The ``indexes`` result of fleet_findings: per index the fleet's subnet and MTU, each host's entry, the hosts missing it."""
+    names = [v["name"] for v in views]
+    summary = {}
+    for device, users in context["indexes"].items():
+        majority = context["majorities"][device]
+        summary[device] = {
+            "subnet": majority["subnet"],
+            "mtu": majority["mtu"],
+            "hosts": dict((h, {"ip": v["ip"] or (v["addresses"][0] if v["addresses"] else None), "subnet": v["subnet"], "vmotion": v["enabled"],
+                               "mtu": v["mtu"]}) for h, v in users.items()),
+            "missing": [h for h in names if h not in users],
+        }
+    return summary
 
 
 def _suggest(view, subnet):
@@ -636,86 +687,96 @@ def _suggest(view, subnet):
         return None
 
 
-def _placement_finding(view, device, vmk, subnet, subnet_count, users, fleet_size, peers):
-    """INDEX_MISSING or SUBNET_MISMATCH for one host; mild when another vMotion vmk of the host already covers the subnet."""
-    host = view["name"]
-    suggested = _suggest(view, subnet)
-    suggestion = " (%s)" % suggested if suggested else ""
-    others = [p for p in peers if p != host]
+def _misplaced(views, context, missing):
+    """(view, device, vmk, majority, suggestion text, peers) where a host's index is not in the fleet's subnet.
+
+    ``missing`` picks the hosts without the index (vmk None) or those that have it elsewhere.
+    """
+    for device in sorted(context["indexes"], key=natural_key):
+        users, majority = context["indexes"][device], context["majorities"][device]
+        if majority["subnet"] is None:
+            continue
+        for view in views:
+            vmk = users.get(view["name"])
+            if (vmk is None) == missing and (vmk is None or vmk["subnet"] != majority["subnet"]):
+                suggested = _suggest(view, majority["subnet"])
+                yield view, device, vmk, majority, suggested, [p for p in majority["peers"] if p != view["name"]]
+
+
+def _stand_in_finding(code, view, device, vmk, subnet):
+    """The mild INDEX_MISSING or SUBNET_MISMATCH: another vMotion vmk of the host covers the fleet's subnet; None when none does."""
     stand_in = [v["device"] for v in view["vmks"] if v["enabled"] and v["device"] != device and subnet in v["networks"]]
-    if stand_in:
-        # streams still flow through the stand-in; only the index -> device mapping differs from the fleet
-        what = "has no %s" % device if vmk is None else "has %s in %s" % (device, vmk["subnet"] or "no IP subnet")
-        return _finding(
-            "INDEX_MISSING" if vmk is None else "SUBNET_MISMATCH",
-            "%s %s, but its %s carries vMotion in %s, which the fleet uses for %s; no stream is lost, only the index-to-device mapping "
-            "differs from the other hosts. Align it when convenient." % (host, what, _names(stand_in), subnet, device),
-            severity="info", host=host, device=device, portgroup=vmk["portgroup"] if vmk else None,
-            subnet=vmk["subnet"] if vmk else None, expected_subnet=subnet, devices=stand_in, peers=[],
-        )
-    if vmk is None:
-        return _finding(
-            "INDEX_MISSING",
-            "%s has no %s, which %d of %d hosts use for vMotion in %s; migrations between %s and them get one stream fewer. "
-            "Create %s in %s%s." % (host, device, users, fleet_size, subnet, host, device, subnet, suggestion),
-            host=host, device=device, expected_subnet=subnet, suggested_ip=suggested, peers=others,
-        )
-    where = "in %s" % vmk["subnet"] if vmk["subnet"] else "without an IP subnet"
-    state = "" if vmk["enabled"] else " and vMotion disabled"
+    if not stand_in:
+        return None
+    # streams still flow through the stand-in; only the index -> device mapping differs from the fleet
+    what = "has no %s" % device if vmk is None else "has %s in %s" % (device, vmk["subnet"] or "no IP subnet")
     return _finding(
-        "SUBNET_MISMATCH",
-        "%s %s (port group %r) is %s%s but %s is in %s on %d of %d hosts; with one subnet per index it reaches no %s of the %d hosts with "
-        "vMotion there, so migrations between %s and %s lose this stream. Move %s to %s%s."
-        % (host, device, vmk["portgroup"], where, state, device, subnet, subnet_count, users, device, len(others), host, _some(others),
-           device, subnet, suggestion),
-        host=host, device=device, portgroup=vmk["portgroup"], subnet=vmk["subnet"], expected_subnet=subnet, suggested_ip=suggested,
-        peers=others,
+        code,
+        "%s %s, but its %s carries vMotion in %s, which the fleet uses for %s; no stream is lost, only the index-to-device mapping "
+        "differs from the other hosts. Align it when convenient." % (view["name"], what, _names(stand_in), subnet, device),
+        severity="info", host=view["name"], device=device, portgroup=vmk["portgroup"] if vmk else None,
+        subnet=vmk["subnet"] if vmk else None, expected_subnet=subnet, devices=stand_in, peers=[],
     )
 
 
-def _index_findings(views, context):
-    """Per-index consistency: same subnet, present everywhere, same MTU. Returns (findings, indexes summary)."""
+def _index_missing(views, opts, context):
     findings = []
-    indexes = {}
-    names = [v["name"] for v in views]
-    by_name = dict((v["name"], v) for v in views)
-    for device in sorted(context["indexes"], key=_natural_key):
-        users = context["indexes"][device]
-        subnet, subnet_count = _majority(v["subnet"] for v in users.values() if v["subnet"])
-        mtu, mtu_count = _majority(v["mtu"] for v in users.values() if isinstance(v["mtu"], int))
-        indexes[device] = {
-            "subnet": subnet,
-            "mtu": mtu,
-            "hosts": dict((h, {"ip": v["ip"] or (v["addresses"][0] if v["addresses"] else None), "subnet": v["subnet"], "vmotion": v["enabled"],
-                               "mtu": v["mtu"]}) for h, v in users.items()),
-            "missing": [h for h in names if h not in users],
-        }
-        peers = [h for h in names if h in users and users[h]["subnet"] == subnet and users[h]["enabled"]]
-        for host in names:
-            vmk = users.get(host)
-            if subnet is not None and (vmk is None or vmk["subnet"] != subnet):
-                findings.append(_placement_finding(by_name[host], device, vmk, subnet, subnet_count, len(users), len(names), peers))
-            if vmk is None:
-                continue
-            if mtu is not None and isinstance(vmk["mtu"], int) and vmk["mtu"] != mtu:
+    for view, device, dummy, index, suggested, others in _misplaced(views, context, missing=True):
+        host, subnet = view["name"], index["subnet"]
+        findings.append(_stand_in_finding("INDEX_MISSING", view, device, None, subnet) or _finding(
+            "INDEX_MISSING",
+            "%s has no %s, which %d of %d hosts use for vMotion in %s; migrations between %s and them get one stream fewer. "
+            "Create %s in %s%s." % (host, device, index["users"], index["fleet"], subnet, host, device, subnet,
+                                    " (%s)" % suggested if suggested else ""),
+            host=host, device=device, expected_subnet=subnet, suggested_ip=suggested, peers=others,
+        ))
+    return findings
+
+
+def _subnet_mismatch(views, opts, context):
+    findings = []
+    for view, device, vmk, index, suggested, others in _misplaced(views, context, missing=False):
+        host, subnet = view["name"], index["subnet"]
+        where = "in %s" % vmk["subnet"] if vmk["subnet"] else "without an IP subnet"
+        state = "" if vmk["enabled"] else " and vMotion disabled"
+        findings.append(_stand_in_finding("SUBNET_MISMATCH", view, device, vmk, subnet) or _finding(
+            "SUBNET_MISMATCH",
+            "%s %s (port group %r) is %s%s but %s is in %s on %d of %d hosts; with one subnet per index it reaches no %s of the %d hosts with "
+            "vMotion there, so migrations between %s and %s lose this stream. Move %s to %s%s."
+            % (host, device, vmk["portgroup"], where, state, device, subnet, index["subnet_count"], index["users"], device, len(others), host,
+               _some(others), device, subnet, " (%s)" % suggested if suggested else ""),
+            host=host, device=device, portgroup=vmk["portgroup"], subnet=vmk["subnet"], expected_subnet=subnet, suggested_ip=suggested,
+            peers=others,
+        ))
+    return findings
+
+
+def _mtu_mismatch(views, opts, context):
+    findings = []
+    for device in sorted(context["indexes"], key=natural_key):
+        users, index = context["indexes"][device], context["majorities"][device]
+        for view in views:
+            vmk = users.get(view["name"])
+            if vmk is not None and index["mtu"] is not None and isinstance(vmk["mtu"], int) and vmk["mtu"] != index["mtu"]:
                 findings.append(_finding(
                     "MTU_MISMATCH",
                     "%s %s (port group %r) has MTU %s but %s has MTU %s on %d of %d hosts; a path with mixed MTUs drops or fragments "
                     "vMotion traffic. Set the MTU of %s to %s."
-                    % (host, device, vmk["portgroup"], vmk["mtu"], device, mtu, mtu_count, len(users), device, mtu),
-                    host=host, device=device, portgroup=vmk["portgroup"], mtu=vmk["mtu"], expected_mtu=mtu,
+                    % (view["name"], device, vmk["portgroup"], vmk["mtu"], device, index["mtu"], index["mtu_count"], index["users"], device,
+                       index["mtu"]),
+                    host=view["name"], device=device, portgroup=vmk["portgroup"], mtu=vmk["mtu"], expected_mtu=index["mtu"],
                 ))
-    return findings, indexes
+    return findings
 
 
-def _duplicate_ip_findings(views):
+def _duplicate_ip(views, opts, context):
     users = {}
     for view in views:
         for vmk in view["vmks"]:
             for address in vmk["addresses"]:
                 users.setdefault(address, []).append((view["name"], vmk))
     findings = []
-    for address in sorted(users, key=_natural_key):
+    for address in sorted(users, key=natural_key):
         if len(users[address]) < 2:
             continue
         for host, vmk in users[address]:
@@ -729,7 +790,7 @@ def _duplicate_ip_findings(views):
     return findings
 
 
-def _minority_findings(views, context):
+def _vmotion_minority(views, opts, context):
     findings = []
     for view in views:
         for vmk in view["vmks"]:
@@ -748,6 +809,63 @@ def _minority_findings(views, context):
     return findings
 
 
+# ---------------------------------------------------------------- the rules
+
+# code -> Rule(default severity, scope, check function, what it means); the single list of every rule.
+RULES = {
+    "VMOTION_DISABLED": Rule("critical", HOST, _vmotion_disabled, "a vmk in a vMotion port group, subnet or index has vMotion disabled"),
+    "NO_VMOTION_VMK": Rule("critical", HOST, _no_vmotion_vmk, "the host has no vMotion-enabled vmk"),
+    "NO_ACTIVE_UPLINK": Rule("critical", HOST, _no_active_uplink, "a vMotion port group has no active uplink"),
+    "MTU_ABOVE_SWITCH": Rule("critical", HOST, _mtu_above_switch, "a vmk's MTU is above its switch's MTU"),
+    "SUBNET_OVERLAP": Rule("critical", HOST, _subnet_overlap, "two vmks of one host on one TCP/IP stack have overlapping, different subnets"),
+    "MULTIPLE_ACTIVE_UPLINKS": Rule("warning", HOST, _multiple_active_uplinks, "a vMotion port group has more than one active uplink"),
+    "STANDBY_NOT_UNUSED": Rule("warning", HOST, _standby_not_unused, "a vMotion port group has standby uplinks where unused was asked"),
+    "UNUSED_NOT_STANDBY": Rule("warning", HOST, _unused_not_standby,
+                               "a vMotion port group has unused uplinks where standby was asked (info if it has a standby)"),
+    "TEAMING_INHERITED": Rule("warning", HOST, _teaming_inherited, "a vMotion port group inherits teaming from a switch with several uplinks"),
+    "SHARED_ACTIVE_UPLINK": Rule("warning", HOST, _shared_active_uplink, "several vMotion vmks are active on the same uplink"),
+    "SUBNET_SHARED": Rule("warning", HOST, _subnet_shared, "several vMotion vmks of one host share a subnet (one subnet per index expected)"),
+    "MIXED_NETSTACKS": Rule("warning", HOST, _mixed_netstacks, "vMotion vmks are split between the vmotion and another TCP/IP stack"),
+    "SUBNET_MISMATCH": Rule("critical", FLEET, _subnet_mismatch,
+                            "a vMotion index sits in another subnet than on the rest of the fleet (info if another vmk covers it)"),
+    "INDEX_MISSING": Rule("warning", FLEET, _index_missing, "a host lacks a vMotion index the fleet uses (info if another vmk covers its subnet)"),
+    "MTU_MISMATCH": Rule("warning", FLEET, _mtu_mismatch, "a vMotion index has another MTU than on the rest of the fleet"),
+    "DUPLICATE_IP": Rule("critical", FLEET, _duplicate_ip, "one IP address is used by several vmks"),
+    "VMOTION_MINORITY": Rule("warning", FLEET, _vmotion_minority, "vMotion is enabled in a subnet where most vmks of the fleet have it disabled"),
+}
+
+# The codes of each scope, for callers that tell host findings from cross-host ones.
+HOST_CODES = tuple(sorted(code for code, rule in RULES.items() if rule.scope == HOST))
+FLEET_CODES = tuple(sorted(code for code, rule in RULES.items() if rule.scope == FLEET))
+
+
+def _checks(scope, opts):
+    """The check functions of one scope that the options do not ignore."""
+    return [RULES[code].check for code in sorted(RULES) if RULES[code].scope == scope and code not in opts["ignore"]]
+
+
+def _check_host(view, opts, fleet):
+    context = _host_context(view, opts, fleet)
+    return [finding for check in _checks(HOST, opts) for finding in check(view, opts, context)]
+
+
+def host_findings(host, options=None):
+    """Findings of one host's facts dict, worst first, then by code and device."""
+    opts = _normalize_options(options)
+    view = _host_view(None, host, opts)
+    return sorted(_check_host(view, opts, {"subnets": set()}), key=_finding_key)
+
+
+def address_findings(hosts):
+    """The DUPLICATE_IP rule alone, over {host name: host facts}: cheap enough for every host of a vCenter.
+
+    The planner runs it on the planned end state of the whole vCenter (whose hosts outside the
+    change were read without services, which the other fleet rules need).
+    """
+    opts = _normalize_options(None)
+    return sorted(RULES["DUPLICATE_IP"].check(_views(hosts, opts), opts, None), key=_fleet_finding_key)
+
+
 def fleet_findings(hosts, options=None):
     """Cross-host rules plus every host's own findings.
 
@@ -759,13 +877,11 @@ def fleet_findings(hosts, options=None):
     context = _fleet_context(views, opts)
     by_host = dict((v["name"], []) for v in views)
     for view in views:
-        for finding in _host_rules(view, opts, context["subnets"]):
+        for finding in _check_host(view, opts, context):
             finding["host"] = view["name"]
             by_host[view["name"]].append(finding)
-    index_findings, indexes = _index_findings(views, context)
-    extra = index_findings + _duplicate_ip_findings(views) + _minority_findings(views, context)
-    for finding in extra:
-        if finding["code"] not in opts["ignore"]:
+    for check in _checks(FLEET, opts):
+        for finding in check(views, opts, context):
             by_host[finding["host"]].append(finding)
     for name in by_host:
         by_host[name].sort(key=_finding_key)
@@ -773,8 +889,8 @@ def fleet_findings(hosts, options=None):
     return {
         "findings": findings,
         "by_host": by_host,
-        "indexes": indexes,
-        "vmotion_subnets": sorted(context["subnets"], key=_natural_key),
+        "indexes": _index_summary(views, context),
+        "vmotion_subnets": sorted(context["subnets"], key=natural_key),
     }
 
 
@@ -783,12 +899,7 @@ def fleet_findings(hosts, options=None):
 
 def _signature(view, opts, context):
     """What decides a host's streams: its vMotion candidates as (device, enabled, networks), host names and IPs left out."""
-    entries = []
-    subnets = _vmotion_subnets(view, opts, context["subnets"])
-    for vmk in view["vmks"]:
-        if vmk["enabled"] or _candidate_reasons(vmk, opts, subnets, opts["vmotion_devices"]):
-            entries.append((vmk["device"], vmk["enabled"], tuple(vmk["networks"])))
-    return tuple(entries)
+    return tuple((vmk["device"], vmk["enabled"], tuple(vmk["networks"])) for vmk, dummy in _candidates(view, opts, context["subnets"]))
 
 
 def _match(sig_a, sig_b):
@@ -821,25 +932,26 @@ def _match(sig_a, sig_b):
     for j, i in owner.items():
         common = sorted(set(usable_a[i][2]) & set(usable_b[j][2]), key=lambda n: (":" in n, n))
         pairs.append({"source": usable_a[i][0], "destination": usable_b[j][0], "subnet": common[0]})
-    pairs.sort(key=lambda p: _natural_key(p["source"]))
+    pairs.sort(key=lambda p: natural_key(p["source"]))
     return pairs
 
 
 def _unmatched(sig, other, used):
+    """The vmks of ``sig`` left without a partner, each with its PAIR_REASONS code and its subnets."""
     usable_other = set(n for e in other if e[1] for n in e[2])
     result = []
-    for device, enabled, networks in sig:
+    for device, enabled, nets in sig:
         if device in used:
             continue
         if not enabled:
-            reason = "vMotion disabled"
-        elif not networks:
-            reason = "no IP subnet"
-        elif not usable_other & set(networks):
-            reason = "no vMotion-enabled vmk of the peer in %s" % _names(networks)
+            reason = "VMOTION_OFF"
+        elif not nets:
+            reason = "NO_SUBNET"
+        elif not usable_other & set(nets):
+            reason = "PEER_HAS_NONE"
         else:
-            reason = "the peer's vMotion vmks in %s are all paired already" % _names(networks)
-        result.append({"device": device, "reason": reason})
+            reason = "PEER_ALL_PAIRED"
+        result.append({"device": device, "reason": reason, "networks": list(nets)})
     return result
 
 
@@ -861,9 +973,41 @@ def _pair_result(sig_a, sig_b):
 def _mirror(result):
     mirrored = dict(result)
     mirrored["matched"] = sorted(({"source": p["destination"], "destination": p["source"], "subnet": p["subnet"]} for p in result["matched"]),
-                                 key=lambda p: _natural_key(p["source"]))
+                                 key=lambda p: natural_key(p["source"]))
     mirrored["unmatched_source"], mirrored["unmatched_destination"] = result["unmatched_destination"], result["unmatched_source"]
     return mirrored
+
+
+def _pair_state(result):
+    if result["fails"]:
+        return "failing"
+    return "degraded" if result["lost"] > 0 else "healthy"
+
+
+def _pairing_summary(names, outcomes, signatures):
+    """The summary of stream_pairing from [(source, destination, state, streams)] of every ordered pair."""
+    counts = {"healthy": 0, "degraded": 0, "failing": 0}
+    listed = {"failing": [], "degraded": []}
+    per_host = dict((n, {"failing": 0, "degraded": 0, "min_streams": None, "max_streams": None}) for n in names)
+    for source, destination, state, streams in outcomes:
+        stats = per_host[source]
+        counts[state] += 1
+        if state != "healthy":
+            stats[state] += 1
+            listed[state].append([source, destination])
+        stats["min_streams"] = streams if stats["min_streams"] is None else min(stats["min_streams"], streams)
+        stats["max_streams"] = streams if stats["max_streams"] is None else max(stats["max_streams"], streams)
+    return {
+        "hosts": len(names),
+        "pairs": len(names) * (len(names) - 1),
+        "healthy": counts["healthy"],
+        "degraded": counts["degraded"],
+        "failing": counts["failing"],
+        "failing_pairs": listed["failing"],
+        "degraded_pairs": listed["degraded"],
+        "by_host": per_host,
+        "signatures": signatures,
+    }
 
 
 def stream_pairing(hosts, options=None):
@@ -884,57 +1028,26 @@ def stream_pairing(hosts, options=None):
     signatures = {}
     host_signature = {}
     for view in views:
-        sig = _signature(view, opts, context)
-        host_signature[view["name"]] = signatures.setdefault(sig, len(signatures))
+        host_signature[view["name"]] = signatures.setdefault(_signature(view, opts, context), len(signatures))
     by_id = dict((i, s) for s, i in signatures.items())
     cache = {}
 
     def result_for(ia, ib):
         if (ia, ib) not in cache:
-            if (ib, ia) in cache:
-                cache[(ia, ib)] = _mirror(cache[(ib, ia)])
-            else:
-                cache[(ia, ib)] = _pair_result(by_id[ia], by_id[ib])
+            cache[(ia, ib)] = _mirror(cache[(ib, ia)]) if (ib, ia) in cache else _pair_result(by_id[ia], by_id[ib])
         return cache[(ia, ib)]
 
     names = [v["name"] for v in views]
-    pairs = []
-    counts = {"healthy": 0, "degraded": 0, "failing": 0}
-    failing_pairs, degraded_pairs = [], []
-    per_host = dict((n, {"failing": 0, "degraded": 0, "min_streams": None, "max_streams": None}) for n in names)
+    pairs, outcomes = [], []
     for source in names:
-        stats = per_host[source]
         for destination in names:
             if source == destination:
                 continue
             result = result_for(host_signature[source], host_signature[destination])
-            streams = result["streams"]
-            if result["fails"]:
-                state = "failing"
-                failing_pairs.append([source, destination])
-            elif result["lost"] > 0:
-                state = "degraded"
-                degraded_pairs.append([source, destination])
-            else:
-                state = "healthy"
-            counts[state] += 1
-            if state != "healthy":
-                stats[state] += 1
-            stats["min_streams"] = streams if stats["min_streams"] is None else min(stats["min_streams"], streams)
-            stats["max_streams"] = streams if stats["max_streams"] is None else max(stats["max_streams"], streams)
+            state = _pair_state(result)
+            outcomes.append((source, destination, state, result["streams"]))
             if state != "healthy" or opts["include_healthy"]:
                 pair = {"source": source, "destination": destination}
                 pair.update(result)
                 pairs.append(pair)
-    summary = {
-        "hosts": len(names),
-        "pairs": len(names) * (len(names) - 1),
-        "healthy": counts["healthy"],
-        "degraded": counts["degraded"],
-        "failing": counts["failing"],
-        "failing_pairs": failing_pairs,
-        "degraded_pairs": degraded_pairs,
-        "by_host": per_host,
-        "signatures": len(signatures),
-    }
-    return {"pairs": pairs, "summary": summary}
+    return {"pairs": pairs, "summary": _pairing_summary(names, outcomes, len(signatures))}

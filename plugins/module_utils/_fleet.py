@@ -20,15 +20,9 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._findings import fleet_findings, host_findings
+from ansible_collections.multinic.vmotion.plugins.module_utils._findings import HOST_CODES, address_findings, fleet_findings, host_findings
 from ansible_collections.multinic.vmotion.plugins.module_utils._plan import PlanError, desired_order, normalize_vmk, plan_host
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
-    addresses,
-    canonical_address,
-    management_reason,
-    natural_key,
-    other_services,
-)
+from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import management_reason, natural_key, other_services
 
 # Findings a change may introduce only as a warning although the audit calls them critical:
 # removing the layout (state absent) is asked for, and leaves no vMotion vmk by design.
@@ -147,7 +141,8 @@ def _fleet_judgment(befores, afters, state):
     """Cross-host findings among the hosts of the call (index/subnet/MTU consistency), before vs after."""
     if len(afters) < 2:
         return [], []
-    fleet_only = lambda result: [f for f in result["findings"] if f["code"] not in _HOST_CODES]  # noqa: E731
+    # host rules were judged per host, addresses against the whole vCenter (_address_judgment)
+    fleet_only = lambda result: [f for f in result["findings"] if f["code"] not in HOST_CODES + ("DUPLICATE_IP",)]  # noqa: E731
     introduced = _introduced(fleet_only(fleet_findings(befores, FINDINGS_OPTIONS)), fleet_only(fleet_findings(afters, FINDINGS_OPTIONS)))
     problems, warnings = [], []
     for finding in introduced:
@@ -157,30 +152,23 @@ def _fleet_judgment(befores, afters, state):
     return problems, warnings
 
 
-_HOST_CODES = ("VMOTION_DISABLED", "NO_VMOTION_VMK", "NO_ACTIVE_UPLINK", "MTU_ABOVE_SWITCH", "MULTIPLE_ACTIVE_UPLINKS", "STANDBY_NOT_UNUSED",
-               "UNUSED_NOT_STANDBY", "TEAMING_INHERITED", "SHARED_ACTIVE_UPLINK", "SUBNET_SHARED", "MIXED_NETSTACKS", "SUBNET_OVERLAP")
+def _address_judgment(befores, afters, fleet_hosts, plans):
+    """Each address a plan gives must be held by that vmk only, across every host read (the vCenter) and the call.
 
-
-def _address_judgment(afters, fleet_hosts, plans):
-    """Each address a plan gives must be held by that vmk only, across every host read (the vCenter) and the call."""
-    holders = {}
-    end_state = dict(fleet_hosts)
-    end_state.update(afters)
-    for name, host in end_state.items():
-        for vmk in host.get("vmks") or []:
-            for address in addresses(vmk):
-                holders.setdefault(canonical_address(address), []).append((name, vmk["device"]))
-    problems = []
-    for name in sorted(plans, key=natural_key):
-        for op in plans[name]:
-            if op["op"] not in ("add_vmk", "update_vmk") or "ip" not in op:
-                continue
-            device = op.get("device") if op["op"] == "update_vmk" else new_device(op["portgroup"])
-            others = ["%s of %s" % (d, h) for h, d in holders.get(canonical_address(op["ip"]), []) if (h, d) != (name, device)]
-            if others:
-                problems.append("%s: IP %s for %s is already used by %s; addresses are unique across the vCenter"
-                                % (name, op["ip"], device, ", ".join(sorted(others, key=natural_key))))
-    return problems
+    The audit's DUPLICATE_IP rule, run on the whole vCenter before and after; what the change
+    introduces on a vmk it gives an address to is refused.
+    """
+    before, after = dict(fleet_hosts), dict(fleet_hosts)
+    before.update(befores)
+    after.update(afters)
+    given = set()
+    for name, ops in plans.items():
+        for op in ops:
+            if op["op"] == "add_vmk" or (op["op"] == "update_vmk" and "ip" in op):
+                given.add((name, op["device"] if op["op"] == "update_vmk" else new_device(op["portgroup"])))
+    introduced = [f for f in _introduced(address_findings(before), address_findings(after)) if (f["host"], f["device"]) in given]
+    return ["%s: the change would introduce %s (%s): %s; addresses are unique across the vCenter"
+            % (f["host"], f["code"], f["severity"], f["message"]) for f in introduced]
 
 
 def _dvportgroup_definitions(layouts, hosts):
@@ -312,7 +300,7 @@ def plan_fleet(layouts, hosts, fleet=None, state="present", purge=False, allow_m
         p, w = _fleet_judgment(dict((n, hosts[n]) for n in plans), predicted, state)
         problems.extend(p)
         warnings.extend(w)
-        problems.extend(_address_judgment(predicted, fleet.get("hosts") or {}, changed))
+        problems.extend(_address_judgment(dict((n, hosts[n]) for n in plans), predicted, fleet.get("hosts") or {}, changed))
         p, w = _shared_users_judgment(changed, layouts, hosts, fleet)
         problems.extend(p)
         warnings.extend(w)

@@ -4,19 +4,49 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import sys
+
 import pytest
 
 from ansible.errors import AnsibleFilterError
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
+from ansible.utils.collection_loader import AnsibleCollectionConfig
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
 from ansible_collections.multinic.vmotion.plugins.filter.vmotion_audit import FilterModule
+from ansible_collections.multinic.vmotion.plugins.module_utils._report import summary_lines
 from ansible_collections.multinic.vmotion.tests.unit.plugins.module_utils.test_report import seed_fleet
 
 FILTERS = FilterModule().filters()
 
 
-def test_both_filters_are_exposed():
-    assert sorted(FILTERS) == ["vmotion_audit", "vmotion_audit_markdown"]
+@pytest.fixture(scope="module")
+def collection_loader():
+    """Templates resolve multinic.vmotion.* through Ansible's collection loader.
+
+    ansible-test units installs it; a plain pytest run (the collection on PYTHONPATH) has imported the collection as
+    ordinary packages, so the loader is installed here and those modules are put back afterwards.
+    """
+    if AnsibleCollectionConfig.collection_finder is not None:
+        yield
+        return
+    saved = dict((k, v) for k, v in sys.modules.items() if k == "ansible_collections" or k.startswith("ansible_collections."))
+    for name in saved:
+        del sys.modules[name]
+    _AnsibleCollectionFinder(paths=os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep))._install()
+    try:
+        yield
+    finally:
+        _AnsibleCollectionFinder._remove()
+        AnsibleCollectionConfig._collection_finder = None
+        for name in [k for k in sys.modules if k == "ansible_collections" or k.startswith("ansible_collections.")]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+
+
+def test_the_filters_are_exposed():
+    assert sorted(FILTERS) == ["vmotion_audit", "vmotion_audit_markdown", "vmotion_audit_summary"]
 
 
 def test_audit_and_markdown():
@@ -25,6 +55,14 @@ def test_audit_and_markdown():
     assert len(audit["pairing"]["pairs"]) == 3
     text = FILTERS["vmotion_audit_markdown"](audit, title="Seed", generated="now", max_rows=2)
     assert text.startswith("# Seed\n") and "generated now" in text
+
+
+def test_summary():
+    audit = FILTERS["vmotion_audit"](seed_fleet())
+    lines = FILTERS["vmotion_audit_summary"](audit, show=1, report_markdown="a.md", report_json="a.json")
+    assert lines == summary_lines(audit, show=1, report_markdown="a.md", report_json="a.json")
+    assert lines[1] == "Findings: 4 critical, 0 warning, 0 info" and lines[-1] == "Report: a.md (data: a.json)"
+    assert FILTERS["vmotion_audit_summary"](audit)[-1] == "Not clean: see the report."
 
 
 def test_audit_error_is_ansible_error():
@@ -37,10 +75,17 @@ def test_markdown_error_is_ansible_error():
         FILTERS["vmotion_audit_markdown"]({"hosts": {}})
 
 
-def test_templated_input():
+def test_summary_error_is_ansible_error():
+    with pytest.raises(AnsibleFilterError, match=r"vmotion_audit_summary: show must be a non-negative integer"):
+        FILTERS["vmotion_audit_summary"](FILTERS["vmotion_audit"](seed_fleet()), show="5")
+
+
+def test_templated_input(collection_loader):
     """Through a template the hosts arrive as Ansible's own container types; the result is the same."""
     templar = Templar(loader=DataLoader(), variables={"fleet": {"hosts": seed_fleet(), "summary": {}}, "options": {"max_pairs": 5}})
     audit = templar.template(trust_as_template("{{ fleet.hosts | multinic.vmotion.vmotion_audit(options) }}"))
     assert audit == FILTERS["vmotion_audit"](seed_fleet(), {"max_pairs": 5})
     text = templar.template(trust_as_template("{{ fleet | multinic.vmotion.vmotion_audit | multinic.vmotion.vmotion_audit_markdown }}"))
     assert "## Findings (4)" in text
+    lines = templar.template(trust_as_template("{{ fleet | multinic.vmotion.vmotion_audit | multinic.vmotion.vmotion_audit_summary(show=2) }}"))
+    assert lines == summary_lines(audit, show=2)

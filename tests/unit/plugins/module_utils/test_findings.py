@@ -12,6 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._findings import (
+    FLEET,
+    FLEET_CODES,
+    HOST,
+    HOST_CODES,
+    PAIR_REASONS,
+    PEER_CAUSED,
     RULES,
     SEVERITIES,
     FindingsError,
@@ -177,6 +183,19 @@ class TestHostFindingsClean:
         find_pg(h["portgroups"], "Management Network")["name"] = "Management vMotion"
         assert "VMOTION_DISABLED" not in codes(host_findings(h))
 
+    def test_vmk0_holding_the_host_address_is_management_without_the_service(self):
+        # a read may show vmk0 with no service at all; it still holds the address vCenter knows the host by
+        h = seed_host(108)
+        find(h["vmks"], "vmk0").update(portgroup="Management vMotion", services=[])
+        find_pg(h["portgroups"], "Management Network")["name"] = "Management vMotion"
+        assert "VMOTION_DISABLED" not in codes(host_findings(h))
+
+    def test_management_devices_option(self):
+        h = simple_host("192.168.100.10", [("vmk1", "172.16.1.10", 24, True, ()), ("vmk2", "172.16.1.11", 24, False, ())])
+        options = {"one_vmk_per_subnet": False}
+        assert codes(host_findings(h, options)) == ["VMOTION_DISABLED"]
+        assert host_findings(h, dict(options, management_devices=["vmk2"])) == []
+
 
 class TestVmotionDisabled:
     def test_fires_on_vmotion_portgroup(self):
@@ -336,8 +355,62 @@ class TestHostOtherRules:
         h = seed_host(108, disabled=tuple(SEED_SUBNETS))
         assert codes(host_findings(h, {"ignore": ["VMOTION_DISABLED"]})) == ["NO_VMOTION_VMK"]
 
-    def test_every_rule_has_a_known_severity(self):
-        assert all(severity in SEVERITIES for severity, dummy in RULES.values())
+    def test_every_rule_has_a_known_severity_scope_and_check(self):
+        assert all(rule.severity in SEVERITIES and rule.scope in (HOST, FLEET) and callable(rule.check) and rule.description
+                   for rule in RULES.values())
+        assert len(set(rule.check for rule in RULES.values())) == len(RULES)  # one function per code
+        assert sorted(HOST_CODES + FLEET_CODES) == sorted(RULES) and "SUBNET_OVERLAP" in HOST_CODES and "DUPLICATE_IP" in FLEET_CODES
+
+
+class TestSubnetOverlap:
+    def overlapping(self, netstack="defaultTcpipStack", vmotion=True):
+        h = simple_host("192.168.100.10", [("vmk1", "10.50.1.10", 24, True, ()), ("vmk2", "10.50.0.11", 16, vmotion, ())])
+        find(h["vmks"], "vmk2").update(netstack=netstack)
+        return h
+
+    def test_overlapping_subnets_on_one_stack(self):
+        (f,) = host_findings(self.overlapping())
+        assert (f["code"], f["severity"], f["device"], f["devices"]) == ("SUBNET_OVERLAP", "critical", "vmk1", ["vmk1", "vmk2"])
+        assert (f["subnet"], f["subnets"], f["netstack"]) == ("10.50.1.0/24", ["10.50.1.0/24", "10.50.0.0/16"], "defaultTcpipStack")
+        for text in ("192.168.100.10", "vmk1 (10.50.1.0/24)", "vmk2 (10.50.0.0/16)", "everything for 10.50.1.0/24 out of vmk1",
+                     "the rest of 10.50.0.0/16 out of vmk2"):
+            assert text in f["message"]
+
+    def test_other_stacks_do_not_overlap(self):
+        h = self.overlapping(netstack="vSphereProvisioning", vmotion=False)
+        find(h["vmks"], "vmk2")["services"] = ["vSphereProvisioning"]
+        assert host_findings(h) == []
+
+    def test_equal_subnets_are_shared_not_overlapping(self):
+        h = simple_host("192.168.100.10", [("vmk1", "172.16.1.10", 24, True, ()), ("vmk2", "172.16.1.11", 24, True, ())])
+        assert codes(host_findings(h)) == ["SUBNET_SHARED"]
+
+    def test_management_and_storage_vmks_count(self):
+        h = seed_host(108)
+        find(h["vmks"], "vmk5").update(ip="192.168.0.5", prefix_length=16, netmask="255.255.0.0")
+        (f,) = host_findings(h)
+        assert (f["code"], f["devices"], f["subnets"]) == ("SUBNET_OVERLAP", ["vmk0", "vmk5"], ["192.168.100.0/24", "192.168.0.0/16"])
+
+    def test_ipv6_prefixes(self):
+        h = simple_host("192.168.100.10", [("vmk1", None, None, True, ["2001:db8:1:5::a/64"]), ("vmk2", None, None, True, ["2001:db8:1::b/48"])])
+        (f,) = host_findings(h)
+        assert (f["code"], f["subnets"]) == ("SUBNET_OVERLAP", ["2001:db8:1:5::/64", "2001:db8:1::/48"])
+
+    def test_in_a_fleet_and_ignored(self):
+        h = self.overlapping()
+        assert where(fleet_findings({"a": h})["findings"], "SUBNET_OVERLAP") == [("a", "vmk1")]
+        assert host_findings(h, {"ignore": ["SUBNET_OVERLAP"]}) == []
+
+
+class TestRuleRegistry:
+    def test_a_rule_is_one_function_and_one_line(self, monkeypatch):
+        def every_vmk(view, opts, context):
+            return [{"code": "EVERY_VMK", "severity": "info", "message": "%s %s" % (view["name"], v["device"]), "device": v["device"]}
+                    for v in view["vmks"]]
+
+        monkeypatch.setitem(RULES, "EVERY_VMK", RULES["NO_VMOTION_VMK"]._replace(severity="info", check=every_vmk, description="test"))
+        assert [f.get("device") for f in host_findings(seed_host(108))] == ["vmk0", "vmk1", "vmk2", "vmk3", "vmk4", "vmk5", "vmk6"]
+        assert host_findings(seed_host(108), {"ignore": ["EVERY_VMK"]}) == []
 
 
 class TestOptions:
@@ -432,8 +505,8 @@ class TestFleet:
         assert broken == sorted([("192.168.100.110", p) for p in f["peers"]] + [(p, "192.168.100.110") for p in f["peers"]])
         pair = [p for p in pairing["pairs"] if (p["source"], p["destination"]) == ("192.168.100.110", "192.168.100.111")][0]
         assert (pair["streams"], pair["expected"], pair["lost"], pair["fails"]) == (4, 5, 1, False)
-        assert pair["unmatched_source"] == [{"device": "vmk2", "reason": "no vMotion-enabled vmk of the peer in 172.16.22.0/24"}]
-        assert pair["unmatched_destination"] == [{"device": "vmk2", "reason": "no vMotion-enabled vmk of the peer in 172.16.2.0/24"}]
+        assert pair["unmatched_source"] == [{"device": "vmk2", "reason": "PEER_HAS_NONE", "networks": ["172.16.22.0/24"]}]
+        assert pair["unmatched_destination"] == [{"device": "vmk2", "reason": "PEER_HAS_NONE", "networks": ["172.16.2.0/24"]}]
         assert pairing["summary"]["by_host"]["192.168.100.110"] == {"failing": 0, "degraded": 11, "min_streams": 4, "max_streams": 4}
 
     def test_mismatch_that_is_also_disabled(self):
@@ -550,8 +623,8 @@ class TestStreamPairing:
             ("vmk4", "vmk4", "172.16.4.0/24"), ("vmk6", "vmk6", "172.16.0.0/24")]
         to_109 = pair_of(result, h % 108, h % 109)
         assert (to_109["streams"], to_109["expected"], to_109["lost"]) == (4, 5, 1)
-        assert to_109["unmatched_destination"] == [{"device": "vmk3", "reason": "vMotion disabled"}]
-        assert to_109["unmatched_source"] == [{"device": "vmk3", "reason": "no vMotion-enabled vmk of the peer in 172.16.3.0/24"}]
+        assert to_109["unmatched_destination"] == [{"device": "vmk3", "reason": "VMOTION_OFF", "networks": ["172.16.3.0/24"]}]
+        assert to_109["unmatched_source"] == [{"device": "vmk3", "reason": "PEER_HAS_NONE", "networks": ["172.16.3.0/24"]}]
         assert pair_of(result, h % 109, h % 108)["streams"] == 4
         assert pair_of(result, h % 107, h % 112)["streams"] == 3
         assert pair_of(result, h % 109, h % 112)["streams"] == 2  # .109 lacks vmk3, .112 lacks vmk2 and vmk6
@@ -591,7 +664,7 @@ class TestStreamPairing:
         pair = pair_of(result, "a", "b")
         assert (pair["streams"], pair["expected"], pair["lost"]) == (2, 2, 0)
         assert pair_of(result, "b", "a")["unmatched_source"] == [
-            {"device": "vmk3", "reason": "the peer's vMotion vmks in 172.16.0.0/24 are all paired already"}]
+            {"device": "vmk3", "reason": "PEER_ALL_PAIRED", "networks": ["172.16.0.0/24"]}]
 
     def test_matching_is_maximum_not_greedy(self):
         # c.vmk1 reaches d over IPv4 and IPv6; pairing it with d.vmk1 by name alone would strand c.vmk2
@@ -613,7 +686,7 @@ class TestStreamPairing:
         b = simple_host("10.0.0.2", [("vmk1", "172.16.1.2", 24, True, ()), ("vmk2", None, None, True, ())])
         pair = pair_of(stream_pairing({"a": a, "b": b}), "b", "a")
         assert (pair["streams"], pair["lost"]) == (1, 1)
-        assert pair["unmatched_source"] == [{"device": "vmk2", "reason": "no IP subnet"}]
+        assert pair["unmatched_source"] == [{"device": "vmk2", "reason": "NO_SUBNET", "networks": []}]
 
     def test_256_hosts_is_fast(self):
         fleet = {}
@@ -680,6 +753,12 @@ def test_pairing_properties(fleet):
         # every vmk is used at most once and every candidate is either matched or explained
         sources = [m["source"] for m in pair["matched"]]
         assert len(sources) == len(set(sources))
+        # the unpaired vmks carry codes; the peer's side explains only what the vmk itself does not
+        for unmatched in pair["unmatched_source"]:
+            assert unmatched["reason"] in PAIR_REASONS
+            assert (unmatched["reason"] == "NO_SUBNET") == (unmatched["networks"] == [])
+            if unmatched["reason"] in PEER_CAUSED:
+                assert [e for e in fleet[a]["vmks"] if e["device"] == unmatched["device"]][0]["vmotion"]
         assert len(pair["matched"]) + len(pair["unmatched_source"]) >= pair["expected"]
     summary = result["summary"]
     assert summary["healthy"] + summary["degraded"] + summary["failing"] == summary["pairs"] == len(by_key)

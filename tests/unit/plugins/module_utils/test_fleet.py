@@ -162,13 +162,14 @@ def test_same_new_address_for_two_hosts_is_refused():
     hosts = {"esx-113": host("esx-113", "192.168.100.113"), "esx-213": host("esx-213", "192.168.101.113")}
     layouts = {"esx-113": [item(1, mgmt_octet=113)], "esx-213": [item(1, mgmt_octet=113)]}
     text, _error = problems(layouts, hosts)
-    assert "esx-113: IP 172.16.1.113 for new vmk (vMotion-1) is already used by new vmk (vMotion-1) of esx-213" in text
+    assert "esx-113: the change would introduce DUPLICATE_IP (critical): esx-113 new vmk (vMotion-1) (port group 'vMotion-1') has IP " \
+        "172.16.1.113, also used by esx-213 new vmk (vMotion-1)" in text
 
 
 def test_address_held_by_a_host_outside_the_call_is_refused():
     other = host("esx-9", "192.168.100.9", extra_vmks=[vmk("vmk3", "vMotion-1", "172.16.1.51", ["vmotion"], switch="vSwitch1")])
     text, _error = problems({"esx01": [item(1)]}, {"esx01": host("esx01")}, {"hosts": {"esx-9": other}})
-    assert "IP 172.16.1.51 for new vmk (vMotion-1) is already used by vmk3 of esx-9; addresses are unique across the vCenter" in text
+    assert "has IP 172.16.1.51, also used by esx-9 vmk3" in text and "addresses are unique across the vCenter" in text
 
 
 def test_new_vmk_on_the_active_uplink_of_an_existing_vmotion_vmk_is_refused():
@@ -222,3 +223,10 @@ def test_predict_is_the_end_state():
     new = [v for v in after["vmks"] if v["portgroup"] == "vMotion-1"][0]
     assert new["ip"] == "172.16.1.51" and new["vmotion"] and new["services"] == ["vmotion"]
     assert [p["name"] for p in after["portgroups"]] == ["Management Network", "vMotion-1"]
+
+
+def test_overlapping_subnets_in_one_layout_are_refused():
+    layout = [{"portgroup": "vMotion-1", "switch": "vSwitch1", "active_uplink": "vmnic2", "ip": "10.50.1.51/24"},
+              {"portgroup": "vMotion-2", "switch": "vSwitch1", "active_uplink": "vmnic3", "ip": "10.50.0.51/16"}]
+    text, _error = problems({"esx01": layout}, {"esx01": host("esx01")})
+    assert "SUBNET_OVERLAP (critical)" in text and "10.50.0.0/16" in text and "10.50.1.0/24" in text

@@ -11,8 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._findings import FindingsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._report import build_audit, render_markdown
+from ansible_collections.multinic.vmotion.plugins.module_utils._findings import PAIR_REASONS, FindingsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._report import (
+    CLEAN_TEXT,
+    PAIR_REASON_TEXT,
+    build_audit,
+    render_markdown,
+    summary_lines,
+)
 
 OCTETS = range(107, 119)
 # device -> (port group, switch, active uplink, subnet prefix, MTU): the simulator's seed fleet (tests/simulator/topologies/seed.yml)
@@ -81,6 +87,16 @@ def seed_fleet(disabled=None, changes=None):
     for octet in OCTETS:
         host = seed_host(octet, disabled.get(octet, ()), **changes.get(octet, {}))
         fleet[host["name"]] = host
+    return fleet
+
+
+def two_hosts_apart():
+    """Two seed hosts whose vMotion vmks sit in other subnets: every migration between them fails."""
+    fleet = seed_fleet(disabled={})
+    fleet = dict((k, fleet[k]) for k in ("192.168.100.107", "192.168.100.108"))
+    for vmk in fleet["192.168.100.108"]["vmks"]:
+        if vmk["device"] != "vmk0":
+            vmk["ip"] = vmk["ip"].replace("172.16.", "172.17.")
     return fleet
 
 
@@ -220,12 +236,7 @@ class TestOtherRules:
         assert audit["summary"]["failing_pairs"] == 132
 
     def test_two_hosts_failing_pair(self):
-        fleet = seed_fleet(disabled={})
-        fleet = dict((k, fleet[k]) for k in ("192.168.100.107", "192.168.100.108"))
-        for vmk in fleet["192.168.100.108"]["vmks"]:
-            if vmk["device"] != "vmk0":
-                vmk["ip"] = vmk["ip"].replace("172.16.", "172.17.")
-        audit = build_audit(fleet)
+        audit = build_audit(two_hosts_apart())
         assert audit["summary"]["failing_pairs"] == 2
         text = render_markdown(audit)
         assert "| fails |" in text
@@ -322,6 +333,62 @@ class TestMarkdown:
             render_markdown(build_audit(seed_fleet()), max_rows="all")
 
 
+class TestPairReasons:
+    def test_every_reason_code_has_words(self):
+        assert sorted(PAIR_REASON_TEXT) == sorted(PAIR_REASONS)
+
+    def test_pairs_carry_codes_and_why_carries_words(self):
+        pair = [p for p in build_audit(seed_fleet())["pairing"]["pairs"]
+                if (p["source"], p["destination"]) == ("192.168.100.107", "192.168.100.112")][0]
+        assert sorted((u["device"], u["reason"]) for u in pair["unmatched_source"]) == [("vmk2", "PEER_HAS_NONE"), ("vmk6", "PEER_HAS_NONE")]
+        assert sorted((u["device"], u["reason"]) for u in pair["unmatched_destination"]) == [("vmk2", "VMOTION_OFF"), ("vmk6", "VMOTION_OFF")]
+        # one clause for both vmks with vMotion off; the peer's echo of that cause is left out
+        assert pair["why"] == "192.168.100.112 vmk2, vmk6: vMotion disabled"
+
+    def test_peer_reasons_name_the_subnets(self):
+        fleet = seed_fleet(disabled={}, changes={114: {"subnets": {"vmk2": "172.16.99"}}})
+        pair = [p for p in build_audit(fleet)["pairing"]["pairs"] if (p["source"], p["destination"]) == ("192.168.100.114", "192.168.100.107")][0]
+        assert pair["why"] == ("192.168.100.114 vmk2: no vMotion-enabled vmk of the peer in 172.16.99.0/24; "
+                               "192.168.100.107 vmk2: no vMotion-enabled vmk of the peer in 172.16.2.0/24")
+
+
+class TestSummaryLines:
+    def test_seed_fleet(self):
+        lines = summary_lines(build_audit(seed_fleet()), show=2, report_markdown="r/a.md", report_json="r/a.json")
+        assert lines[:2] == ["12 host(s), vMotion indexes: vmk1, vmk2, vmk3, vmk4, vmk6", "Findings: 4 critical, 0 warning, 0 info"]
+        assert lines[2].startswith("  CRITICAL VMOTION_DISABLED: 192.168.100.109 vmk3 ")
+        assert lines[4:6] == ["  ... and 2 more in the report", "Host pairs losing streams: 60 of 132 (0 fail); streams per migration: 2-5"]
+        assert "  from 192.168.100.112: to 11 of 11 hosts, 2-3 streams (vmk2, vmk6 not on)" in lines
+        worst = lines.index("Worst pairs:")
+        assert lines[worst + 1].endswith(": 2 of 5 streams; 192.168.100.109 vmk3: vMotion disabled; 192.168.100.112 vmk2, vmk6: vMotion disabled")
+        assert lines[worst + 3:] == ["Not clean: see the report.", "Report: r/a.md (data: r/a.json)"]
+
+    def test_clean_fleet(self):
+        lines = summary_lines(build_audit(seed_fleet(disabled={})))
+        assert lines[2:] == ["Host pairs losing streams: 0 of 132 (0 fail); streams per migration: 5", CLEAN_TEXT]
+
+    def test_show_caps_findings_and_pairs(self):
+        audit = build_audit(seed_fleet())
+        everything = summary_lines(audit, show=None)
+        assert len([line for line in everything if " -> " in line]) == 60 and len([line for line in everything if "CRITICAL" in line]) == 4
+        nothing = summary_lines(audit, show=0)
+        assert "  ... and 4 more in the report" in nothing and not [line for line in nothing if " -> " in line]
+
+    def test_failing_pair(self):
+        lines = summary_lines(build_audit(two_hosts_apart()))
+        assert any(line.startswith("  192.168.100.107 -> 192.168.100.108: 0 of 5 streams (FAILS); ") for line in lines)
+
+    @pytest.mark.parametrize("audit, show, text", [
+        ({}, 20, "summary_lines needs the dict build_audit returns"),
+        (None, -1, "show must be a non-negative integer"),
+        (None, "all", "show must be a non-negative integer"),
+    ])
+    def test_bad_input(self, audit, show, text):
+        with pytest.raises(FindingsError) as error:
+            summary_lines(build_audit(seed_fleet()) if audit is None else audit, show=show)
+        assert text in str(error.value)
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.dictionaries(st.sampled_from(list(OCTETS)), st.sets(st.sampled_from(sorted(SEED_VMKS)), max_size=3), max_size=5))
 def test_counts_are_consistent(disabled):
@@ -335,3 +402,4 @@ def test_counts_are_consistent(disabled):
     assert summary["clean"] == (not any(disabled.values()))
     text = render_markdown(audit)
     assert ("**Clean:" in text) == summary["clean"]
+    assert (summary_lines(audit)[-1] == CLEAN_TEXT) == summary["clean"]
