@@ -22,7 +22,12 @@ Module names are never anchored on and the source-line numbers after
 them (``Migrate: 3234:``) are never read: they change between builds.
 
 The parser never raises on input: lines it cannot attribute to a
-migration are counted as skipped. Nothing here imports Ansible.
+migration are counted as skipped. The log is data from the host, so a
+line costs time linear in its length whatever it holds: lines are cut to
+MAX_LINE, and no pattern has a run that can rescan text another run
+already covered (no ".*?" between two pieces, brackets that stop at the
+next opening one); the unit tests time hostile lines of every pattern.
+Nothing here imports Ansible.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -30,8 +35,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import ipaddress
 import re
+
+from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import address_key, addresses, canonical_address, is_vmotion
 
 # Lines longer than this are cut before matching; real vmkernel lines are
 # well under 1 KiB, and the cap bounds the work a garbage line can cause.
@@ -42,16 +48,23 @@ MAX_MESSAGES = 100
 MAX_MESSAGE = 512
 
 # "<id> S: " / "<id> D: " marks every line of a running migration. The id is
-# a 64-bit number printed in decimal (16 digits in ESXi 5, up to 20 later).
-# It is found with str methods, not a regex: this runs on every candidate line.
-_MARKERS = ((" S: ", "source"), (" D: ", "destination"))
+# a 64-bit number printed in decimal (16 digits in ESXi 5, up to 20 later), after
+# a space or at the start of the line. str.find skips to the first marker (this
+# runs on every candidate line); the pattern, bounded to 20 digits at each
+# position, then checks the id in C even on a line made of markers.
 _ID_DIGITS = (6, 20)
+_MARKERS = tuple(
+    (marker, side, re.compile(r"(?<![^ ])([0-9]{%d,%d})%s" % (_ID_DIGITS + (re.escape(marker),))))
+    for marker, side in ((" S: ", "source"), (" D: ", "destination"))
+)
 
 # Start line, ESXi 5-7 ("Setting VMOTION info: Source ts = ..., src ip = <..> dest ip = <..> Dest wid = ..")
 # and ESXi 8 ("vmotion: Source vmmLeaderID = .., ts = .., srcIP = <..> dstIP = <..> Dest wid = ..").
+# An address in brackets stops at the next "<" as well as at ">": with [^>]* every "Source ts = 1, src ip = <"
+# of a line without ">" rescanned the rest of the line (quadratic); now each bracket scans its own text only.
 _START = re.compile(
     r"\b(Source|Dest(?:ination)?)\s+(?:vmmLeaderID\s*=\s*(\d+),?\s*)?ts\s*=\s*(\d{1,20}),?\s*"
-    r"src ?ip\s*=\s*<([^>]*)>,?\s*(?:dest|dst) ?ip\s*=\s*<([^>]*)>(?:,?\s*Dest wid\s*=\s*(\d+))?",
+    r"src ?ip\s*=\s*<([^<>]*)>,?\s*(?:dest|dst) ?ip\s*=\s*<([^<>]*)>(?:,?\s*Dest wid\s*=\s*(\d+))?",
     re.IGNORECASE,
 )
 _VM_WORLD = re.compile(r"\bvm (\d+):")
@@ -71,11 +84,16 @@ _STREAM = re.compile(r"Stream connection (\d+) (added|removed)")
 # ESXi 5: "bound connection to vmknic '10.0.0.1'"; later builds name the vmk: "vmknic vmk1 - '10.0.0.1'".
 _BOUND = re.compile(r"bound connection to vmknic (?:\S+ - )?'([^']*)'")
 _AFFINITY = re.compile(r"Set ip address '([^']*)' worldlet affinity to \w+ World ID (\d+)")
-_PRECOPY = re.compile(
-    r"only (\d+) pages left to send.*?switchover time goal of ([\d.]+) seconds.*?network bandwidth ~([\d.]+) ([KMGT]?B)/s"
-)
-# "Stopping pre-copy: not enough forward progress (Pages left to send: prev2 N, prev N, cur N, network bandwidth ~X MB/s"
-_PRECOPY_STALLED = re.compile(r"cur (\d+),.*?network bandwidth ~([\d.]+) ([KMGT]?B)/s")
+# "Stopping pre-copy: only N pages left to send, which can be sent within the switchover time goal of X seconds
+# (network bandwidth ~Y MB/s" and, stopped for lack of progress, "Stopping pre-copy: not enough forward progress
+# (Pages left to send: prev2 N, prev N, cur N, network bandwidth ~Y MB/s". Each figure is searched for from where
+# the one before it ended: one pattern with ".*?" between the figures backtracked over the rest of the line for
+# every "only ..."/"cur N," a line repeats (cubic, 67 s for 300 lines of 8 KiB). The first figure, then the first
+# next one after it, is what the lazy pattern found too.
+_PAGES_LEFT = re.compile(r"only (\d+) pages left to send")
+_GOAL = re.compile(r"switchover time goal of ([\d.]+) seconds")
+_CUR_PAGES = re.compile(r"cur (\d+),")
+_BANDWIDTH = re.compile(r"network bandwidth ~([\d.]+) ([KMGT]?B)/s")
 _FAILURE = re.compile(r"considered a failure|\b[Ff]ail(?:ed|ure|s)?\b|\bFAIL|0xbad[0-9a-fA-F]{4}")
 
 _UNITS_TO_MB = {"B": 1e-6, "KB": 1e-3, "MB": 1.0, "GB": 1e3, "TB": 1e6}
@@ -329,18 +347,22 @@ class VmkernelLogParser(object):
 
     @staticmethod
     def _precopy(mig, rest):
-        p = _PRECOPY.search(rest)
-        if p:
+        pages = _PAGES_LEFT.search(rest)
+        goal = pages and _GOAL.search(rest, pages.end())
+        bandwidth = goal and _BANDWIDTH.search(rest, goal.end())
+        if bandwidth:
             mig.precopy = {
-                "pages_left": int(p.group(1)),
-                "switchover_goal_s": float(p.group(2)),
-                "bandwidth_mbps": _to_mb(p.group(3), p.group(4)),
+                "pages_left": int(pages.group(1)),
+                "switchover_goal_s": float(goal.group(1)),
+                "bandwidth_mbps": _to_mb(bandwidth.group(1), bandwidth.group(2)),
             }
             return
-        p = _PRECOPY_STALLED.search(rest)
-        if p:
+        pages = _CUR_PAGES.search(rest)
+        bandwidth = pages and _BANDWIDTH.search(rest, pages.end())
+        if bandwidth:
             # Stopped for lack of progress: no switchover goal is printed.
-            mig.precopy = {"pages_left": int(p.group(1)), "switchover_goal_s": None, "bandwidth_mbps": _to_mb(p.group(2), p.group(3))}
+            mig.precopy = {"pages_left": int(pages.group(1)), "switchover_goal_s": None,
+                           "bandwidth_mbps": _to_mb(bandwidth.group(1), bandwidth.group(2))}
 
     def migrations(self):
         """Migrations seen so far, as plain dicts, in order of first appearance."""
@@ -351,16 +373,14 @@ class VmkernelLogParser(object):
 
 
 def _find_marker(line):
-    """Position, id and side of the first "<id> S: " / "<id> D: " marker in line, or (-1, None, None)."""
-    low, high = _ID_DIGITS
-    for marker, side in _MARKERS:
+    """Position, id and side of the first "<id> S: " marker in line, else of the first "<id> D: ", or (-1, None, None)."""
+    for marker, side, pattern in _MARKERS:
         at = line.find(marker)
-        while at >= 0:
-            candidate = line[line.rfind(" ", 0, at) + 1:at]
-            # isascii: str.isdigit is also true for digits such as "²" that int() rejects.
-            if low <= len(candidate) <= high and candidate.isdigit() and candidate.isascii():
-                return at, candidate, side
-            at = line.find(marker, at + 1)
+        if at >= 0:
+            # The id ends where the first marker starts or later: search from the longest id before it.
+            m = pattern.search(line, max(at - _ID_DIGITS[1], 0))
+            if m:
+                return m.end(1), m.group(1), side
     return -1, None, None
 
 
@@ -387,25 +407,6 @@ def parse_vmkernel_log(text_or_lines):
     return parser.result()
 
 
-def _ip_key(text):
-    """Canonical form of an IP address for comparison, or the stripped text if it is not one."""
-    text = str(text).strip()
-    if "/" in text:
-        text = text.split("/", 1)[0]
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        return text
-
-
-def _ip_sort_key(text):
-    try:
-        address = ipaddress.ip_address(text)
-        return (address.version, int(address), "")
-    except ValueError:
-        return (99, 0, text)
-
-
 def compare_migrations_with_vmks(migrations, vmotion_ips):
     """Judge each migration against the host's vMotion vmk IPs.
 
@@ -422,7 +423,7 @@ def compare_migrations_with_vmks(migrations, vmotion_ips):
     expected = {}
     for ip in vmotion_ips or ():
         if ip is not None and str(ip).strip():
-            expected.setdefault(_ip_key(ip), None)
+            expected.setdefault(canonical_address(ip), None)
     expected_set = set(expected)
 
     verdicts = []
@@ -431,15 +432,12 @@ def compare_migrations_with_vmks(migrations, vmotion_ips):
     for mig in migrations or ():
         if not isinstance(mig, dict):
             continue
-        seen = []
-        for ip in mig.get("vmknics") or ():
-            key = _ip_key(ip)
-            if key not in seen:
-                seen.append(key)
+        # dict as an ordered set: a list's "in" made a migration with many vmknics quadratic.
+        seen = dict.fromkeys(canonical_address(ip) for ip in mig.get("vmknics") or ())
         seen_set = set(seen)
         used_anywhere |= seen_set & expected_set
-        unused = sorted(expected_set - seen_set, key=_ip_sort_key)
-        unexpected = sorted(seen_set - expected_set, key=_ip_sort_key)
+        unused = sorted(expected_set - seen_set, key=address_key)
+        unexpected = sorted(seen_set - expected_set, key=address_key)
         try:
             seen_streams = int(mig.get("streams") or 0)
         except (TypeError, ValueError):
@@ -462,7 +460,7 @@ def compare_migrations_with_vmks(migrations, vmotion_ips):
         "migrations": len(verdicts),
         "failed": failed,
         "not_ok": sum(1 for v in verdicts if not v["ok"]),
-        "vmknics_never_used": sorted(expected_set - used_anywhere, key=_ip_sort_key),
+        "vmknics_never_used": sorted(expected_set - used_anywhere, key=address_key),
         "ok": bool(verdicts) and all(v["ok"] for v in verdicts),
     }
     return {"verdicts": verdicts, "summary": summary}
@@ -471,32 +469,25 @@ def compare_migrations_with_vmks(migrations, vmotion_ips):
 # ---------------------------------------------------------------- judging a host's migrations
 
 
-def _usable_ipv6(vmk):
-    for entry in vmk.get("ipv6") or ():
-        try:
-            address = ipaddress.ip_address(entry.get("address") or "")
-        except ValueError:
-            continue
-        if not address.is_link_local:
-            return str(address)
-    return None
-
-
 def vmotion_vmks(facts):
-    """[{device, ip}] for the vMotion vmks of a host dict, in device order; a vmk without an address is left out."""
+    """[{device, ip}] for the vMotion vmks of a host dict, in device order; a vmk without an address is left out.
+
+    The address a vmk's stream is expected on: its IPv4 address, else its first global IPv6 address
+    (addresses' order).
+    """
     found = []
     for vmk in facts.get("vmks") or ():
-        if vmk.get("vmotion"):
-            ip = vmk.get("ip") or _usable_ipv6(vmk)
-            if ip:
-                found.append({"device": vmk["device"], "ip": ip})
+        if is_vmotion(vmk):
+            ips = addresses(vmk)
+            if ips:
+                found.append({"device": vmk["device"], "ip": ips[0]})
     return found
 
 
 def _named(ips, vmks):
     """The vmks (device and ip) of these addresses, in the order of vmks."""
     wanted = set(ips)
-    return [v for v in vmks if _ip_key(v["ip"]) in wanted]
+    return [v for v in vmks if canonical_address(v["ip"]) in wanted]
 
 
 def _what(name, mig):
@@ -510,7 +501,7 @@ def _names(vmks):
 
 def judge_host(name, migrations, vmks):
     """Per-migration judgement and the host verdict for parsed migrations and the host's vMotion vmks."""
-    expected = len(set(_ip_key(v["ip"]) for v in vmks))
+    expected = len(set(canonical_address(v["ip"]) for v in vmks))
     # The start line carries the migration's IPs; without it the read began mid-migration (short
     # window, rotated log) and the vmknics bound before are unknown, so streams are not judged.
     partial = [m for m in migrations if not (m.get("src_ip") or m.get("dst_ip"))]

@@ -83,6 +83,10 @@ class VsphereError(Exception):
         self.outcome_unknown = outcome_unknown
 
 
+class ServerLacksError(VsphereError):
+    """The server has no such service at all (not a fault of one object)."""
+
+
 class TaskError(VsphereError):
     """A vSphere task ended in error: its change was not made (outcome known)."""
 
@@ -214,7 +218,7 @@ class VsphereClient(object):
         """DiagnosticManager.BrowseDiagnosticLog for one host: a DiagnosticManagerLogHeader."""
         manager = self.content.diagnosticManager
         if manager is None:
-            raise VsphereError("the server at %s has no DiagnosticManager, so host logs cannot be read through it" % self.hostname)
+            raise ServerLacksError("the server at %s has no DiagnosticManager, so host logs cannot be read through it" % self.hostname)
         return self.call(what, manager.BrowseDiagnosticLog, host=host, key=key, start=start, lines=lines)
 
     # -- PropertyCollector -------------------------------------------------

@@ -261,68 +261,9 @@ summary:
     ok: false
 """
 
+from ansible_collections.multinic.vmotion.plugins.module_utils._logs import LOG_KEY, read_vmotion_logs
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import (
-    VmkernelLogParser,
-    judge_host,
-    log_summary,
-    unreadable_verdict,
-    vmotion_vmks,
-)
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import VsphereError
-
-LOG_KEY = "vmkernel"
-# A start past any log's end: the server then answers with no text and lineEnd set to the log's
-# last line (govc's Seek does the same). xsd:int is 32-bit, so this is the largest start there is.
-PROBE_START = 2 ** 31 - 1
-
-
-class HostLogError(Exception):
-    """The server refused one host's log (a fault for that host, unlike a lost session)."""
-
-
-def read_log_tail(browse, want, feed):
-    """Read the last `want` lines of a log and give each page to feed(list of lines).
-
-    browse(start, lines) returns a DiagnosticManagerLogHeader. Servers cap the lines of one answer
-    (vCenter 500, ESXi 1000), so reading goes on from where each page ended; a page with no text
-    means the log was rotated since the probe, and what was read is kept.
-    """
-    end = int(getattr(browse(PROBE_START, 0), "lineEnd", 0) or 0)
-    if end >= PROBE_START - 1:
-        raise HostLogError("the server did not tell where the log ends (lineEnd %d for a start past the end)" % end)
-    end = max(end, 0)
-    first = start = max(end - want + 1, 1)
-    while start <= end:
-        text = list(getattr(browse(start, end - start + 1), "lineText", None) or [])[:end - start + 1]
-        if not text:
-            break
-        feed(text)
-        start += len(text)
-    return {"key": LOG_KEY, "line_start": first, "line_end": end, "lines_read": start - first}
-
-
-class HostLog(object):
-    """browse(start, lines) for one host's log, counting calls; host faults become HostLogError."""
-
-    def __init__(self, client, diagnostic_manager, name, moref):
-        self.client = client
-        self.diagnostic_manager = diagnostic_manager
-        self.moref = moref
-        self.what = "reading the %s log of %s" % (LOG_KEY, name)
-        self.calls = 0
-
-    def __call__(self, start, lines):
-        self.calls += 1
-        try:
-            return self.client.call(self.what, self.diagnostic_manager.BrowseDiagnosticLog, host=self.moref, key=LOG_KEY,
-                                    start=start, lines=lines)
-        except VsphereError as e:
-            # A lost connection ends the run; a fault is about this host (disconnected, no permission): it is
-            # reported and the other hosts are read.
-            if e.outcome_unknown:
-                raise
-            raise HostLogError(str(e))
+from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import log_summary
 
 
 class VmotionLogFacts(VmotionModule):
@@ -330,27 +271,8 @@ class VmotionLogFacts(VmotionModule):
         want = self.params["lines"]
         if want < 1:
             self.fail("lines must be at least 1 (got %d)" % want)
-        states = self.read_hosts()
-        diagnostic_manager = self.client.content.diagnosticManager
-        if states and diagnostic_manager is None:
-            self.fail("the server at %s has no DiagnosticManager, so host logs cannot be read through it" % self.params["hostname"])
-
-        hosts = {}
-        for name, state in states.items():
-            vmks = vmotion_vmks(state.facts)
-            parser = VmkernelLogParser()
-            browse = HostLog(self.client, diagnostic_manager, name, state.moref)
-            host = {"name": name, "cluster": state.cluster, "datacenter": state.datacenter, "vmotion_vmks": vmks}
-            try:
-                host["log"] = read_log_tail(browse, want, parser.feed_lines)
-            except HostLogError as e:
-                host.update(log={"key": LOG_KEY, "calls": browse.calls, "error": str(e)}, migrations=[],
-                            verdict=unreadable_verdict(vmks, str(e)))
-            else:
-                host["log"].update(lines_matched=parser.matched, calls=browse.calls)
-                host["migrations"], host["verdict"] = judge_host(name, parser.migrations(), vmks)
-            hosts[name] = host
-
+        states = self.read_hosts()  # connects: self.client is set from here on
+        hosts = read_vmotion_logs(self.client, states, want)
         summary = log_summary(hosts)
         if hosts and len(summary["unreadable"]) == len(hosts):
             self.fail("could not read the %s log of any host in scope: %s"

@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import argparse
+import atexit
 import os
 import random
 import shutil
@@ -27,9 +28,16 @@ import time
 
 try:
     from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import VmkernelLogParser
-except ImportError:  # run from a checkout that is not on an ansible_collections path
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "plugins", "module_utils"))
-    from _vmkernel_log import VmkernelLogParser  # noqa: E402
+except ImportError:
+    # Run from a checkout that is not on an ansible_collections path: the parser imports its siblings
+    # by their collection name, so give the checkout that name in a temporary tree.
+    _TREE = tempfile.mkdtemp(prefix="bench-collections-")
+    atexit.register(shutil.rmtree, _TREE, True)
+    os.makedirs(os.path.join(_TREE, "ansible_collections", "multinic"))
+    os.symlink(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+               os.path.join(_TREE, "ansible_collections", "multinic", "vmotion"))
+    sys.path.insert(0, _TREE)
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import VmkernelLogParser  # noqa: E402
 
 NOISE = (
     "ScsiDeviceIO: 4176: Cmd(0x45d9a1c3b940) 0x85, CmdSN 0x3fa0 from world 2097829 to dev \"naa.600508b1001c5e2f\" failed H:0x0 D:0x2 P:0x0 "

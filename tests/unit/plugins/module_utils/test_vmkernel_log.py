@@ -10,17 +10,21 @@ import itertools
 import os
 import random
 import re
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import (
+    MAX_LINE,
     MAX_MESSAGES,
     VmkernelLogParser,
     compare_migrations_with_vmks,
     duration_seconds,
+    judge_host,
     parse_vmkernel_log,
+    vmotion_vmks,
 )
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
@@ -374,6 +378,146 @@ def test_fuzz_spliced_real_lines(lines, junk, at):
     _check_counts(parse_vmkernel_log(spliced), len(spliced))
 
 
+# --- linear on hostile input ------------------------------------------------------------------------------------------
+# The log is data from the host: a line built to make a pattern backtrack must cost what a line of
+# the same length costs. Each entry fills a MAX_LINE line with a prefix then a unit repeated (then a
+# tail): the pieces a pattern starts on, without what completes it. 300 lines of 8 KiB of the
+# pre-copy kind took 67 s when ".*?" separated the figures (issue 15).
+
+_SRC = "2013-06-14T05:30:23.991Z cpu7:8854653)VMotion: 1: %s S: " % SEED_ID
+_TAIL = " %s S: x" % SEED_ID  # for the pieces of the prefix (timestamp, cpu world, severity): a marker after them
+_START_HEAD = "2013-06-14T05:30:23.991Z cpu7:8854653)Migrate: "
+HOSTILE = {
+    # _PAGES_LEFT, _GOAL, _BANDWIDTH
+    "precopy-figures": (_SRC + "Stopping pre-copy: ", "only 1 pages left to send switchover time goal of 1 seconds ", ""),
+    "precopy-pages": (_SRC + "Stopping pre-copy: ", "only 1 pages left to send ", ""),
+    "precopy-goal": (_SRC + "Stopping pre-copy: only 1 pages left to send ", "switchover time goal of 1.5 seconds ", ""),
+    "precopy-bandwidth": (_SRC + "pre-copy: only 1 pages left to send switchover time goal of 1 seconds ", "network bandwidth ~1. ", ""),
+    "precopy-digits": (_SRC + "Stopping pre-copy: only ", "1", ""),
+    # _CUR_PAGES
+    "stalled-cur": (_SRC + "Stopping pre-copy: ", "cur 1,", ""),
+    "stalled-bandwidth": (_SRC + "Stopping pre-copy: cur 1,", "network bandwidth ~1.", ""),
+    # markers (str.find), _STREAM, _BOUND, _AFFINITY, _FAILURE
+    "markers": ("2013-06-14T05:30:23.991Z cpu7:8854653)x", " S: D:", ""),
+    "marker-ids": ("2013-06-14T05:30:23.991Z cpu7:8854653)x", "12345 S: 123456789012345678901 D: ", ""),
+    "stream": (_SRC, "Stream connection 1 ", ""),
+    "bound": (_SRC, "bound connection to vmknic x - ", ""),
+    "bound-quote": (_SRC + "bound connection to vmknic '", "a", ""),
+    "affinity": (_SRC, "Set ip address '", ""),
+    "affinity-world": (_SRC + "Set ip address 'a' worldlet affinity to ", "a", ""),
+    "failure": (_SRC, "Fail0xbad", ""),
+    # _START
+    "start-brackets": (_START_HEAD, "Source ts = 1, src ip = <", ""),
+    "start-dest": (_START_HEAD + "ts = ", "Source ts = 1 src ip = <1> dest ip = <", ""),
+    "start-leader": (_START_HEAD + "ts = ", "Destination vmmLeaderID = 1, ", ""),
+    "start-spaces": (_START_HEAD + "ts = Source", " ", ""),
+    "start-digits": (_START_HEAD + "Source ts = ", "1", ""),
+    "start-vm": (_START_HEAD + "ts = Source ", "vm 1", ""),
+    # _TIMESTAMP, _TIMESTAMP_ISO, _CPU_WORLD, _SEVERITY_WARN, before a marker
+    "timestamp-fraction": ("2013-06-14T05:30:23.", "1", _TAIL),
+    "timestamp-spaces": ("<1>", " ", _TAIL),
+    "cpu": ("2013-06-14T05:30:23.991Z ", "cpu1:", _TAIL),
+    "cpu-digits": ("2013-06-14T05:30:23.991Z cpu1:", "1", _TAIL),
+    "severity": ("2013-06-14T05:30:23.991Z ) vmk", "Wa(1", _TAIL),
+}
+
+
+def _hostile_line(prefix, unit, tail):
+    count = (MAX_LINE - len(prefix) - len(tail)) // len(unit)
+    return prefix + unit * count + tail
+
+
+def _cpu_seconds(lines, repeat=3):
+    """Best of a few runs, in CPU time of this process: other load on the machine does not count."""
+    best = None
+    for dummy in range(repeat):
+        started = time.process_time()
+        parse_vmkernel_log(lines)
+        spent = time.process_time() - started
+        best = spent if best is None or spent < best else best
+    return best
+
+
+def _normal_log(size):
+    """The seed's lines repeated up to `size` characters: a log where every line belongs to a migration."""
+    lines, total = [], 0
+    while total < size:
+        line = SEED_LINES[len(lines) % len(SEED_LINES)]
+        lines.append(line)
+        total += len(line)
+    return lines
+
+
+# 24 lines of 8 KiB per kind (about 600 in all). A quadratic pattern made such a line cost 40 to 1000
+# times a normal one, linear ones cost up to 3 times: the bound leaves a loaded machine a factor of 8,
+# and the 20 ms on top keeps a timer's granularity from counting.
+HOSTILE_LINES = 24
+HOSTILE_FACTOR = 25
+
+
+@pytest.fixture(scope="module")
+def normal_seconds():
+    return _cpu_seconds(_normal_log(HOSTILE_LINES * MAX_LINE), repeat=5)
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_hostile_lines_cost_what_normal_lines_cost(kind, normal_seconds):
+    line = _hostile_line(*HOSTILE[kind])
+    assert MAX_LINE - 64 < len(line) <= MAX_LINE
+    lines = [line] * HOSTILE_LINES
+    # Every line reaches the parser (the prefilter lets it through), so the patterns do run on it.
+    assert all(" S: " in line or " D: " in line or "ts =" in line for line in lines)
+    spent = _cpu_seconds(lines)
+    assert spent < HOSTILE_FACTOR * normal_seconds + 0.02, "%s: %.3f s for %d lines, a normal log of that size %.3f s" % (
+        kind, spent, len(lines), normal_seconds)
+    _check_counts(parse_vmkernel_log(lines), len(lines))
+
+
+def test_hostile_lines_still_find_what_follows_them():
+    # A figure after a hostile run is found as before: the first pieces, then the first that complete them.
+    line = _hostile_line(*HOSTILE["precopy-figures"])[:MAX_LINE - 200] + "network bandwidth ~2.5 GB/s"
+    assert _only(parse_vmkernel_log([line]))["precopy"] == {"pages_left": 1, "switchover_goal_s": 1.0, "bandwidth_mbps": 2500.0}
+    line = _hostile_line(*HOSTILE["stalled-cur"])[:MAX_LINE - 200] + " network bandwidth ~3 MB/s"
+    assert _only(parse_vmkernel_log([line]))["precopy"] == {"pages_left": 1, "switchover_goal_s": None, "bandwidth_mbps": 3.0}
+    line = _hostile_line(*HOSTILE["start-brackets"])[:MAX_LINE - 200] + " Source ts = 42, src ip = <10.0.0.1> dest ip = <10.0.0.2>"
+    assert (_only(parse_vmkernel_log([line]))["id"], _only(parse_vmkernel_log([line]))["dst_ip"]) == ("42", "10.0.0.2")
+
+
+# The patterns the pre-copy figures were read with, as reference: the searches that replace them
+# find the same figures on any line (first pages, first goal after them, first bandwidth after that).
+_OLD_PRECOPY = re.compile(
+    r"only (\d+) pages left to send.*?switchover time goal of ([\d.]+) seconds.*?network bandwidth ~([\d.]+) ([KMGT]?B)/s")
+_OLD_STALLED = re.compile(r"cur (\d+),.*?network bandwidth ~([\d.]+) ([KMGT]?B)/s")
+_PRECOPY_PIECES = ["only 12 pages left to send", "only 3 pages left", " switchover time goal of 0.5 seconds", "goal of 2 seconds",
+                   " network bandwidth ~571.132 MB/s", "network bandwidth ~1.5 GB/s", "network bandwidth ~7 B/s", "cur 9,", "cur 8",
+                   "prev 4, ", " ", "x", "~"]
+
+
+def _old_precopy(rest):
+    p = _OLD_PRECOPY.search(rest)
+    if p:
+        return {"pages_left": int(p.group(1)), "switchover_goal_s": float(p.group(2)), "bandwidth_mbps": p.group(3, 4)}
+    p = _OLD_STALLED.search(rest)
+    if p:
+        return {"pages_left": int(p.group(1)), "switchover_goal_s": None, "bandwidth_mbps": p.group(2, 3)}
+    return None
+
+
+_UNITS = {"B": 1e-6, "MB": 1.0, "GB": 1e3}
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(_PRECOPY_PIECES), max_size=12))
+def test_precopy_figures_are_those_the_lazy_pattern_found(pieces):
+    rest = "Stopping pre-copy: " + "".join(pieces)
+    expected = _old_precopy(rest)
+    if expected:
+        value, unit = expected["bandwidth_mbps"]
+        expected["bandwidth_mbps"] = round(float(value) * _UNITS[unit], 6)
+    mig = _only(parse_vmkernel_log(["2013-06-14T05:30:23.991Z cpu7:8854653)VMotion: 1: %s S: %s" % (SEED_ID, rest)]))
+    assert mig["precopy"] == expected
+
+
 # --- compare with the host's vMotion vmks -----------------------------------------------------------------------------
 
 def test_compare_all_vmks_used():
@@ -426,3 +570,72 @@ def test_compare_without_migrations_or_with_junk():
     report = compare_migrations_with_vmks([None, "x", {"streams": "many"}], "172.16.0.114")
     (verdict,) = report["verdicts"]
     assert verdict["seen_streams"] == 0 and verdict["unused_vmknics"] == ["172.16.0.114"]
+
+
+# --- judging a host's migrations against its vMotion vmks ---------------------------------------------------------------
+
+def _vmks(octet, devices=("vmk1", "vmk2", "vmk3", "vmk4", "vmk6")):
+    subnet = {"vmk1": 1, "vmk2": 2, "vmk3": 3, "vmk4": 4, "vmk6": 0}
+    return [{"device": d, "ip": "172.16.%d.%d" % (subnet[d], octet)} for d in devices]
+
+
+def test_seed_migration_uses_all_five_vmks():
+    migrations, verdict = judge_host("192.168.100.114", parse_vmkernel_log(SEED_LINES)["migrations"], _vmks(114))
+    assert verdict["status"] == "ok" and verdict["problems"] == [] and verdict["vmks_never_used"] == []
+    assert migrations[0]["ok"] is True and migrations[0]["partial"] is False
+    assert [v["device"] for v in migrations[0]["used_vmks"]] == ["vmk1", "vmk2", "vmk3", "vmk4", "vmk6"]
+
+
+def test_missing_vmk_is_named():
+    lines = [line for line in SEED_LINES if "172.16.3.114'" not in line and "Stream connection 5" not in line]
+    migrations, verdict = judge_host("192.168.100.114", parse_vmkernel_log(lines)["migrations"], _vmks(114))
+    assert verdict["status"] == "not_ok"
+    assert verdict["missing_streams"][0]["unused_vmks"] == [{"device": "vmk3", "ip": "172.16.3.114"}]
+    assert verdict["missing_streams"][0]["seen_streams"] == 4
+    assert "carried 4 stream(s) for 5 vMotion vmk(s); no stream on vmk3 (172.16.3.114)" in verdict["problems"][0]
+
+
+def test_vmk_with_vmotion_disabled_is_unexpected():
+    # .112 has vMotion only on vmk1, vmk3 and vmk4: a migration binding all five is not ok.
+    migrations, verdict = judge_host("192.168.100.112", parse_vmkernel_log(
+        [line.replace(".114", ".112") for line in SEED_LINES])["migrations"], _vmks(112, ("vmk1", "vmk3", "vmk4")))
+    assert verdict["status"] == "not_ok" and verdict["missing_streams"] == []
+    assert migrations[0]["unexpected_vmknics"] == ["172.16.0.112", "172.16.2.112"]
+    assert "not a vMotion vmk of the host" in verdict["problems"][0]
+
+
+def test_cut_migration_is_partial_and_not_judged():
+    migrations, verdict = judge_host("192.168.100.114", parse_vmkernel_log(SEED_LINES[10:])["migrations"], _vmks(114))
+    assert migrations[0]["partial"] is True and migrations[0]["ok"] is None
+    assert verdict["status"] == "no_migrations" and verdict["partial"] == 1 and verdict["problems"] == []
+
+
+_VMX_FAILURE = "2013-06-14T05:30:40.000Z cpu1:8854653)Migrate: 1: 1371189392257031 S: Migration considered a failure by the VMX."
+
+
+def test_failed_migration_is_reported():
+    _migrations, verdict = judge_host("192.168.100.114", parse_vmkernel_log(SEED_LINES + [_VMX_FAILURE])["migrations"], _vmks(114))
+    assert verdict["failed"] == ["1371189392257031"] and verdict["status"] == "not_ok"
+    assert "failed: Migration considered a failure" in verdict["problems"][-1]
+
+
+def test_failure_of_a_cut_migration_still_counts():
+    migrations, verdict = judge_host("192.168.100.114", parse_vmkernel_log(SEED_LINES[10:] + [_VMX_FAILURE])["migrations"], _vmks(114))
+    assert migrations[0]["partial"] is True
+    assert verdict["failed"] == ["1371189392257031"] and verdict["status"] == "not_ok" and verdict["migrations"] == 0
+
+
+def test_vmotion_vmks_from_facts():
+    facts = {"vmks": [
+        {"device": "vmk0", "ip": "192.168.100.114", "ipv6": [], "vmotion": False},
+        {"device": "vmk1", "ip": "172.16.1.114", "ipv6": [], "vmotion": True},
+        {"device": "vmk2", "ip": None, "vmotion": True,
+         "ipv6": [{"address": "fe80::1"}, {"address": "2001:db8::0:114"}]},
+        {"device": "vmk3", "ip": None, "ipv6": [], "vmotion": True},
+        # IPv6 only, as Terraform creates them: 0.0.0.0 is no address to carry a stream on.
+        {"device": "vmk4", "ip": "0.0.0.0", "vmotion": True, "ipv6": [{"address": "2001:DB8::4:114", "prefix_length": 64}]},
+        # On the vmotion TCP/IP stack, vMotion runs without the service being listed.
+        {"device": "vmk5", "ip": "172.16.5.114", "ipv6": [], "services": [], "netstack": "vmotion"},
+    ]}
+    assert vmotion_vmks(facts) == [{"device": "vmk1", "ip": "172.16.1.114"}, {"device": "vmk2", "ip": "2001:db8::114"},
+                                   {"device": "vmk4", "ip": "2001:db8::4:114"}, {"device": "vmk5", "ip": "172.16.5.114"}]
