@@ -71,22 +71,18 @@ def _vlan_of_dvportgroup(port_config):
     return value if isinstance(value, int) else None
 
 
-def host_facts(name, network_info, nic_manager_info, distributed_switches=None, distributed_portgroups=None):
-    """The plain host dict (see the facts module RETURN) for one host.
-
-    distributed_switches: {uuid: {'name', 'mtu', 'uplinks'}}; distributed_portgroups:
-    {key: {'name', 'switch_uuid', 'port_config', 'uplink'}} — both from the inventory read.
-    """
-    distributed_switches = distributed_switches or {}
-    distributed_portgroups = distributed_portgroups or {}
-    switches, portgroups, vmks = [], [], []
-
+def _standard_switches(network_info):
+    switches = []
     for vswitch in _list(getattr(network_info, "vswitch", None)):
         bridge = getattr(getattr(vswitch, "spec", None), "bridge", None)
         uplinks = _list(getattr(bridge, "nicDevice", None))
         switches.append({"name": vswitch.name, "type": "standard", "uplinks": uplinks, "mtu": vswitch.mtu, "uuid": None})
-    standard_uplinks = dict((s["name"], s["uplinks"]) for s in switches)
+    return switches
 
+
+def _standard_portgroups(network_info, switches):
+    standard_uplinks = dict((s["name"], s["uplinks"]) for s in switches)
+    portgroups = []
     for portgroup in _list(getattr(network_info, "portgroup", None)):
         spec = portgroup.spec
         portgroups.append({
@@ -99,9 +95,12 @@ def host_facts(name, network_info, nic_manager_info, distributed_switches=None, 
             # VM ports tell a VM network apart from a port group only vmks use.
             "vm_ports": sum(1 for port in _list(getattr(portgroup, "port", None)) if port.type == "virtualMachine"),
         })
+    return portgroups
 
-    # Distributed switches the host is a member of, with the host's own uplink names.
-    member_uuids = []
+
+def _distributed_switches(network_info, distributed_switches):
+    """The distributed switches the host is a member of, with the host's own uplink names."""
+    switches = []
     for proxy in _list(getattr(network_info, "proxySwitch", None)):
         info = distributed_switches.get(proxy.dvsUuid, {})
         uplinks = info.get("uplinks") or [kv.value for kv in _list(getattr(proxy, "uplinkPort", None))]
@@ -112,7 +111,11 @@ def host_facts(name, network_info, nic_manager_info, distributed_switches=None, 
             "mtu": getattr(proxy, "mtu", None) or info.get("mtu"),
             "uuid": proxy.dvsUuid,
         })
-        member_uuids.append(proxy.dvsUuid)
+    return switches
+
+
+def _distributed_portgroups(member_uuids, distributed_switches, distributed_portgroups):
+    portgroups = []
     for key, group in sorted(distributed_portgroups.items(), key=lambda kv: kv[1].get("name") or ""):
         if group.get("uplink") or group.get("switch_uuid") not in member_uuids:
             continue
@@ -126,44 +129,59 @@ def host_facts(name, network_info, nic_manager_info, distributed_switches=None, 
             "teaming": _distributed_teaming(group.get("port_config"), switch.get("uplinks") or []),
             "vm_ports": None,
         })
+    return portgroups
 
+
+def _vmk(vnic, services, standard_pg_switch, distributed_switches, distributed_portgroups):
+    spec = vnic.spec
+    ip = getattr(spec, "ip", None)
+    dvport = getattr(spec, "distributedVirtualPort", None)
+    if dvport is not None:
+        portgroup_name = distributed_portgroups.get(dvport.portgroupKey, {}).get("name")
+        switch_name = distributed_switches.get(dvport.switchUuid, {}).get("name")
+    else:
+        portgroup_name = vnic.portgroup
+        switch_name = standard_pg_switch.get(vnic.portgroup)
+    netstack = getattr(spec, "netStackInstanceKey", None) or DEFAULT_NETSTACK
+    ipv6 = [{"address": a.ipAddress, "prefix_length": a.prefixLength, "origin": getattr(a, "origin", None)}
+            for a in _list(getattr(getattr(ip, "ipV6Config", None), "ipV6Address", None))]
+    vmk_services = services.get(vnic.device, [])
+    netmask = getattr(ip, "subnetMask", None) or None
+    return {
+        "device": vnic.device,
+        "portgroup": portgroup_name,
+        "switch": switch_name,
+        "dvport": {"switch_uuid": dvport.switchUuid, "portgroup_key": dvport.portgroupKey, "port_key": dvport.portKey} if dvport else None,
+        "ip": getattr(ip, "ipAddress", None) or None,
+        "netmask": netmask,
+        "prefix_length": netmask_prefix(netmask),
+        "ipv6": ipv6,
+        "dhcp": bool(getattr(ip, "dhcp", False)),
+        "mac": getattr(spec, "mac", None),
+        "mtu": getattr(spec, "mtu", None),
+        "netstack": netstack,
+        "services": vmk_services,
+        "vmotion": "vmotion" in vmk_services or netstack == VMOTION_NETSTACK,
+    }
+
+
+def host_facts(name, network_info, nic_manager_info, distributed_switches=None, distributed_portgroups=None):
+    """The plain host dict (see the facts module RETURN) for one host.
+
+    distributed_switches: {uuid: {'name', 'mtu', 'uplinks'}}; distributed_portgroups:
+    {key: {'name', 'switch_uuid', 'port_config', 'uplink'}} — both from the inventory read.
+    """
+    distributed_switches = distributed_switches or {}
+    distributed_portgroups = distributed_portgroups or {}
+    switches = _standard_switches(network_info)
+    portgroups = _standard_portgroups(network_info, switches)
+    members = _distributed_switches(network_info, distributed_switches)
+    switches += members
+    portgroups += _distributed_portgroups([s["uuid"] for s in members], distributed_switches, distributed_portgroups)
     services = vnic_services(nic_manager_info)
     standard_pg_switch = dict((p["name"], p["switch"]) for p in portgroups if p["type"] == "standard")
-    for vnic in _list(getattr(network_info, "vnic", None)):
-        spec = vnic.spec
-        ip = getattr(spec, "ip", None)
-        dvport = getattr(spec, "distributedVirtualPort", None)
-        if dvport is not None:
-            group = distributed_portgroups.get(dvport.portgroupKey, {})
-            portgroup_name = group.get("name")
-            switch_name = distributed_switches.get(dvport.switchUuid, {}).get("name")
-        else:
-            portgroup_name = vnic.portgroup
-            switch_name = standard_pg_switch.get(vnic.portgroup)
-        netstack = getattr(spec, "netStackInstanceKey", None) or DEFAULT_NETSTACK
-        ipv6 = []
-        for address in _list(getattr(getattr(ip, "ipV6Config", None), "ipV6Address", None)):
-            ipv6.append({"address": address.ipAddress, "prefix_length": address.prefixLength, "origin": getattr(address, "origin", None)})
-        vmk_services = services.get(vnic.device, [])
-        netmask = getattr(ip, "subnetMask", None) or None
-        vmks.append({
-            "device": vnic.device,
-            "portgroup": portgroup_name,
-            "switch": switch_name,
-            "dvport": {"switch_uuid": dvport.switchUuid, "portgroup_key": dvport.portgroupKey, "port_key": dvport.portKey} if dvport else None,
-            "ip": getattr(ip, "ipAddress", None) or None,
-            "netmask": netmask,
-            "prefix_length": netmask_prefix(netmask),
-            "ipv6": ipv6,
-            "dhcp": bool(getattr(ip, "dhcp", False)),
-            "mac": getattr(spec, "mac", None),
-            "mtu": getattr(spec, "mtu", None),
-            "netstack": netstack,
-            "services": vmk_services,
-            "vmotion": "vmotion" in vmk_services or netstack == VMOTION_NETSTACK,
-        })
-    vmks.sort(key=lambda v: natural_key(v["device"]))
-
+    vmks = sorted((_vmk(vnic, services, standard_pg_switch, distributed_switches, distributed_portgroups)
+                   for vnic in _list(getattr(network_info, "vnic", None))), key=lambda v: natural_key(v["device"]))
     mgmt_ip = _management_ip(name, vmks)
     return {
         "name": name,

@@ -56,6 +56,64 @@ def _validate(service, state, devices, exclude_devices, portgroup_pattern, subne
     return problems, pattern, networks
 
 
+class _Selection(object):
+    """The validated selectors of one service change."""
+
+    def __init__(self, service, enable, devices, exclude_devices, pattern, networks):
+        self.service = service
+        self.enable = enable
+        self.wanted = list(dict.fromkeys(devices or []))
+        self.excluded = set(exclude_devices or [])
+        self.pattern = pattern
+        self.networks = networks
+
+    def selects(self, vmk):
+        device = vmk["device"]
+        if device in self.excluded or (self.wanted and device not in self.wanted):
+            return False
+        if self.pattern is not None and not self.pattern.search(vmk.get("portgroup") or ""):
+            return False
+        return not self.networks or _matches_subnets(vmk, self.networks)
+
+    def refusal(self, name, host, vmk):
+        """(skip, problem): management vmks are never chosen (naming one is a problem); vMotion cannot go off the vmotion stack."""
+        device = vmk["device"]
+        reason = management_reason(vmk, host)
+        if reason and self.service != "management":
+            if device in self.wanted:
+                return True, "%s %s %s; refusing to change the management vmk (drop it from devices)" % (
+                    name, device, reason[len("it "):] if reason.startswith("it ") else reason)
+            return True, None
+        if not self.enable and self.service == "vmotion" and vmk.get("netstack") == "vmotion":
+            return True, ("%s %s is on the vmotion TCP/IP stack, where vMotion is implied and cannot be disabled; "
+                          "remove the vmk instead, or exclude it" % (name, device))
+        return False, None
+
+
+def _plan_host(name, host, selection, problems, warnings):
+    chosen = []
+    for vmk in host.get("vmks") or []:
+        if not selection.selects(vmk):
+            continue
+        skip, problem = selection.refusal(name, host, vmk)
+        if problem:
+            problems.append(problem)
+        if not skip:
+            chosen.append(vmk)
+    service, enable = selection.service, selection.enable
+    changed = [v["device"] for v in chosen if has_service(v, service) != enable]
+    before = dict((v["device"], list(v.get("services", []))) for v in chosen if v["device"] in changed)
+    after = dict((device, sorted(set(services) | {service}) if enable else [s for s in services if s != service])
+                 for device, services in before.items())
+    if not enable and service == "vmotion" and changed:
+        if not [v for v in host.get("vmks") or [] if has_service(v, "vmotion") and v["device"] not in changed]:
+            warnings.append("%s: disabling vMotion on %s leaves the host with no vMotion vmk" % (name, ", ".join(changed)))
+    by_device = set(v["device"] for v in host.get("vmks") or [])
+    absent = [d for d in selection.wanted if d not in by_device and d not in selection.excluded]
+    return {"changed": changed, "unchanged": [v["device"] for v in chosen if v["device"] not in changed], "missing": absent,
+            "before": before, "after": after}
+
+
 def plan_services(hosts, service="vmotion", state="enabled", devices=None, exclude_devices=None,
                   portgroup_pattern=None, subnets=None, missing="fail"):
     """Plan the service change over {host name: host facts}.
@@ -71,49 +129,11 @@ def plan_services(hosts, service="vmotion", state="enabled", devices=None, exclu
     problems, pattern, networks = _validate(service, state, devices, exclude_devices, portgroup_pattern, subnets, missing)
     if problems:
         raise ServicePlanError(problems)
-    wanted = list(dict.fromkeys(devices or []))
-    excluded = set(exclude_devices or [])
-    enable = state == "enabled"
-    result, warnings, missing_pairs = {}, [], []
-
+    selection = _Selection(service, state == "enabled", devices, exclude_devices, pattern, networks)
+    result, warnings = {}, []
     for name in sorted(hosts, key=natural_key):
-        host = hosts[name]
-        by_device = dict((v["device"], v) for v in host.get("vmks") or [])
-        absent = [d for d in wanted if d not in by_device and d not in excluded]
-        missing_pairs.extend("%s/%s" % (name, d) for d in absent)
-        chosen = []
-        for vmk in host.get("vmks") or []:
-            device = vmk["device"]
-            if device in excluded or (wanted and device not in wanted):
-                continue
-            if pattern is not None and not pattern.search(vmk.get("portgroup") or ""):
-                continue
-            if networks and not _matches_subnets(vmk, networks):
-                continue
-            reason = management_reason(vmk, host)
-            if reason and service != "management":
-                if device in wanted:
-                    problems.append("%s %s %s; refusing to change the management vmk (drop it from devices)"
-                                    % (name, device, reason[len("it "):] if reason.startswith("it ") else reason))
-                continue
-            if not enable and service == "vmotion" and vmk.get("netstack") == "vmotion":
-                problems.append("%s %s is on the vmotion TCP/IP stack, where vMotion is implied and cannot be disabled; "
-                                "remove the vmk instead, or exclude it" % (name, device))
-                continue
-            chosen.append(vmk)
-
-        changed = [v["device"] for v in chosen if has_service(v, service) != enable]
-        unchanged = [v["device"] for v in chosen if v["device"] not in changed]
-        before = dict((v["device"], list(v.get("services", []))) for v in chosen if v["device"] in changed)
-        after = {}
-        for device, services in before.items():
-            after[device] = sorted(set(services) | {service}) if enable else [s for s in services if s != service]
-        if not enable and service == "vmotion" and changed:
-            left = [v["device"] for v in host.get("vmks") or [] if has_service(v, "vmotion") and v["device"] not in changed]
-            if not left:
-                warnings.append("%s: disabling vMotion on %s leaves the host with no vMotion vmk" % (name, ", ".join(changed)))
-        result[name] = {"changed": changed, "unchanged": unchanged, "missing": absent, "before": before, "after": after}
-
+        result[name] = _plan_host(name, hosts[name], selection, problems, warnings)
+    missing_pairs = ["%s/%s" % (name, d) for name in sorted(result, key=natural_key) for d in result[name]["missing"]]
     if missing_pairs and missing == "fail":
         problems.append("device(s) missing on host(s): %s (set missing: skip to ignore them)" % ", ".join(missing_pairs))
     if problems:
