@@ -225,8 +225,8 @@ class Applier(object):
             dvport = self._dvport(state, op.get("dvswitch"), op["portgroup"]) if op.get("dvswitch") and "portgroup" in op else None
             current = vnics.get(op.get("device"))
             config.vnic.append(vnic_config(op, current.portgroup if current is not None else "", dvport))
-        result = self._step(name, ops, lambda: self.client.update_network_config(state.network_system, config,
-                                                                                   "UpdateNetworkConfig on %s" % name))
+        what = "UpdateNetworkConfig on %s" % name
+        result = self._step(name, ops, lambda: self.client.update_network_config(state.network_system, config, what))
         added = [op for op in ops if op["op"] == "add_vmk"]
         for op, device in zip(added, getattr(result, "vnicDevice", None) or []):
             op["device"] = device  # the enable step and the result name the new vmk

@@ -137,13 +137,16 @@ def _host_judgment(name, before, after, state):
     return _judge_findings(name, _introduced(host_findings(before, FINDINGS_OPTIONS), host_findings(after, FINDINGS_OPTIONS)), state)
 
 
+def _cross_host(hosts):
+    # host rules are judged per host, addresses against the whole vCenter (_address_judgment)
+    return [f for f in fleet_findings(hosts, FINDINGS_OPTIONS)["findings"] if f["code"] not in HOST_CODES + ("DUPLICATE_IP",)]
+
+
 def _fleet_judgment(befores, afters, state):
     """Cross-host findings among the hosts of the call (index/subnet/MTU consistency), before vs after."""
     if len(afters) < 2:
         return [], []
-    # host rules were judged per host, addresses against the whole vCenter (_address_judgment)
-    fleet_only = lambda result: [f for f in result["findings"] if f["code"] not in HOST_CODES + ("DUPLICATE_IP",)]  # noqa: E731
-    introduced = _introduced(fleet_only(fleet_findings(befores, FINDINGS_OPTIONS)), fleet_only(fleet_findings(afters, FINDINGS_OPTIONS)))
+    introduced = _introduced(_cross_host(befores), _cross_host(afters))
     problems, warnings = [], []
     for finding in introduced:
         p, w = _judge_findings(finding["host"], [finding], state)

@@ -47,8 +47,8 @@ class HostState(object):
 def problems_message(error, changes=True):
     """The one text of a refusal: how many problems (on how many hosts), then each of them."""
     hosts = getattr(error, "hosts", None)
-    return "%s%d problem(s)%s: %s" % ("nothing changed: " if changes else "", len(error.problems),
-                                       " on %d host(s)" % hosts if hosts else "", "; ".join(error.problems))
+    where = " on %d host(s)" % hosts if hosts else ""
+    return "%s%d problem(s)%s: %s" % ("nothing changed: " if changes else "", len(error.problems), where, "; ".join(error.problems))
 
 
 class VmotionModule(object):

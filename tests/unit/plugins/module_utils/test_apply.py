@@ -124,11 +124,12 @@ def test_other_hosts_applied_are_reported():
 
 
 def test_shared_dvportgroup_is_created_once_and_vmks_use_its_key():
-    ops = lambda: [  # noqa: E731
-        {"op": "add_dvportgroup", "portgroup": "dv-1", "switch": "dvs1", "vlan_id": 20, "active": ["Uplink 1"], "standby": []},
-        {"op": "add_vmk", "portgroup": "dv-1", "switch": None, "dvswitch": "dvs1", "version": 4, "ip": "172.16.1.5", "prefix_length": 24,
-         "netmask": "255.255.255.0", "mtu": None, "netstack": "defaultTcpipStack"},
-    ]
+    def ops():
+        return [
+            {"op": "add_dvportgroup", "portgroup": "dv-1", "switch": "dvs1", "vlan_id": 20, "active": ["Uplink 1"], "standby": []},
+            {"op": "add_vmk", "portgroup": "dv-1", "switch": None, "dvswitch": "dvs1", "version": 4, "ip": "172.16.1.5", "prefix_length": 24,
+             "netmask": "255.255.255.0", "mtu": None, "netstack": "defaultTcpipStack"},
+        ]
     client = FakeClient()
     outcome = Applier(client, {"a": state("a"), "b": state("b")}, FakeInventory()).apply({"a": ops(), "b": ops()})
     names = [c[0] for c in client.calls]

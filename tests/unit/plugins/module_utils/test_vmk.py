@@ -20,8 +20,8 @@ def test_natural_order():
 
 
 def test_addresses_and_networks():
-    value = vmk("vmk1", "172.16.1.51", ipv6=[{"address": "fe80::1", "prefix_length": 64},
-                                            {"address": "2001:DB8::33", "prefix_length": 64}])
+    ipv6 = [{"address": "fe80::1", "prefix_length": 64}, {"address": "2001:DB8::33", "prefix_length": 64}]
+    value = vmk("vmk1", "172.16.1.51", ipv6=ipv6)
     assert _vmk.addresses(value) == ["172.16.1.51", "2001:db8::33"]
     assert _vmk.networks(value) == ["172.16.1.0/24", "2001:db8::/64"]
     assert _vmk.ipv6_of(value, link_local=True)[1] == ("fe80::1", "fe80::/64")
