@@ -19,7 +19,7 @@ __metaclass__ = type
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._schema import defaults_problems, keys, validate_item
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import overlap, require_netaddr
+from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import overlap, parse_address, require_netaddr
 
 try:
     import netaddr
@@ -46,9 +46,8 @@ def management_octet(mgmt_ip):
     text = str(mgmt_ip).strip() if mgmt_ip is not None else ""
     if "/" in text:
         text = text.split("/", 1)[0]
-    try:
-        address = netaddr.IPAddress(text, flags=netaddr.INET_PTON)
-    except (netaddr.AddrFormatError, ValueError, TypeError):
+    address = parse_address(text)
+    if address is None:
         raise LayoutError(["management IP %r is not a valid IP address" % (mgmt_ip,)])
     if address.version != 4:
         raise LayoutError(

@@ -15,7 +15,7 @@ __metaclass__ = type
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
     DEFAULT_NETSTACK,
-    VMOTION_NETSTACK,
+    is_vmotion,
     natural_key,
     netmask_prefix,
     parse_address,
@@ -161,7 +161,7 @@ def _vmk(vnic, services, standard_pg_switch, distributed_switches, distributed_p
         "mtu": getattr(spec, "mtu", None),
         "netstack": netstack,
         "services": vmk_services,
-        "vmotion": "vmotion" in vmk_services or netstack == VMOTION_NETSTACK,
+        "vmotion": is_vmotion({"services": vmk_services, "netstack": netstack}),
     }
 
 
