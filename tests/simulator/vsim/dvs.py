@@ -2,6 +2,13 @@
 
 Port group settings inherit from the switch's defaultPortConfig: a setting a spec leaves unset
 (or marks `inherited`) is the switch's value with `inherited: true`, the way vCenter reports it.
+
+Ports: one key space per switch ("0", "1", ...), handed out in blocks: the uplink ports of each member
+host, and `numPorts` ports when a static-binding (earlyBinding) port group is created. A vmk or a VM NIC
+connected to a port group holds one of its ports (static binding: also while the VM is powered off).
+When all are taken, an elastic port group (autoExpand) grows by 8 ports, a fixed one refuses the
+connection; an ephemeral port group has no ports of its own, it creates one per connection.
+Which port is used by whom is derived from the hosts' vmks and the VMs, never stored twice.
 """
 
 import copy
@@ -111,8 +118,9 @@ class DistributedSwitch(Entity):
     def __init__(self, inv, moid, name, parent, uuid, uplinks, mtu=1500):
         super().__init__(inv, moid, name, parent)
         self.uuid, self.uplinks, self.mtu = uuid, list(uplinks), mtu
-        self.members = {}  # HostSystem -> [(pnic device, uplink name, uplink port key)]
+        self.members = {}  # HostSystem -> [(pnic device or None, uplink name, uplink port key)], one per uplink
         self.portgroups = []
+        self.ports = {}  # port key -> DistributedPortgroup that owns it (the uplink port group for uplink ports)
         self.next_port = 0
         self.config_version = 1
         self.default_setting = default_port_setting(self.uplinks)
@@ -121,33 +129,118 @@ class DistributedSwitch(Entity):
         self.uplink_portgroup = self._new_portgroup(vim.dvs.DistributedVirtualPortgroup.ConfigSpec(
             name="{0}-DVUplinks-{1}".format(name, moid.split("-")[-1]), numPorts=0, type="earlyBinding", defaultPortConfig=trunk), uplink=True)
 
-    def allocate_port(self):
+    def allocate_port(self, portgroup):
         self.next_port += 1
-        return str(self.next_port - 1)
+        key = str(self.next_port - 1)
+        self.ports[key] = portgroup
+        portgroup.port_keys.append(key)
+        return key
+
+    def release_port(self, key):
+        portgroup = self.ports.pop(key)
+        portgroup.port_keys.remove(key)
 
     def add_member(self, host, pnics):
-        """pnics[i] backs uplink i ("Uplink 1" is the first)."""
-        self.members[host] = [(pnic, self.uplinks[i], self.allocate_port()) for i, pnic in enumerate(pnics)]
+        """pnics[i] backs uplink i ("Uplink 1" is the first). vCenter gives a member host one uplink port per
+        uplink of the switch, whether a pnic backs it or not."""
+        if len(pnics) > len(self.uplinks):
+            raise ValueError("{0} has {1} uplinks, {2} has {3} pnics for it".format(self.name, len(self.uplinks), host.name, len(pnics)))
+        pnics = list(pnics) + [None] * (len(self.uplinks) - len(pnics))
+        self.members[host] = [(pnic, uplink, self.allocate_port(self.uplink_portgroup)) for pnic, uplink in zip(pnics, self.uplinks)]
+        self.uplink_portgroup.resize_config()
+
+    def datacenter(self):
+        node = self.parent
+        while node.vim_type != "Datacenter":
+            node = node.parent
+        return node
+
+    # --- connections ---------------------------------------------------------------------
+
+    def connections(self, host_states=None):
+        """{port key: (host, connected entity, nic key, connectee type)} for every port in use.
+
+        host_states: {HostSystem: HostNetState} to use instead of a host's committed state (a change in progress).
+        """
+        host_states = host_states or {}
+        used = {}
+        for host, ports in self.members.items():
+            for pnic, _uplink, port in ports:
+                if pnic is not None:
+                    used[port] = (host, host, pnic, "pnic")
+            net = host_states.get(host, host.net)
+            for vnic in net.vnics.values():
+                connection = vnic.spec.distributedVirtualPort
+                if connection is not None and connection.switchUuid == self.uuid:
+                    used[connection.portKey] = (host, host, vnic.device, "hostVmkVnic")
+        for vm in self.datacenter().vms():
+            for nic in vm.nics:
+                if nic.dvs is self:
+                    used[nic.port_key] = (vm.host, vm, str(nic.key), "vmVnic")
+        return used
+
+    def connect(self, portgroup, requested=None, current=None, host_states=None):
+        """The port a new connection to portgroup gets: `requested` if given, the `current` one if it is
+        already in this port group, else the lowest free one (growing the port group as vCenter does)."""
+        used = self.connections(host_states)
+        if requested is not None:
+            if self.ports.get(requested) is not portgroup:
+                raise faults.invalid_argument("distributedVirtualPort.portKey",
+                                              "Port {0} is not a port of {1}.".format(requested, portgroup.name))
+            if requested in used and requested != current:
+                raise faults.resource_in_use(requested, "The port {0} of {1} is already in use.".format(requested, portgroup.name))
+            return requested
+        if current is not None and self.ports.get(current) is portgroup:
+            return current
+        free = [key for key in portgroup.port_keys if key not in used]
+        if free:
+            return free[0]
+        if portgroup.config.type == "ephemeral":
+            return self.allocate_port(portgroup)
+        if not portgroup.config.autoExpand:
+            raise faults.make("DvsFault", "No free port is available in the distributed port group {0}.".format(portgroup.name))
+        added = [self.allocate_port(portgroup) for _n in range(8)]
+        portgroup.resize_config()
+        return added[0]
+
+    def vms(self):
+        return [vm for vm in self.datacenter().vms() if any(nic.dvs is self for nic in vm.nics)]
 
     def member_pnics(self, host):
-        return [pnic for pnic, _uplink, _port in self.members.get(host, [])]
+        return [pnic for pnic, _uplink, _port in self.members.get(host, []) if pnic is not None]
+
+    def check_name(self, name, portgroup=None):
+        """vCenter keeps network names unique per folder: port groups of every switch in the folder of this
+        switch count, those of a switch in another network folder (or datacenter) do not."""
+        for dvs in self.parent.entities:
+            for other in getattr(dvs, "portgroups", ()):
+                if other.name == name and other is not portgroup:
+                    raise faults.make("DuplicateName", "The name '{0}' already exists.".format(name), name=name, object=other.ref)
 
     def _new_portgroup(self, spec, uplink=False):
-        if any(pg.name == spec.name for pg in self.portgroups):
-            raise faults.make("DuplicateName", "The name '{0}' already exists.".format(spec.name), name=spec.name, object=self.ref)
+        self.check_name(spec.name)
         portgroup = self.inv.add(DistributedPortgroup(self.inv, self.inv.new_moid("dvportgroup"), spec.name, self.parent, self, uplink))
         portgroup.configure(spec)
         self.portgroups.append(portgroup)
+        if not uplink and portgroup.config.type != "ephemeral":
+            for _n in range(portgroup.config.numPorts):
+                self.allocate_port(portgroup)
         self.inv.touch(self, *self.members)
         return portgroup
+
+    def host_connections(self, host):
+        """vmks and VM NICs of one host connected to this switch."""
+        vmks = [v for v in host.net.vnics.values() if v.spec.distributedVirtualPort and v.spec.distributedVirtualPort.switchUuid == self.uuid]
+        return len(vmks) + sum(1 for vm in host.vms() for nic in vm.nics if nic.dvs is self)
 
     def render_proxy_switch(self, host):
         members = self.members[host]
         pnic_specs = [vim.dvs.HostMember.PnicSpec(pnicDevice=pnic, uplinkPortKey=port, uplinkPortgroupKey=self.uplink_portgroup.moid)
-                      for pnic, _uplink, port in members]
+                      for pnic, _uplink, port in members if pnic is not None]
         return vim.host.HostProxySwitch(
             dvsUuid=self.uuid, dvsName=self.name, key=self.uuid, numPorts=512, configNumPorts=512,
-            numPortsAvailable=512 - len(members), mtu=self.mtu, pnic=["key-vim.host.PhysicalNic-" + pnic for pnic, _uplink, _port in members],
+            numPortsAvailable=512 - len(members) - self.host_connections(host), mtu=self.mtu,
+            pnic=["key-vim.host.PhysicalNic-" + pnic for pnic, _uplink, _port in members if pnic is not None],
             uplinkPort=[vim.KeyValue(key=port, value=uplink) for _pnic, uplink, port in members],
             spec=vim.host.HostProxySwitch.Specification(backing=vim.dvs.HostMember.PnicBacking(pnicSpec=pnic_specs)))
 
@@ -160,23 +253,73 @@ class DistributedSwitch(Entity):
     def p_summary(self):
         hosts = [h.ref for h in self.members]
         return vim.DistributedVirtualSwitch.Summary(
-            name=self.name, uuid=self.uuid, numPorts=self.next_port, productInfo=PRODUCT, hostMember=hosts, host=hosts,
-            portgroupName=[pg.name for pg in self.portgroups], numHosts=len(hosts))
+            name=self.name, uuid=self.uuid, numPorts=len(self.ports), productInfo=PRODUCT, hostMember=hosts, host=hosts,
+            vm=[vm.ref for vm in self.vms()], portgroupName=[pg.name for pg in self.portgroups], numHosts=len(hosts))
 
     def p_config(self):
         members = [vim.dvs.HostMember(
             config=vim.dvs.HostMember.ConfigInfo(host=host.ref, maxProxySwitchPorts=512, backing=vim.dvs.HostMember.PnicBacking(
                 pnicSpec=[vim.dvs.HostMember.PnicSpec(pnicDevice=pnic, uplinkPortKey=port, uplinkPortgroupKey=self.uplink_portgroup.moid)
-                          for pnic, _uplink, port in ports])),
+                          for pnic, _uplink, port in ports if pnic is not None])),
             productInfo=PRODUCT, uplinkPortKey=[port for _pnic, _uplink, port in ports], status="up") for host, ports in self.members.items()]
         return VDS.ConfigInfo(
-            uuid=self.uuid, name=self.name, numStandalonePorts=0, numPorts=self.next_port, maxPorts=2147483647,
+            uuid=self.uuid, name=self.name, numStandalonePorts=0, numPorts=len(self.ports), maxPorts=2147483647,
             uplinkPortPolicy=vim.DistributedVirtualSwitch.NameArrayUplinkPortPolicy(uplinkPortName=list(self.uplinks)),
             uplinkPortgroup=[self.uplink_portgroup.ref], defaultPortConfig=self.default_setting, host=members, productInfo=PRODUCT,
             configVersion=str(self.config_version), contact=vim.DistributedVirtualSwitch.ContactInfo(name="", contact=""),
             createTime=CREATED, networkResourceManagementEnabled=False, maxMtu=self.mtu, pvlanConfig=[],
             linkDiscoveryProtocolConfig=vim.host.LinkDiscoveryProtocolConfig(protocol="cdp", operation="listen"),
-            lacpApiVersion="multipleLag", multicastFilteringMode="legacyFiltering")
+            lacpApiVersion="multipleLag", multicastFilteringMode="legacyFiltering",
+            # NetFlow off (no collector; vSphere's defaults: 60 s active, 15 s idle timeout, every packet sampled) and no health checks.
+            ipfixConfig=VDS.IpfixConfig(collectorPort=0, observationDomainId=0, activeFlowTimeout=60, idleFlowTimeout=15, samplingRate=0,
+                                        internalFlowsOnly=False),
+            healthCheckConfig=[VDS.VlanMtuHealthCheckConfig(enable=False, interval=1), VDS.TeamingHealthCheckConfig(enable=False, interval=1)])
+
+    def uplink_ports(self):
+        """{uplink port key: (member host, uplink name)}."""
+        return {port: (host, uplink) for host, ports in self.members.items() for _pnic, uplink, port in ports}
+
+    def _ports(self, criteria):
+        used = self.connections()
+        uplinks = self.uplink_ports()
+        found = []
+        for key, portgroup in self.ports.items():
+            if portgroup.config.type == "ephemeral" and key not in used:
+                continue  # an ephemeral port exists while something is connected to it
+            if criteria is not None:
+                if criteria.portKey and key not in criteria.portKey:
+                    continue
+                if criteria.portgroupKey and criteria.inside is not None and (portgroup.moid in criteria.portgroupKey) != criteria.inside:
+                    continue
+                if criteria.uplinkPort is not None and portgroup.uplink != criteria.uplinkPort:
+                    continue
+                if criteria.connected is not None and (key in used) != criteria.connected:
+                    continue
+                proxy = used[key][0] if key in used else uplinks.get(key, (None, None))[0]
+                if criteria.host and (proxy is None or proxy.moid not in [h._moId for h in criteria.host]):
+                    continue
+            found.append((key, portgroup, used.get(key)))
+        return found
+
+    def FetchDVPortKeys(self, call, criteria=None):
+        return [key for key, _pg, _used in self._ports(criteria)]
+
+    def FetchDVPorts(self, call, criteria=None):
+        result = []
+        uplinks = self.uplink_ports()
+        for key, portgroup, user in self._ports(criteria):
+            connectee = None
+            if user is not None:
+                _host, entity, nic, kind = user
+                connectee = vim.dvs.PortConnectee(connectedEntity=entity.ref, nicKey=nic, type=kind)
+            uplink_host, uplink = uplinks.get(key, (None, None))
+            proxy = user[0] if user else uplink_host
+            result.append(vim.dvs.DistributedVirtualPort(
+                key=key, config=vim.dvs.DistributedVirtualPort.ConfigInfo(
+                    name=uplink, setting=portgroup.config.defaultPortConfig, configVersion="0"),
+                dvsUuid=self.uuid, portgroupKey=portgroup.moid, proxyHost=proxy.ref if proxy else None, connectee=connectee,
+                conflict=False, lastStatusChange=CREATED))
+        return result
 
     def AddDVPortgroup_Task(self, call, spec):
         def work():
@@ -196,6 +339,7 @@ class DistributedPortgroup(Entity):
         self.dvs, self.uplink = dvs, uplink
         self.config = None
         self.config_version = 0
+        self.port_keys = []  # the keys of the switch's ports this port group owns, in order
 
     def configure(self, spec):
         """Apply a ConfigSpec over the current config (the switch defaults for a new port group)."""
@@ -222,9 +366,32 @@ class DistributedPortgroup(Entity):
             autoExpand=spec.autoExpand if spec.autoExpand is not None else (current.autoExpand if current else True),
             configVersion=str(self.config_version), uplink=self.uplink, backingType="standard")
 
+    def resize_config(self):
+        """config.numPorts follows the ports the port group owns (an elastic one grows); a new object, never a changed one."""
+        if self.config is not None and self.config.type != "ephemeral":
+            config = copy.copy(self.config)
+            config.numPorts = len(self.port_keys)
+            self.config = config
+
+    def resize(self, count):
+        """ReconfigureDVPortgroup with numPorts: add ports, or remove free ones from the end."""
+        if self.config.type == "ephemeral" or self.uplink:
+            return
+        used = self.dvs.connections()
+        while len(self.port_keys) < count:
+            self.dvs.allocate_port(self)
+        removable = [key for key in reversed(self.port_keys) if key not in used][:len(self.port_keys) - count]
+        if len(self.port_keys) - len(removable) > count:
+            raise faults.invalid_argument("spec.numPorts", "{0} ports of {1} are in use.".format(len(self.port_keys) - len(removable), self.name))
+        for key in removable:
+            self.dvs.release_port(key)
+
     def connected_vnics(self):
         return [(host, vnic.device) for host in self.dvs.members for vnic in host.net.vnics.values()
                 if vnic.spec.distributedVirtualPort is not None and vnic.spec.distributedVirtualPort.portgroupKey == self.moid]
+
+    def vms(self):
+        return [vm for vm in self.dvs.datacenter().vms() if any(nic.portgroup is self for nic in vm.nics)]
 
     def p_key(self):
         return self.moid
@@ -236,10 +403,13 @@ class DistributedPortgroup(Entity):
         return vim.HostSystem.Array([h.ref for h in self.dvs.members])
 
     def p_vm(self):
-        return []
+        return vim.VirtualMachine.Array([vm.ref for vm in self.vms()])
 
     def p_portKeys(self):
-        return []
+        if self.config.type == "ephemeral":
+            used = self.dvs.connections()
+            return [key for key in self.port_keys if key in used]
+        return list(self.port_keys)
 
     def p_summary(self):
         return vim.Network.Summary(network=self.ref, name=self.name, accessible=True)
@@ -248,17 +418,29 @@ class DistributedPortgroup(Entity):
         def work():
             if spec.configVersion is not None and spec.configVersion != self.config.configVersion:
                 raise faults.make("ConcurrentAccess", "Cannot complete operation due to concurrent modification by another operation.")
-            if spec.name and spec.name != self.name and any(pg.name == spec.name for pg in self.dvs.portgroups):
-                raise faults.make("DuplicateName", "The name '{0}' already exists.".format(spec.name), name=spec.name, object=self.ref)
+            if spec.name and spec.name != self.name:
+                self.dvs.check_name(spec.name, self)
+            if spec.type is not None and spec.type != self.config.type and (self.connected_vnics() or self.vms()):
+                raise faults.resource_in_use(self.name, "The port binding of {0} cannot change while ports are in use.".format(self.name))
+            previous = self.config, self.config_version, self.name
             self.configure(spec)
+            try:
+                if spec.numPorts is not None or self.config.type != previous[0].type:
+                    self.resize(self.config.numPorts if self.config.type != "ephemeral" else 0)
+                    self.resize_config()
+            except faults.SoapFault:
+                self.config, self.config_version, self.name = previous
+                raise
             call.inv.touch(self, self.dvs, *self.dvs.members)
         return run_task(call, self, "dvs.DistributedVirtualPortgroup.reconfigure", work)
 
     def Destroy_Task(self, call):
         def work():
-            if self.uplink or self.connected_vnics():
-                users = ", ".join("{0}/{1}".format(h.name, d) for h, d in self.connected_vnics()) or "the switch uplinks"
-                raise faults.resource_in_use(self.name, "The resource '{0}' is in use by {1}.".format(self.name, users))
+            if self.uplink or self.connected_vnics() or self.vms():
+                users = ", ".join(["{0}/{1}".format(h.name, d) for h, d in self.connected_vnics()] + [vm.name for vm in self.vms()])
+                raise faults.resource_in_use(self.name, "The resource '{0}' is in use by {1}.".format(self.name, users or "the switch uplinks"))
+            for key in list(self.port_keys):
+                self.dvs.release_port(key)
             self.dvs.portgroups.remove(self)
             call.inv.remove(self)
             call.inv.touch(self.dvs, *self.dvs.members)

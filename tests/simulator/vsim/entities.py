@@ -20,11 +20,17 @@ class Folder(Entity):
         self.kind = kind
         self.entities = []
 
+    def subfolders(self):
+        return [e for e in self.entities if e.vim_type == "Folder"]
+
     def children(self):
         if self.kind == "network":
-            # Standard networks exist as long as some host has a port group of that name.
+            # vCenter puts a distributed switch's port groups in the folder of the switch. Standard networks
+            # exist as long as some host has a port group of that name; they live in the datacenter's network folder.
             datacenter = self.parent
-            return list(self.entities) + datacenter.networks() + [pg for dvs in datacenter.dvswitches() for pg in dvs.portgroups]
+            standard = datacenter.networks() if datacenter.vim_type == "Datacenter" else []
+            portgroups = [pg for e in self.entities if e.vim_type == "VmwareDistributedVirtualSwitch" for pg in e.portgroups]
+            return list(self.entities) + standard + portgroups
         return list(self.entities)
 
     def p_childType(self):
@@ -52,8 +58,20 @@ class Datacenter(Entity):
             result.extend(compute.hosts)
         return result
 
+    def network_folders(self):
+        """The network folder and its subfolders, depth first."""
+        found, stack = [], [self.network_folder]
+        while stack:
+            folder = stack.pop(0)
+            found.append(folder)
+            stack[:0] = folder.subfolders()
+        return found
+
     def dvswitches(self):
-        return [e for e in self.network_folder.entities if e.vim_type == "VmwareDistributedVirtualSwitch"]
+        return [e for folder in self.network_folders() for e in folder.entities if e.vim_type == "VmwareDistributedVirtualSwitch"]
+
+    def vms(self):
+        return [e for e in self.vm_folder.entities if e.vim_type == "VirtualMachine"]
 
     def networks(self):
         return list(self.standard_networks.values())
@@ -85,7 +103,8 @@ class Datacenter(Entity):
         return []
 
     def p_network(self):
-        return vim.Network.Array([n.ref for n in self.network_folder.children()])
+        """Networks only (standard networks and distributed port groups), from every network folder."""
+        return vim.Network.Array([n.ref for n in self.networks()] + [pg.ref for dvs in self.dvswitches() for pg in dvs.portgroups])
 
 
 class ResourcePool(Entity):
@@ -98,7 +117,7 @@ class ResourcePool(Entity):
         return []
 
     def p_vm(self):
-        return []
+        return vim.VirtualMachine.Array([vm.ref for host in self.parent.hosts for vm in host.vms()])
 
 
 class ComputeResource(Entity):
@@ -156,8 +175,11 @@ class Network(Entity):
     def p_host(self):
         return vim.HostSystem.Array([h.ref for h in self.hosts()])
 
+    def vms(self):
+        return [vm for vm in self.parent.parent.vms() if self in vm.networks()]
+
     def p_vm(self):
-        return []
+        return vim.VirtualMachine.Array([vm.ref for vm in self.vms()])
 
     def p_summary(self):
         return vim.Network.Summary(network=self.ref, name=self.name, accessible=True)

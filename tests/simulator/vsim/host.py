@@ -57,16 +57,23 @@ class HostSystem(Entity):
         standard = [datacenter.standard_networks[name] for name in self.net.portgroups if name in datacenter.standard_networks]
         return standard + [pg for dvs in self.dvswitches() for pg in dvs.portgroups]
 
-    def resolve_dvport(self, connection, where):
-        """The DistributedVirtualSwitchPortConnection a vmk on a vDS gets, with a port of its own."""
+    def resolve_dvport(self, connection, where, net, device=None):
+        """The DistributedVirtualSwitchPortConnection a vmk on a vDS gets: a port of the port group of its own.
+
+        net: the host's networking state the change works on; device: the vmk being updated (it keeps its port
+        when it stays in the same port group). A port key in the request must be a free port of the port group.
+        """
         dvs = next((d for d in self.dvswitches() if d.uuid == connection.switchUuid), None)
         if dvs is None:
             raise faults.invalid_argument(where + ".distributedVirtualPort.switchUuid")
         portgroup = next((pg for pg in dvs.portgroups if pg.moid == connection.portgroupKey and not pg.uplink), None)
         if portgroup is None:
             raise faults.invalid_argument(where + ".distributedVirtualPort.portgroupKey")
-        return vim.dvs.PortConnection(switchUuid=dvs.uuid, portgroupKey=portgroup.moid, portKey=dvs.allocate_port(),
-                                      connectionCookie=1000 + self.index)
+        current = net.vnics[device].spec.distributedVirtualPort if device in net.vnics else None
+        current_key = current.portKey if current is not None and current.switchUuid == dvs.uuid else None
+        port = dvs.connect(portgroup, requested=connection.portKey or None, current=current_key, host_states={self: net})
+        cookie = current.connectionCookie if current_key == port else 1000 + self.index * 100 + len(net.vnics)
+        return vim.dvs.PortConnection(switchUuid=dvs.uuid, portgroupKey=portgroup.moid, portKey=port, connectionCookie=cookie)
 
     # --- rendering -------------------------------------------------------------------------
 
@@ -89,10 +96,13 @@ class HostSystem(Entity):
         gateway = vim.host.IpRouteConfig(defaultGateway=self.identity["gateway"], gatewayDevice="vmk0")
         dns = vim.host.DnsConfig(dhcp=False, hostName=self.identity["hostname"], domainName=self.identity["domain"],
                                  address=[], searchDomain=[self.identity["domain"]])
-        stacks = [vim.host.NetStackInstance(key=key, name=key, requestedMaxNumberOfConnections=11000, congestionControlAlgorithm="newreno",
-                                            ipV6Enabled=True, dnsConfig=dns if key == "defaultTcpipStack" else vim.host.DnsConfig(),
+        # As a real host lists them (govmomi's capture simulator/esx/host_config_info.go): the two system stacks
+        # without a name and before the default one, whether a vmk uses them or not.
+        stacks = [vim.host.NetStackInstance(key=key, name=key if key == "defaultTcpipStack" else "", requestedMaxNumberOfConnections=11000,
+                                            congestionControlAlgorithm="newreno", ipV6Enabled=True,
+                                            dnsConfig=dns if key == "defaultTcpipStack" else vim.host.DnsConfig(),
                                             ipRouteConfig=gateway if key == "defaultTcpipStack" else vim.host.IpRouteConfig())
-                  for key in NETSTACKS]
+                  for key in reversed(NETSTACKS)]
         return vim.host.NetworkInfo(
             vswitch=net.render_vswitches(), proxySwitch=[dvs.render_proxy_switch(self) for dvs in self.dvswitches()],
             portgroup=net.render_portgroups(), pnic=net.render_pnics(), vnic=net.render_vnics(), consoleVnic=[],
@@ -121,8 +131,22 @@ class HostSystem(Entity):
             memorySize=512 * 1024 ** 3, smcPresent=False)
 
     def p_runtime(self):
+        return self._cached("runtime", self._render_runtime)
+
+    def _render_runtime(self):
         return vim.host.RuntimeInfo(connectionState="connected", powerState="poweredOn", inMaintenanceMode=False,
-                                    inQuarantineMode=False, standbyMode="none", bootTime=BOOT_TIME)
+                                    inQuarantineMode=False, standbyMode="none", bootTime=BOOT_TIME,
+                                    networkRuntimeInfo=self._render_network_runtime())
+
+    def _render_network_runtime(self):
+        """Running TCP/IP stacks and their vmks: the default stack always, another one once a vmk uses it."""
+        stacks = []
+        for key in NETSTACKS:
+            devices = [v.device for v in self.net.vnics.values() if v.spec.netStackInstanceKey == key]
+            if devices or key == "defaultTcpipStack":
+                stacks.append(vim.host.RuntimeInfo.NetStackInstanceRuntimeInfo(
+                    netStackInstanceKey=key, state="active", vmknicKeys=devices, maxNumberOfConnections=11000, currentIpV6Enabled=True))
+        return vim.host.RuntimeInfo.NetworkRuntimeInfo(netStackInstanceRuntimeInfo=stacks)
 
     def p_config(self):
         return self._cached("config", self._render_config)
@@ -144,8 +168,11 @@ class HostSystem(Entity):
     def p_datastore(self):
         return []
 
+    def vms(self):
+        return [vm for vm in self.datacenter().vms() if vm.host is self]
+
     def p_vm(self):
-        return []
+        return vim.VirtualMachine.Array([vm.ref for vm in self.vms()])
 
 
 def network_capabilities():
@@ -204,13 +231,16 @@ class HostNetworkSystem(ManagedObject):
     def RemovePortGroup(self, call, pgName):
         self.host.mutate(lambda net: net.remove_portgroup(pgName))
 
+    def _dvport(self, net, spec, where, device=None):
+        if spec is None or spec.distributedVirtualPort is None:
+            return None
+        return self.host.resolve_dvport(spec.distributedVirtualPort, where, net, device)
+
     def AddVirtualNic(self, call, portgroup, nic):
-        dvport = self.host.resolve_dvport(nic.distributedVirtualPort, "nic") if nic.distributedVirtualPort else None
-        return self.host.mutate(lambda net: net.add_vnic(portgroup, nic, dvport))
+        return self.host.mutate(lambda net: net.add_vnic(portgroup, nic, self._dvport(net, nic, "nic")))
 
     def UpdateVirtualNic(self, call, device, nic):
-        dvport = self.host.resolve_dvport(nic.distributedVirtualPort, "nic") if nic.distributedVirtualPort else None
-        self.host.mutate(lambda net: net.update_vnic(device, nic, dvport))
+        self.host.mutate(lambda net: net.update_vnic(device, nic, self._dvport(net, nic, "nic", device)))
 
     def RemoveVirtualNic(self, call, device):
         self.host.mutate(lambda net: net.remove_vnic(device))
@@ -246,7 +276,7 @@ class HostNetworkSystem(ManagedObject):
                 pg_removals.append(lambda name=pg.spec.name: net.remove_portgroup(name))
         for vnic in config.vnic:
             op = vnic.changeOperation or "edit"
-            dvport = self.host.resolve_dvport(vnic.spec.distributedVirtualPort, "config.vnic") if vnic.spec and vnic.spec.distributedVirtualPort else None
+            dvport = self._dvport(net, vnic.spec, "config.vnic", vnic.device if op == "edit" else None) if op != "remove" else None
             if op == "add":
                 added.append(net.add_vnic(vnic.portgroup, vnic.spec, dvport))
             elif op == "edit":

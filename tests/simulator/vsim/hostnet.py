@@ -196,7 +196,7 @@ class HostNetState:
         self.selected = {}  # nicType -> [device]
         self.next_port = FIRST_PORT_KEY
         self.proxy_pnics = set()  # uplinks claimed by distributed switches, refreshed by the host
-        self.vm_ports = {}  # port group -> number of VM ports (from the topology)
+        self.vm_ports = {}  # standard port group -> [(port key, MAC)] of the connected NICs of powered-on VMs
 
     def clone(self):
         return copy.deepcopy(self)
@@ -306,6 +306,8 @@ class HostNetState:
         self.portgroups[spec.name] = stored
         for vnic in self._vnics_on(name):
             vnic.spec.portgroup = spec.name
+        if spec.name != name and name in self.vm_ports:
+            self.vm_ports[spec.name] = self.vm_ports.pop(name)
 
     def remove_portgroup(self, name):
         self._portgroup(name)
@@ -318,6 +320,13 @@ class HostNetState:
             return self.portgroups[name]
         except KeyError:
             raise faults.not_found("The port group {0} was not found".format(name)) from None
+
+    def connect_vm_port(self, pg_name, mac):
+        """A powered-on VM's NIC on a standard port group holds a port of it (topology only: VMs do not change)."""
+        key = "key-vim.host.PortGroup.Port-{0}".format(self.next_port)
+        self.next_port += 1
+        self.vm_ports.setdefault(pg_name, []).append((key, mac))
+        return key
 
     def _vnics_on(self, pg_name):
         return [v for v in self.vnics.values() if v.spec.portgroup == pg_name and v.spec.distributedVirtualPort is None]
@@ -480,7 +489,7 @@ class HostNetState:
         spec = self.vswitches[name]
         nics = self._bridge_nics(spec)
         pgs = [pg.name for pg in self.portgroups.values() if pg.vswitchName == name]
-        used = len(nics) + sum(len(self._vnics_on(pg)) for pg in pgs)
+        used = len(nics) + sum(len(self._vnics_on(pg)) + len(self.vm_ports.get(pg, [])) for pg in pgs)
         return vim.host.VirtualSwitch(
             name=name, key=vswitch_key(name), numPorts=spec.numPorts, numPortsAvailable=spec.numPorts - used,
             mtu=spec.mtu, portgroup=[portgroup_key(pg) for pg in pgs], pnic=[pnic_key(n) for n in nics],
@@ -490,8 +499,7 @@ class HostNetState:
         spec = self.portgroups[name]
         vswitch = self.vswitches[spec.vswitchName]
         ports = [vim.host.PortGroup.Port(key=v.port_key, mac=[v.spec.mac], type="host") for v in self._vnics_on(name)]
-        ports += [vim.host.PortGroup.Port(key="key-vim.host.PortGroup.Port-vm-{0}-{1}".format(name, n), mac=["00:50:56:aa:00:{0:02x}".format(n)],
-                                          type="virtualMachine") for n in range(self.vm_ports.get(name, 0))]
+        ports += [vim.host.PortGroup.Port(key=key, mac=[mac], type="virtualMachine") for key, mac in self.vm_ports.get(name, [])]
         return vim.host.PortGroup(key=portgroup_key(name), port=ports, vswitch=vswitch_key(spec.vswitchName),
                                   computedPolicy=merge_policy(vswitch.policy, spec.policy), spec=copy.deepcopy(spec))
 

@@ -211,11 +211,17 @@ class Simulator:
                                        "standby": list(s.policy.nicTeaming.nicOrder.standbyNic) if s.policy.nicTeaming.nicOrder else None}
                                    for n, s in net.portgroups.items()},
                     "vmks": {d: {"portgroup": v.spec.portgroup, "ip": v.spec.ip.ipAddress, "mtu": v.spec.mtu, "stack": v.spec.netStackInstanceKey,
-                                 "dvport": v.spec.distributedVirtualPort.portgroupKey if v.spec.distributedVirtualPort else None}
+                                 "dvport": v.spec.distributedVirtualPort.portgroupKey if v.spec.distributedVirtualPort else None,
+                                 "dvport_key": v.spec.distributedVirtualPort.portKey if v.spec.distributedVirtualPort else None}
                              for d, v in net.vnics.items()},
                     "services": {t: net.selected_devices(t) for t in sorted(set(net.selected) | {"vmotion"}) if net.selected_devices(t)},
                 }
-            return {"mode": self.inv.mode, "hosts": hosts}
+            vms = {}
+            for vm in sorted((o for o in self.inv.objects.values() if o.vim_type == "VirtualMachine"), key=lambda v: v.index):
+                vms[vm.name] = {"moid": vm.moid, "host": vm.host.name, "power": vm.power,
+                                "nics": [{"mac": n.mac, "portgroup": n.portgroup if isinstance(n.portgroup, str) else n.portgroup.name,
+                                          "dvswitch": n.dvs.name if n.dvs else None, "dvport_key": n.port_key} for n in vm.nics]}
+            return {"mode": self.inv.mode, "hosts": hosts, "vms": vms}
 
     # --- lifecycle -------------------------------------------------------------------------
 

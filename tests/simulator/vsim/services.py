@@ -96,31 +96,52 @@ class SearchIndex(ManagedObject):
             hosts = [h for h in hosts if h.datacenter().moid == moid]
         return sorted(hosts, key=lambda h: h.index)
 
-    def _by_dns(self, datacenter, name):
-        name = name.lower().rstrip(".")
-        return [h for h in self._hosts(datacenter)
-                if name in (h.name.lower(), "{0}.{1}".format(h.identity["hostname"], h.identity["domain"]).lower())]
+    def _vms(self, datacenter):
+        vms = [o for o in self.inv.objects.values() if o.vim_type == "VirtualMachine"]
+        if datacenter is not None:
+            vms = [vm for vm in vms if vm.host.datacenter().moid == datacenter._moId]
+        return sorted(vms, key=lambda vm: vm.index)
 
-    def _by_ip(self, datacenter, ip):
-        return [h for h in self._hosts(datacenter) if any(v.spec.ip.ipAddress == ip for v in h.net.vnics.values())]
+    def _find(self, datacenter, vm_search, host_match, vm_match):
+        """Hosts match on their names and vmk addresses; VMs on what VMware Tools report (so only running VMs)."""
+        if vm_search:
+            return [vm for vm in self._vms(datacenter) if vm.running and vm_match(vm)]
+        return [h for h in self._hosts(datacenter) if host_match(h)]
+
+    def _dns(self, datacenter, name, vm_search):
+        name = name.lower().rstrip(".")
+        return self._find(datacenter, vm_search,
+                          lambda h: name in (h.name.lower(), "{0}.{1}".format(h.identity["hostname"], h.identity["domain"]).lower()),
+                          lambda vm: vm.name.lower() == name)
+
+    def _ip(self, datacenter, ip, vm_search):
+        return self._find(datacenter, vm_search, lambda h: any(v.spec.ip.ipAddress == ip for v in h.net.vnics.values()),
+                          lambda vm: vm.ip == ip)
 
     def FindByDnsName(self, call, dnsName, vmSearch, datacenter=None):
-        found = [] if vmSearch else self._by_dns(datacenter, dnsName)
+        found = self._dns(datacenter, dnsName, vmSearch)
         return found[0].ref if found else None
 
     def FindAllByDnsName(self, call, dnsName, vmSearch, datacenter=None):
-        return [] if vmSearch else [h.ref for h in self._by_dns(datacenter, dnsName)]
+        return [obj.ref for obj in self._dns(datacenter, dnsName, vmSearch)]
 
     def FindByIp(self, call, ip, vmSearch, datacenter=None):
-        found = [] if vmSearch else self._by_ip(datacenter, ip)
+        found = self._ip(datacenter, ip, vmSearch)
         return found[0].ref if found else None
 
     def FindAllByIp(self, call, ip, vmSearch, datacenter=None):
-        return [] if vmSearch else [h.ref for h in self._by_ip(datacenter, ip)]
+        return [obj.ref for obj in self._ip(datacenter, ip, vmSearch)]
 
     def FindByUuid(self, call, uuid, vmSearch, datacenter=None, instanceUuid=None):
-        found = [] if vmSearch else [h for h in self._hosts(datacenter) if h.identity["uuid"] == uuid]
+        if vmSearch:
+            found = [vm for vm in self._vms(datacenter) if (vm.instance_uuid if instanceUuid else vm.uuid) == uuid]
+        else:
+            found = [h for h in self._hosts(datacenter) if h.identity["uuid"] == uuid]
         return found[0].ref if found else None
+
+    def FindAllByUuid(self, call, uuid, vmSearch, datacenter=None, instanceUuid=None):
+        found = self.FindByUuid(call, uuid, vmSearch, datacenter, instanceUuid)
+        return [found] if found is not None else []
 
     def FindByInventoryPath(self, call, inventoryPath):
         """`DC01/host/CL01/192.168.100.107`: names below the root folder, folders of a datacenter included."""

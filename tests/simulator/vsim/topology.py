@@ -1,7 +1,57 @@
-"""Topologies: YAML files (see topologies/seed.yml for the format) or generated fleets of N hosts.
+"""Topologies: YAML files (topologies/seed.yml is an example) or generated fleets of N hosts.
 
 Building is cheap on purpose (plain state objects, no SOAP round trips) so that the default
 topology starts well under a second and 256 generated hosts start in about a second.
+Everything is applied with the same rules as the API calls; a topology real vCenter/ESXi would
+refuse is a ValueError that names the host, switch or VM.
+
+    datacenters:                      # names unique
+      - name: DC01
+        clusters:
+          - name: CL01
+            hosts:
+              - name: 192.168.100.107     # as added to vCenter: an IP or a DNS name; unique
+                profile: seed             # required: the host's vSwitches, port groups and vmks
+                mgmt_ip: 192.168.100.107  # default: name; fills {mgmt_ip} and {octet} in vmk addresses
+                hostname: esx07           # DNS host name (default: first label of a DNS name, esx-a-b-c-d for an IP)
+                gateway: 192.168.100.1    # default gateway (default: the profile's)
+                portgroups: [...]         # the host's own standard port groups, after the profile's
+                vmks: [...]               # the host's own vmks, created after the profile's
+                services_disabled: {vmk3: [vmotion]}   # services of the profile's vmks left off on this host
+        dvswitches:
+          - name: dvSwitch-vMotion        # unique in the datacenter, whatever the folder
+            folder: Racks/Rack-A          # network folder below the datacenter's (created); holds the switch and its
+                                          # port groups. Port group names are unique per network folder (DuplicateName)
+            uplinks: [Uplink 1, Uplink 2]
+            mtu: 9000
+            members: all                  # or [host name, {host: name, pnics: [vmnic8, vmnic9]}, ...]
+            pnics: [vmnic10, vmnic11]     # pnics[i] backs uplinks[i]; must not be on a vSwitch or another switch
+            portgroups:
+              - {name: dv-vMotion, vlan: 20, active: [Uplink 1], standby: [Uplink 2],
+                 type: earlyBinding,      # static binding (default) or ephemeral
+                 ports: 8, elastic: true} # numPorts (default 8, ephemeral 0) and autoExpand (default true)
+        vms:                              # VirtualMachine objects; they never change
+          - {name: app01, host: 192.168.100.107, power: poweredOn, ip: 10.0.0.5, guest_id: otherLinux64Guest,
+             cpus: 2, memory_mb: 4096,
+             nics: [{portgroup: VM Network}, {dvswitch: dvSwitch-vMotion, dvportgroup: dv-VMs}]}
+             # one NIC: `portgroup: NAME` or `dvswitch: NAME, dvportgroup: NAME` on the VM itself
+    profiles:
+      seed:
+        pnics: 12                         # vmnic0 ... vmnic11
+        speed_mb: 1000
+        gateway: 192.168.100.1
+        domain: seed.local
+        vswitches: [{name: vSwitch0, uplinks: [vmnic0, vmnic1], mtu: 1500}]
+        portgroups:
+          - {name: VM Network, vswitch: vSwitch0, vlan: 0, active: [vmnic0], standby: [vmnic1],
+             vm_ports: 2}                 # 2 powered-on VMs per host on it, named <host>-vm-network-<n>
+        vmks:                             # created in this order; `device` is checked, not chosen
+          - {device: vmk0, portgroup: Management Network, ip: "{mgmt_ip}", prefix: 24, mtu: 1500,
+             stack: defaultTcpipStack,    # or vmotion, vSphereProvisioning (fixed at creation)
+             services: [management]}      # nicTypes selected on it (HostVirtualNicManager)
+          - {device: vmk1, dvswitch: dvSwitch-vMotion, dvportgroup: dv-vMotion, ip: "172.16.1.{octet}",
+             port_key: "12"}              # on a distributed port group: the host must be a member; it takes the
+                                          # lowest free port of the port group unless port_key names one
 """
 
 import ipaddress
@@ -11,13 +61,14 @@ import uuid
 import yaml
 from pyVmomi import vim
 
-from . import hostnet
+from . import faults, hostnet
 from .collector import PropertyCollector, ViewManager
 from .dvs import DistributedSwitch
 from .entities import ClusterComputeResource, ComputeResource, Datacenter, Folder
 from .host import HostSystem
 from .model import Inventory
 from .services import CustomFieldsManager, DiagnosticManager, SearchIndex, ServiceInstance, SessionManager, TaskManager
+from .vm import NIC_KEY, VirtualMachine, VmNic
 
 TOPOLOGY_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "topologies")
 SEED = os.path.join(TOPOLOGY_DIR, "seed.yml")
@@ -74,49 +125,65 @@ def build_switches(profile):
             numPorts=128, mtu=switch.get("mtu", 1500), bridge=vim.host.VirtualSwitch.BondBridge(nicDevice=switch["uplinks"]))
         net.add_vswitch(switch["name"], spec)
     for pg in profile.get("portgroups", []):
-        policy = vim.host.NetworkPolicy()
-        if "active" in pg or "standby" in pg:
-            policy.nicTeaming = vim.host.NetworkPolicy.NicTeamingPolicy(
-                nicOrder=vim.host.NetworkPolicy.NicOrderPolicy(activeNic=pg.get("active", []), standbyNic=pg.get("standby", [])))
-        net.add_portgroup(vim.host.PortGroup.Specification(name=pg["name"], vswitchName=pg["vswitch"], vlanId=pg.get("vlan", 0), policy=policy))
-        # VM ports tell a VM network apart from a port group only vmks use; VMs themselves are not simulated.
-        net.vm_ports[pg["name"]] = int(pg.get("vm_ports", 0))
+        _add_portgroup(net, pg)
     return net
 
 
-def build_host_network(host, profile, index, switches):
-    """HostNetState of one host: the profile's switches (see build_switches) plus the host's vmks.
+def _add_portgroup(net, pg):
+    policy = vim.host.NetworkPolicy()
+    if "active" in pg or "standby" in pg:
+        policy.nicTeaming = vim.host.NetworkPolicy.NicTeamingPolicy(
+            nicOrder=vim.host.NetworkPolicy.NicOrderPolicy(activeNic=pg.get("active", []), standbyNic=pg.get("standby", [])))
+    net.add_portgroup(vim.host.PortGroup.Specification(name=pg["name"], vswitchName=pg["vswitch"], vlanId=pg.get("vlan", 0), policy=policy))
 
-    Hosts of one profile share the switch and port group spec objects: the state is copy-on-write
-    (every change works on a deep clone), so shared specs are never modified.
-    """
-    net = hostnet.HostNetState(_pnics(profile, index), "00:50:56:{0:02x}:{1:02x}".format(index >> 8 & 255, index & 255))
-    net.vswitches, net.portgroups = dict(switches.vswitches), dict(switches.portgroups)
-    net.vm_ports = dict(switches.vm_ports)
-    disabled = host.get("services_disabled", {})
-    for vmk in profile.get("vmks", []):
-        mask = str(ipaddress.IPv4Network("0.0.0.0/{0}".format(vmk.get("prefix", 24))).netmask)
-        spec = vim.host.VirtualNic.Specification(
-            ip=vim.host.IpConfig(dhcp=False, ipAddress=_fill(vmk["ip"], host), subnetMask=mask), mtu=vmk.get("mtu", 1500),
-            netStackInstanceKey=vmk.get("stack", "defaultTcpipStack"))
-        device = net.add_vnic(vmk["portgroup"], spec)
-        if vmk.get("device", device) != device:
-            raise ValueError("profile lists {0} but it would be created as {1}".format(vmk["device"], device))
-        for service in vmk.get("services", []):
-            if service not in disabled.get(device, []):
-                net.select(service, device)
-    return net
+
+def _short_name(data):
+    """The host's DNS name: `hostname`, else the first label of a DNS name, else esx-a-b-c-d for an IP."""
+    if data.get("hostname"):
+        return data["hostname"]
+    name = data["name"]
+    try:
+        return "esx-" + str(ipaddress.IPv4Address(name)).replace(".", "-")
+    except ValueError:
+        return name.split(".")[0]
+
+
+def _vnic_spec(vmk, host):
+    mask = str(ipaddress.IPv4Network("0.0.0.0/{0}".format(vmk.get("prefix", 24))).netmask)
+    return vim.host.VirtualNic.Specification(
+        ip=vim.host.IpConfig(dhcp=False, ipAddress=_fill(vmk["ip"], host), subnetMask=mask), mtu=vmk.get("mtu", 1500),
+        netStackInstanceKey=vmk.get("stack", "defaultTcpipStack"))
+
+
+def _vm_nics(data):
+    """A VM's NICs: `nics: [...]`, or one NIC from `portgroup` or `dvswitch` + `dvportgroup` on the VM itself."""
+    if "nics" in data:
+        return data["nics"]
+    if "portgroup" in data or "dvportgroup" in data:
+        return [{k: data[k] for k in ("portgroup", "dvswitch", "dvportgroup", "port_key") if k in data}]
+    return []
+
+
+def _is_distributed(entry):
+    return "dvportgroup" in entry or "dvswitch" in entry
 
 
 class Builder:
-    """Creates the managed objects of a topology; moids follow vCenter's (or hostd's) style."""
+    """Creates the managed objects of a topology; moids follow vCenter's (or hostd's) style.
+
+    Per datacenter: hosts with their vSwitches and standard port groups, then the distributed switches
+    (members, port groups), then every host's vmks in the order listed (a vmk may sit on a distributed
+    port group of a switch the host is a member of), then the VMs.
+    """
 
     def __init__(self, data, mode):
         self.data = data
         self.inv = Inventory(mode)
         self.esxi = mode == "esxi"
         self.host_index = 0
+        self.vm_index = 0
         self.switches = {}  # profile name -> HostNetState holding the profile's vSwitches and port groups
+        self.dvs_count = 0
 
     def moid(self, prefix, esxi_moid):
         return esxi_moid if self.esxi else self.inv.new_moid(prefix)
@@ -143,65 +210,205 @@ class Builder:
     def _datacenter(self, root, data):
         inv = self.inv
         name = "ha-datacenter" if self.esxi else data["name"]
+        if any(dc.name == name for dc in root.entities):
+            raise ValueError("two datacenters named {0}".format(name))
         folder_moids = ["ha-folder-vm", "ha-folder-host", "ha-folder-datastore", "ha-folder-network"] if self.esxi else \
             [inv.new_moid(p) for p in ("group-v", "group-h", "group-s", "group-n")]
         datacenter = inv.add(Datacenter(inv, self.moid("datacenter", "ha-datacenter"), name, root, folder_moids))
         root.entities.append(datacenter)
         profiles = self.data.get("profiles", {})
+        hosts = []  # (HostSystem, host data, profile)
         for cluster_data in data.get("clusters", []):
-            hosts = cluster_data["hosts"][:1] if self.esxi else cluster_data["hosts"]
+            cluster_hosts = cluster_data["hosts"][:1] if self.esxi else cluster_data["hosts"]
             if self.esxi:
-                compute = ComputeResource(inv, "ha-compute-res", hosts[0]["name"], datacenter.host_folder, "ha-root-pool")
+                compute = ComputeResource(inv, "ha-compute-res", cluster_hosts[0]["name"], datacenter.host_folder, "ha-root-pool")
             else:
                 compute = ClusterComputeResource(inv, inv.new_moid("domain-c"), cluster_data["name"], datacenter.host_folder,
                                                  inv.new_moid("resgroup"))
             datacenter.host_folder.entities.append(inv.add(compute))
-            for host_data in hosts:
-                compute.hosts.append(self._host(compute, host_data, profiles, host_data["profile"]))
+            for host_data in cluster_hosts:
+                host, host_data = self._host(compute, host_data, profiles)
+                compute.hosts.append(host)
+                hosts.append((host, host_data, profiles[host_data["profile"]]))
             if self.esxi:
                 break
+        by_name = {host.name: host for host, _data, _profile in hosts}
+        if len(by_name) != len(hosts):
+            raise ValueError("datacenter {0}: host names must be unique".format(name))
         if not self.esxi:
             for dvs_data in data.get("dvswitches", []):
-                self._dvswitch(datacenter, dvs_data)
+                self._dvswitch(datacenter, dvs_data, by_name)
+        for host, host_data, profile in hosts:
+            self._vmks(host, host_data, list(profile.get("vmks", [])) + list(host_data.get("vmks", [])))
+        datacenter.sync_networks()
+        for host, host_data, profile in hosts:
+            for pg in list(profile.get("portgroups", [])) + list(host_data.get("portgroups", [])):
+                slug = "-".join(pg["name"].lower().split())
+                for n in range(int(pg.get("vm_ports", 0))):
+                    self._vm(datacenter, {"name": "{0}-{1}-{2}".format(host.name, slug, n + 1), "host": host.name, "portgroup": pg["name"]},
+                             by_name)
+        for vm_data in data.get("vms", []):
+            if self.esxi and (vm_data.get("host") not in by_name or any(_is_distributed(nic) for nic in _vm_nics(vm_data))):
+                continue  # ESXi mode: one host, no distributed switches
+            self._vm(datacenter, vm_data, by_name)
         datacenter.sync_networks()
 
-    def _host(self, compute, data, profiles, profile_name):
+    def _host(self, compute, data, profiles):
+        profile_name = data["profile"]
         profile = profiles[profile_name]
         if profile_name not in self.switches:
             self.switches[profile_name] = build_switches(profile)
+        switches = self.switches[profile_name]
         self.host_index += 1
         index = self.host_index
         data = dict(data)
         data.setdefault("mgmt_ip", data["name"])
-        short = data["name"].split(".")[0] if not data["name"][0].isdigit() else "esx-" + data["mgmt_ip"].split(".")[-1]
-        identity = {"uuid": "4c4c4544-{0:04x}-4d10-8054-{0:012x}".format(index), "gateway": profile.get("gateway", "192.168.0.1"),
-                    "hostname": short, "domain": profile.get("domain", "sim.local")}
-        net = build_host_network(data, profile, index, self.switches[profile_name])
+        identity = {"uuid": "4c4c4544-{0:04x}-4d10-8054-{0:012x}".format(index),
+                    "gateway": data.get("gateway", profile.get("gateway", "192.168.0.1")),
+                    "hostname": _short_name(data), "domain": profile.get("domain", "sim.local")}
+        # Hosts of one profile share the switch and port group spec objects: the state is copy-on-write
+        # (every change works on a deep clone), so shared specs are never modified.
+        net = hostnet.HostNetState(_pnics(profile, index), "00:50:56:{0:02x}:{1:02x}".format(index >> 8 & 255, index & 255))
+        net.vswitches, net.portgroups = dict(switches.vswitches), dict(switches.portgroups)
+        for pg in data.get("portgroups", []):  # the host's own port groups, on the profile's vSwitches
+            try:
+                _add_portgroup(net, pg)
+            except faults.SoapFault as failure:
+                raise ValueError("host {0}, port group {1}: {2}".format(data["name"], pg["name"], failure.fault.msg)) from None
         moid = self.moid("host", "ha-host")
-        return self.inv.add(HostSystem(self.inv, moid, data["name"], compute, net, index, identity))
+        return self.inv.add(HostSystem(self.inv, moid, data["name"], compute, net, index, identity)), data
 
-    def _dvswitch(self, datacenter, data):
+    def _vmks(self, host, data, vmks):
+        """The host's vmks in the order listed (so device names come out as listed), with their services."""
+        net = host.net
+        net.proxy_pnics = {pnic for dvs in host.dvswitches() for pnic in dvs.member_pnics(host)}
+        disabled = data.get("services_disabled", {})
+        for vmk in vmks:
+            where = "host {0}, vmk {1}".format(host.name, vmk.get("device", "?"))
+            spec = _vnic_spec(vmk, data)
+            dvport = None
+            try:
+                if _is_distributed(vmk):
+                    if self.esxi:
+                        raise ValueError("{0}: ESXi mode has no distributed switches".format(where))
+                    dvs, portgroup = self._dvportgroup(host, vmk, where)
+                    spec.distributedVirtualPort = vim.dvs.PortConnection(switchUuid=dvs.uuid, portgroupKey=portgroup.moid,
+                                                                         portKey=str(vmk["port_key"]) if "port_key" in vmk else None)
+                    dvport = host.resolve_dvport(spec.distributedVirtualPort, "topology", net)
+                device = net.add_vnic(vmk.get("portgroup"), spec, dvport)
+                if vmk.get("device", device) != device:
+                    raise ValueError("{0}: it would be created as {1}".format(where, device))
+                for service in vmk.get("services", []):
+                    if service not in disabled.get(device, []):
+                        net.select(service, device)
+            except faults.SoapFault as failure:
+                raise ValueError("{0}: {1}".format(where, failure.fault.msg)) from None
+
+    def _dvportgroup(self, host, entry, where):
+        """(switch, port group) of an entry naming `dvswitch` and `dvportgroup`, on a switch the host is a member of."""
+        dvs = next((d for d in host.datacenter().dvswitches() if d.name == entry.get("dvswitch")), None)
+        if dvs is None:
+            raise ValueError("{0}: no distributed switch {1!r} in the datacenter".format(where, entry.get("dvswitch")))
+        if host not in dvs.members:
+            raise ValueError("{0}: {1} is not a member of {2}".format(where, host.name, dvs.name))
+        portgroup = next((pg for pg in dvs.portgroups if pg.name == entry.get("dvportgroup") and not pg.uplink), None)
+        if portgroup is None:
+            raise ValueError("{0}: {1} has no port group {2!r}".format(where, dvs.name, entry.get("dvportgroup")))
+        return dvs, portgroup
+
+    def _network_folder(self, datacenter, path):
+        """The network folder at path ("Racks/Rack-A") below the datacenter's network folder, created as needed."""
+        folder = datacenter.network_folder
+        for part in [p for p in str(path or "").split("/") if p]:
+            child = next((f for f in folder.subfolders() if f.name == part), None)
+            if child is None:
+                child = self.inv.add(Folder(self.inv, self.inv.new_moid("group-n"), part, folder, "network"))
+                folder.entities.append(child)
+            folder = child
+        return folder
+
+    def _dvswitch(self, datacenter, data, by_name):
         inv = self.inv
-        index = len(datacenter.dvswitches()) + 1
-        dvs_uuid = "50 1e {0:02x} 7a 3c 44 91 0d-8e 2f 61 5a 9b {1:02x} c4 {0:02x}".format(index, len(datacenter.hosts()) & 255)
-        dvs = DistributedSwitch(inv, inv.new_moid("dvs"), data["name"], datacenter.network_folder, dvs_uuid, data["uplinks"],
-                                data.get("mtu", 1500))
-        datacenter.network_folder.entities.append(inv.add(dvs))
-        members = datacenter.hosts() if data.get("members", "all") == "all" else [h for h in datacenter.hosts() if h.name in data["members"]]
-        for host in members:
-            dvs.add_member(host, data.get("pnics", []))
+        # A distributed switch name is unique in its datacenter, whatever network folder the switch is in.
+        if any(d.name == data["name"] for d in datacenter.dvswitches()):
+            raise ValueError("datacenter {0}: two distributed switches named {1}".format(datacenter.name, data["name"]))
+        self.dvs_count += 1
+        dvs_uuid = "50 1e {0:02x} 7a 3c 44 91 0d-8e 2f 61 5a 9b {1:02x} c4 {0:02x}".format(self.dvs_count, len(datacenter.hosts()) & 255)
+        folder = self._network_folder(datacenter, data.get("folder"))
+        dvs = DistributedSwitch(inv, inv.new_moid("dvs"), data["name"], folder, dvs_uuid, data["uplinks"], data.get("mtu", 1500))
+        folder.entities.append(inv.add(dvs))
+        members = data.get("members", "all")
+        if members == "all":
+            members = [host.name for host in datacenter.hosts()]
+        for member in members:
+            member = member if isinstance(member, dict) else {"host": member}
+            host = by_name.get(member["host"])
+            if host is None:
+                raise ValueError("{0}: member {1!r} is not a host of datacenter {2}".format(data["name"], member["host"], datacenter.name))
+            pnics = member.get("pnics", data.get("pnics", []))
+            for pnic in pnics:
+                owner = next((name for name, spec in host.net.vswitches.items() if pnic in host.net._bridge_nics(spec)), None)
+                owner = owner or next((d.name for d in datacenter.dvswitches() if pnic in d.member_pnics(host)), None)
+                if pnic not in host.net.pnics or owner:
+                    raise ValueError("{0}: {1} of {2} is {3}".format(data["name"], pnic, host.name,
+                                                                     "used by " + owner if owner else "not a NIC of the host"))
+            dvs.add_member(host, pnics)
         for pg in data.get("portgroups", []):
-            dvs._new_portgroup(_dvportgroup_spec(pg))
+            try:
+                dvs._new_portgroup(_dvportgroup_spec(pg))
+            except faults.SoapFault as failure:
+                raise ValueError("{0}: port group {1}: {2}".format(data["name"], pg["name"], failure.fault.msg)) from None
+
+    def _vm(self, datacenter, data, by_name):
+        inv = self.inv
+        host = by_name.get(data.get("host"))
+        if host is None:
+            raise ValueError("VM {0}: no host {1!r} in datacenter {2}".format(data["name"], data.get("host"), datacenter.name))
+        if any(vm.name == data["name"] for vm in datacenter.vms()):
+            raise ValueError("VM {0}: the name already exists in the VM folder of {1}".format(data["name"], datacenter.name))
+        power = data.get("power", "poweredOn")
+        if power not in ("poweredOn", "poweredOff", "suspended"):
+            raise ValueError("VM {0}: power must be poweredOn, poweredOff or suspended".format(data["name"]))
+        self.vm_index += 1
+        vm = VirtualMachine(inv, self.moid("vm", str(self.vm_index)), data["name"], datacenter.vm_folder, host, self.vm_index,
+                            power=power, guest_id=data.get("guest_id", "otherLinux64Guest"),
+                            guest_name=data.get("guest_name", "Other Linux (64-bit)"), ip=data.get("ip"), cpus=data.get("cpus", 2),
+                            memory_mb=data.get("memory_mb", 4096))
+        for n, nic in enumerate(_vm_nics(data)):
+            where = "VM {0}, NIC {1}".format(data["name"], n + 1)
+            if _is_distributed(nic):
+                dvs, portgroup = self._dvportgroup(host, nic, where)
+                if portgroup.config.type == "ephemeral" and not vm.running:
+                    raise ValueError("{0}: a VM that is not running holds no port of the ephemeral port group {1}".format(where, portgroup.name))
+                try:
+                    port = dvs.connect(portgroup, requested=str(nic["port_key"]) if "port_key" in nic else None)
+                except faults.SoapFault as failure:
+                    raise ValueError("{0}: {1}".format(where, failure.fault.msg)) from None
+                vm.nics.append(VmNic(NIC_KEY + n, vm.mac(n), portgroup, dvs, port))
+            else:
+                if nic.get("portgroup") not in host.net.portgroups:
+                    raise ValueError("{0}: {1} has no standard port group {2!r}".format(where, host.name, nic.get("portgroup")))
+                vm.nics.append(VmNic(NIC_KEY + n, vm.mac(n), nic["portgroup"]))
+                if vm.running:
+                    vm.nics[-1].host_port_key = host.net.connect_vm_port(nic["portgroup"], vm.mac(n))
+            if n == 0:
+                datacenter.vm_folder.entities.append(inv.add(vm))  # from now on its port counts as taken
+        if vm not in datacenter.vm_folder.entities:
+            datacenter.vm_folder.entities.append(inv.add(vm))
+        return vm
 
 
 def _dvportgroup_spec(data):
-    """A port group listed in the topology: VLAN and, optionally, active/standby uplinks."""
+    """A port group listed in the topology: VLAN, optionally active/standby uplinks, port binding and ports."""
     vds = vim.dvs.VmwareDistributedVirtualSwitch
     setting = vds.VmwarePortConfigPolicy(vlan=vds.VlanIdSpec(inherited=False, vlanId=data.get("vlan", 0)))
     if "active" in data or "standby" in data:
         setting.uplinkTeamingPolicy = vds.UplinkPortTeamingPolicy(inherited=False, uplinkPortOrder=vds.UplinkPortOrderPolicy(
             inherited=False, activeUplinkPort=data.get("active", []), standbyUplinkPort=data.get("standby", [])))
-    return vim.dvs.DistributedVirtualPortgroup.ConfigSpec(name=data["name"], type="earlyBinding", numPorts=8, defaultPortConfig=setting)
+    binding = data.get("type", "earlyBinding")
+    return vim.dvs.DistributedVirtualPortgroup.ConfigSpec(
+        name=data["name"], type=binding, numPorts=int(data.get("ports", 0 if binding == "ephemeral" else 8)),
+        autoExpand=bool(data.get("elastic", True)), defaultPortConfig=setting)
 
 
 def build(data, mode="vcenter"):
