@@ -133,6 +133,7 @@ options:
     default: true
 extends_documentation_fragment:
   - community.vmware.vmware.documentation
+  - multinic.vmotion.connection
   - multinic.vmotion.scope.attributes_change
 notes:
   - With O(esxi_hostname) and O(vmks) the result of the host is also at the top level (RV(operations), RV(applied), RV(vmks), RV(diff)).

@@ -66,6 +66,7 @@ options:
     default: fail
 extends_documentation_fragment:
   - community.vmware.vmware.documentation
+  - multinic.vmotion.connection
   - multinic.vmotion.scope
   - multinic.vmotion.scope.attributes_change
 notes:

@@ -55,6 +55,7 @@ options:
     default: []
 extends_documentation_fragment:
   - community.vmware.vmware.documentation
+  - multinic.vmotion.connection
   - multinic.vmotion.scope
   - multinic.vmotion.scope.attributes_read_only
 notes:

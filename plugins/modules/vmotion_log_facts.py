@@ -44,6 +44,7 @@ options:
     default: false
 extends_documentation_fragment:
   - community.vmware.vmware.documentation
+  - multinic.vmotion.connection
   - multinic.vmotion.scope
   - multinic.vmotion.scope.attributes_read_only
 notes:
