@@ -10,5 +10,28 @@ __metaclass__ = type
 class ModuleDocFragment(object):
     # Connection options of the collection beyond community.vmware's (timeouts, sessions).
     DOCUMENTATION = r"""
-options: {}
+options:
+  connect_timeout:
+    description:
+      - Seconds to open a connection to vCenter or ESXi (TCP connect and TLS handshake) and to get each answer while
+        logging in (C(vimServiceVersions.xml), C(RetrieveServiceContent), C(Login)).
+      - A server that accepts the connection and never answers makes the module fail after about this long, with the
+        server's host:port in the message, instead of hanging.
+      - The default is ample for a live vCenter, which answers these in well under a second (a slow identity source in a few);
+        it is the dial timeout of Go's C(net/http), which C(govc) uses.
+      - If the value is not specified in the task, the value of environment variable E(VMWARE_CONNECT_TIMEOUT) will be used instead.
+    type: int
+    default: 30
+  request_timeout:
+    description:
+      - Seconds the server may stay silent while answering one API call once logged in. A call that gets no answer
+        for this long fails with the server's host:port and what was being done (for example C(reading the inventory)
+        or C(UpdateNetworkConfig on esx01)); a change whose answer never came is reported in doubt (C(in_doubt)),
+        and a re-run converges.
+      - It bounds each wait for data, not the whole call, so a large answer that keeps arriving is never cut off.
+      - The slowest call of the collection is the one-call read of a whole vCenter (seconds to tens of seconds for
+        1,000 hosts); tasks are polled, so no call waits for a task. The default leaves ten times that.
+      - If the value is not specified in the task, the value of environment variable E(VMWARE_REQUEST_TIMEOUT) will be used instead.
+    type: int
+    default: 300
 """

@@ -174,8 +174,16 @@ def _address_judgment(befores, afters, fleet_hosts, plans):
             % (f["host"], f["code"], f["severity"], f["message"]) for f in introduced]
 
 
+def _exists(host, switch, portgroup):
+    return any(p["type"] == "distributed" and p["switch"] == switch and p["name"] == portgroup for p in host.get("portgroups") or [])
+
+
 def _dvportgroup_definitions(layouts, hosts):
-    """{(dvswitch, port group): {host: (vlan_id, active, standby)}} from the desired vmks of every host of the call."""
+    """{(dvswitch, port group): {host: (vlan_id, active, standby)}} from the desired vmks of every host of the call.
+
+    A VLAN left out leaves an existing port group's VLAN as it is (None), but creates a new one with VLAN 0: the
+    port group is created once, by the first host of the call, so that is the VLAN every host gets.
+    """
     definitions = {}
     for name, desired in layouts.items():
         for position, raw in enumerate(desired if isinstance(desired, list) else []):
@@ -183,7 +191,10 @@ def _dvportgroup_definitions(layouts, hosts):
             if vmk is None or problems or not vmk["dvswitch"]:
                 continue
             active, standby = desired_order(vmk, _uplinks(hosts[name], vmk["dvswitch"]))
-            definitions.setdefault((vmk["dvswitch"], vmk["portgroup"]), {})[name] = (vmk["vlan_id"], active, standby)
+            vlan = vmk["vlan_id"]
+            if vlan is None and not _exists(hosts[name], vmk["dvswitch"], vmk["portgroup"]):
+                vlan = 0
+            definitions.setdefault((vmk["dvswitch"], vmk["portgroup"]), {})[name] = (vlan, active, standby)
     return definitions
 
 

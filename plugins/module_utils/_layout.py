@@ -48,7 +48,8 @@ def management_octet(mgmt_ip):
         text = text.split("/", 1)[0]
     address = parse_address(text)
     if address is None:
-        raise LayoutError(["management IP %r is not a valid IP address" % (mgmt_ip,)])
+        hint = "; hosts named by FQDN need multinic_vmotion_mgmt_ip_source ansible_host, variable or facts" if any(c.isalpha() for c in text) else ""
+        raise LayoutError(["management IP %r is not a valid IP address%s" % (mgmt_ip, hint)])
     if address.version != 4:
         raise LayoutError(
             ["management IP %r is IPv6; the vMotion host part is the last octet of an IPv4 management address" % (mgmt_ip,)]

@@ -16,7 +16,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.community.vmware.plugins.module_utils.vmware import vmware_argument_spec
 from ansible_collections.multinic.vmotion.plugins.module_utils._apply import ApplyError
 from ansible_collections.multinic.vmotion.plugins.module_utils._model import host_facts
 from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
@@ -24,6 +23,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import (
     FLEET_PROPERTIES,
     VsphereClient,
     VsphereError,
+    connection_argument_spec,
     network_info,
     vsphere_argument_spec,
 )
@@ -58,8 +58,8 @@ class VmotionModule(object):
     changes = True
 
     def __init__(self, argument_spec, scoped=True, **kwargs):
-        # scoped: the module takes esxi_hostname/cluster_name/datacenter; else only the connection options.
-        spec = vsphere_argument_spec() if scoped else vmware_argument_spec()
+        # scoped: the module takes esxi_hostname/cluster_name/datacenter; else only the connection options (with the timeouts).
+        spec = vsphere_argument_spec() if scoped else connection_argument_spec()
         spec.update(argument_spec)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
         self.params = self.module.params

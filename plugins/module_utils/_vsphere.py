@@ -15,12 +15,19 @@ plus a ContinueRetrievePropertiesEx per page when the server pages.
 Writes are methods too (network config, services, distributed port groups and
 their tasks, log pages), so that nothing above this file calls a vSphere
 method itself; _apply turns plans into these calls.
+
+Nothing waits forever: logging in is bounded by connect_timeout, every later call
+by request_timeout (see Timeouts), and a timeout names the server and what was
+being done.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
+import difflib
+import socket
 import ssl
 import time
 
@@ -38,6 +45,7 @@ try:
 except ImportError:
     HAS_REQUESTS = False
 
+from ansible.module_utils.common.parameters import env_fallback
 from ansible_collections.community.vmware.plugins.module_utils.vmware import vmware_argument_spec
 from ansible_collections.community.vmware.plugins.module_utils.clients._vmware import (
     ApiAccessError,
@@ -61,6 +69,18 @@ HOST_NETWORK_PROPERTIES = ("name",) + tuple("config.network." + part for part in
 # pause between two looks at it: tasks of this collection finish in seconds on vCenter.
 TASK_TIMEOUT = 300
 TASK_POLL = (0.1, 0.2, 0.5, 1.0)
+
+# Timeouts in seconds (README, "Connection options and timeouts").
+# connect: TCP connect and TLS handshake of every connection, and each answer while logging in
+# (vimServiceVersions.xml, RetrieveServiceContent, Login). A live vCenter answers these in well under a
+# second and a slow identity source in a few; 30 s is Go's net/http dial timeout, which govc uses.
+# request: the longest the server may stay silent while answering one call once logged in (a socket read
+# timeout, as requests' read timeout: a large answer that streams is not cut). The slowest call of the
+# collection is the one-call read of a whole vCenter (RetrievePropertiesEx, seconds to tens of seconds
+# for 1,000 hosts); tasks are polled, so no call waits for a task. 300 s is ten times that and the
+# wait for a task (TASK_TIMEOUT), and what vmware.vmware_rest allows a whole request (session_timeout).
+CONNECT_TIMEOUT = 30
+REQUEST_TIMEOUT = 300
 
 # What a change must know of every other host of the vCenter: its vmks (addresses, port groups).
 FLEET_PROPERTIES = ("name", "config.network.vnic")
@@ -103,9 +123,19 @@ def scope_argument_spec():
     )
 
 
-def vsphere_argument_spec():
-    """Connection options exactly as community.vmware, plus the host scope."""
+def connection_argument_spec():
+    """Connection options exactly as community.vmware, plus the timeouts (doc fragment multinic.vmotion.connection)."""
     spec = vmware_argument_spec()
+    spec.update(
+        connect_timeout=dict(type="int", default=CONNECT_TIMEOUT, fallback=(env_fallback, ["VMWARE_CONNECT_TIMEOUT"])),
+        request_timeout=dict(type="int", default=REQUEST_TIMEOUT, fallback=(env_fallback, ["VMWARE_REQUEST_TIMEOUT"])),
+    )
+    return spec
+
+
+def vsphere_argument_spec():
+    """The connection options plus the host scope."""
+    spec = connection_argument_spec()
     spec.update(scope_argument_spec())
     return spec
 
@@ -128,30 +158,135 @@ def _is_certificate_error(error):
     return "CERTIFICATE_VERIFY_FAILED" in text or isinstance(error, ssl.SSLCertVerificationError)
 
 
+def _timeout_in(error):
+    """The socket timeout behind an error (community.vmware re-raises it as ApiAccessError), or None."""
+    for _depth in range(8):
+        if error is None or isinstance(error, socket.timeout):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+# Credentials that must be set: module option, how community.vmware names it, environment variable.
+MISSING_HINTS = (
+    ("hostname", "Hostname", "VMWARE_HOST"),
+    ("username", "Username", "VMWARE_USER"),
+    ("password", "Password", "VMWARE_PASSWORD"),
+)
+
+
+@contextlib.contextmanager
+def _default_socket_timeout(seconds):
+    """Sockets created meanwhile time out after `seconds`; pyVmomi's first GET (vimServiceVersions.xml) takes no timeout."""
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+class Timeouts(object):
+    """connect_timeout and request_timeout, applied to the connections of a pyVmomi SOAP stub.
+
+    While logging in (inside community.vmware's PyvmomiClient, which passes no timeout to pyVmomi) the
+    default socket timeout is connect_timeout. Once logged in, the stub's connection class is replaced
+    by one that connects within connect_timeout and waits request_timeout for each answer, and the
+    connection kept from the login gets request_timeout.
+    """
+
+    def __init__(self, connect=CONNECT_TIMEOUT, request=REQUEST_TIMEOUT):
+        for name, value in (("connect_timeout", connect), ("request_timeout", request)):
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 1:
+                raise VsphereError("%s must be a number of seconds of at least 1, got %r" % (name, value))
+        self.connect = connect
+        self.request = request
+        # What later answers get: request, then (after a timeout) only connect for the logout at exit.
+        self.read = request
+
+    def install(self, si):
+        stub = getattr(si, "_stub", None)
+        soap = getattr(stub, "soapStub", stub)  # with a proxy, a SessionOrientedStub wraps the SoapStubAdapter
+        if soap is None or not hasattr(soap, "scheme"):
+            return
+        soap.scheme = _timed_connection(soap.scheme, self)
+        for conn, _idle_since in list(getattr(soap, "pool", None) or []):
+            if getattr(conn, "sock", None) is not None:
+                conn.sock.settimeout(self.read)
+
+    def after_timeout(self):
+        # A server silent for request_timeout: the logout at exit (community.vmware's atexit) gets connect_timeout only.
+        self.read = min(self.connect, self.request)
+
+
+def _timed_connection(base, timeouts):
+    """pyVmomi's HTTP(S) connection class, connecting within timeouts.connect and reading within timeouts.read."""
+
+    class TimedConnection(base):
+        def connect(self):
+            self.timeout = timeouts.connect
+            base.connect(self)
+            self.timeout = timeouts.read
+            if hasattr(getattr(self, "sock", None), "settimeout"):
+                self.sock.settimeout(timeouts.read)
+
+    TimedConnection.__name__ = "Timed" + base.__name__
+    return TimedConnection
+
+
+def _nearest(name, known, limit=3):
+    """Known names close to an unknown one: the same name in another case or domain (esx01 / esx01.example.com), else difflib's."""
+    wanted = name.lower()
+    label = wanted.split(".")[0]
+    same = sorted(k for k in known if k.lower() == wanted or (k.lower().split(".")[0] == label and not label.isdigit()))
+    if same:
+        return same[:limit]
+    folded = dict((k.lower(), k) for k in known)
+    return [folded[m] for m in difflib.get_close_matches(wanted, list(folded), n=limit, cutoff=0.6)]
+
+
 class VsphereClient(object):
     """A logged-in session plus batched PropertyCollector reads."""
 
-    def __init__(self, hostname, username, password, port=443, validate_certs=True, proxy_host=None, proxy_port=None):
+    timeouts = None
+
+    def __init__(self, hostname, username, password, port=443, validate_certs=True, proxy_host=None, proxy_port=None,
+                 connect_timeout=CONNECT_TIMEOUT, request_timeout=REQUEST_TIMEOUT):
         self.hostname = hostname
         self.port = port
+        values = {"hostname": hostname, "username": username, "password": password}
+        for option, label, variable in MISSING_HINTS:
+            if not values[option]:
+                raise VsphereError("%s parameter is missing. Set the module option %s or the environment variable %s; in the "
+                                   "roles, vmware_%s (or multinic_vmotion_%s / vmotion_audit_%s)."
+                                   % (label, option, variable, option, option, option))
+        self.timeouts = Timeouts(connect_timeout, request_timeout)
         try:
-            client = PyvmomiClient(hostname, username, password, port=port, validate_certs=validate_certs,
-                                   http_proxy_host=proxy_host, http_proxy_port=proxy_port)
+            with _default_socket_timeout(self.timeouts.connect):
+                client = PyvmomiClient(hostname, username, password, port=port, validate_certs=validate_certs,
+                                       http_proxy_host=proxy_host, http_proxy_port=proxy_port)
         except MissingLibError as e:
             raise VsphereError(str(e))
         except ApiAccessError as e:
             message = str(e)
-            if _is_certificate_error(message):
+            timeout = _timeout_in(e)
+            if timeout is not None:
+                message = ("logging in to %s:%s timed out: no answer within %s s (%s). The server accepts connections but does "
+                           "not answer: is it a vCenter or ESXi API endpoint, and up? If it is only slow, raise connect_timeout "
+                           "(VMWARE_CONNECT_TIMEOUT)" % (hostname, port, self.timeouts.connect, timeout))
+            elif _is_certificate_error(message):
                 message = "Cannot connect to %s:%s: %s" % (hostname, port, CERT_HINT)
             raise VsphereError(message)
         self.si = client.si
         self.content = client.content
+        self.timeouts.install(self.si)
 
     @classmethod
     def from_params(cls, params):
         return cls(params["hostname"], params["username"], params["password"], port=params.get("port") or 443,
                    validate_certs=params.get("validate_certs", True), proxy_host=params.get("proxy_host"),
-                   proxy_port=params.get("proxy_port"))
+                   proxy_port=params.get("proxy_port"), connect_timeout=params.get("connect_timeout") or CONNECT_TIMEOUT,
+                   request_timeout=params.get("request_timeout") or REQUEST_TIMEOUT)
 
     @property
     def is_vcenter(self):
@@ -163,6 +298,13 @@ class VsphereClient(object):
             return method(*args, **kwargs)
         except vmodl.MethodFault as e:
             raise VsphereError("%s failed: %s" % (what, describe_fault(e)))
+        except socket.timeout:
+            within = ""
+            if self.timeouts is not None:
+                within = " within %s s" % self.timeouts.read
+                self.timeouts.after_timeout()
+            raise VsphereError("%s timed out: %s:%s sent no answer%s (request_timeout, VMWARE_REQUEST_TIMEOUT)"
+                               % (what, self.hostname, self.port, within), outcome_unknown=True)
         except (requests.exceptions.RequestException, ssl.SSLError, OSError, EOFError) as e:
             raise VsphereError("%s failed: connection to %s:%s lost (%s)" % (what, self.hostname, self.port, describe_fault(e)),
                                outcome_unknown=True)
@@ -339,11 +481,29 @@ class Inventory(object):
             unknown = [n for n in wanted if n not in by_name]
             if unknown:
                 where = " in %s" % " / ".join(x for x in (datacenter, cluster_name) if x) if (datacenter or cluster_name) else ""
-                problems.append("unknown ESXi host(s)%s: %s" % (where, ", ".join(unknown)))
+                problems.append("unknown ESXi host(s)%s: %s%s" % (where, ", ".join(unknown), self._did_you_mean(unknown, by_name)))
             selected = [(n, by_name[n]) for n in wanted if n in by_name]
         if problems:
             raise ScopeError("; ".join(problems))
         return [obj for _name, obj in sorted(selected, key=lambda x: x[0])]
+
+    def _did_you_mean(self, unknown, in_scope, limit=10):
+        """' (did you mean esx01.example.com?)' for the first unknown names with near known names, else ''.
+
+        Names of the whole vCenter are candidates; one outside the scope says where it is.
+        """
+        everywhere = dict((values["name"], obj) for obj, values in self.of_type(vim.HostSystem))
+        hints = []
+        for name in unknown[:limit]:
+            near = [n if n in in_scope else "%s (in %s)" % (n, self.cluster_of(everywhere[n]) or self.datacenter_of(everywhere[n]))
+                    for n in _nearest(name, everywhere)]
+            if near:
+                hints.append((name, " or ".join(near)))
+        if not hints:
+            return ""
+        if len(unknown) == 1:
+            return " (did you mean %s?)" % hints[0][1]
+        return " (%s)" % "; ".join("%s: did you mean %s?" % hint for hint in hints)
 
     def host_values(self):
         """[(host moref, {path: value})] of every host of the tree, as read."""

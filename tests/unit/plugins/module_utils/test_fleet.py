@@ -147,6 +147,17 @@ def test_dvportgroup_defined_twice_differently_is_refused():
     assert "esx-a asks VLAN 20" in text and "esx-b asks VLAN 30" in text and error.hosts == 2
 
 
+def test_new_dvportgroup_without_vlan_is_vlan_0_for_the_other_hosts():
+    # the first host creates the port group with VLAN 0: another host asking VLAN 24 would never get it
+    hosts = {"esx-a": dv_host("esx-a", 51), "esx-b": dv_host("esx-b", 52)}
+    layouts = {"esx-a": [dv_item("dv-new", vlan=None, octet=51)], "esx-b": [dv_item("dv-new", vlan=24, octet=52)]}
+    text, _error = problems(layouts, hosts, {"hosts": {}, "dvportgroups": FLEET_GROUPS})
+    assert "dv-new on dvs-A is shared by the hosts of this call but defined differently (esx-a asks VLAN 0" in text
+    # an existing port group: a VLAN left out leaves it as it is, so it agrees with any VLAN
+    layouts = {"esx-a": [dv_item("vMotion-DV", vlan=None, octet=51)], "esx-b": [dv_item("vMotion-DV", vlan=24, octet=52)]}
+    assert plan_fleet(layouts, hosts, {"hosts": {}, "dvportgroups": FLEET_GROUPS})["plans"]["esx-b"][0]["vlan_id"] == 24
+
+
 def test_dvportgroup_is_known_by_switch_and_name():
     esx = dv_host("esx-b", 52)
     plan = plan_fleet({"esx-b": [dv_item("vMotion-DV", switch="dvs-B", uplink="Uplink 2", vlan=0)]}, {"esx-b": esx},
