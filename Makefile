@@ -14,10 +14,11 @@ GET_PIP      := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 
 .PHONY: help venv deps collection test sanity units simulator-tests integration lint docs build-install \
-        builder demo bench stress clean
+        builder browser browser-deps demo bench stress clean
 
 help:
-	@echo "make test   - every gate: sanity, units, simulator, integration, lint, docs, build+install"
+	@echo "make test   - every gate: sanity, units, simulator, integration, lint, docs, build+install, builder, browser"
+	@echo "make browser - the HTML report in headless Chromium (installs Debian's chromium with apt-get when missing)"
 	@echo "make demo   - the seed fleet on the simulator: audit, fix, audit again"
 	@echo "make bench  - benchmarks against community.vmware (long; not part of make test)"
 	@echo "make stress - long reliability runs (not part of make test)"
@@ -49,10 +50,19 @@ collection: deps
 	# ansible-test lists files with git; build/ is ignored by the outer repo, so the copy gets its own.
 	cd $(COLL_DIR) && git init -q && git add -A
 
-test: collection
+# Headless Chromium for the browser gate (Debian's package; about 30 s once). Failing to install is not fatal here:
+# the browser gate then FAILS and says why.
+browser-deps:
+	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q --no-install-recommends chromium) \
+	  || echo "!!! could not install chromium: the browser gate will fail" >&2
+
+test: collection browser-deps
 	VENV=$(VENV) COLL_DIR=$(COLL_DIR) COLL_ROOT=$(COLL_ROOT) bash tests/utils/gates.sh all
 
 sanity units simulator-tests integration lint docs build-install builder: collection
+	VENV=$(VENV) COLL_DIR=$(COLL_DIR) COLL_ROOT=$(COLL_ROOT) bash tests/utils/gates.sh $@
+
+browser: collection browser-deps
 	VENV=$(VENV) COLL_DIR=$(COLL_DIR) COLL_ROOT=$(COLL_ROOT) bash tests/utils/gates.sh $@
 
 demo: collection

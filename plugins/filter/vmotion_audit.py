@@ -9,7 +9,13 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.multinic.vmotion.plugins.module_utils._findings import FindingsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._report import build_audit, render_markdown, summary_lines
+from ansible_collections.multinic.vmotion.plugins.module_utils._report import (
+    build_audit,
+    compare_audits,
+    render_html,
+    render_markdown,
+    summary_lines,
+)
 
 
 def _error(name, error):
@@ -23,16 +29,32 @@ def _vmotion_audit(hosts, options=None):
         raise _error("vmotion_audit", e)
 
 
-def _vmotion_audit_markdown(audit, title=None, generated=None, max_rows=200):
+def _vmotion_audit_markdown(audit, title=None, generated=None, max_rows=200, vcenter=None, scope=None, version=None, logs=None, previous=None):
     try:
-        return render_markdown(audit, title=title, generated=generated, max_rows=max_rows)
+        return render_markdown(audit, title=title, generated=generated, max_rows=max_rows, vcenter=vcenter, scope=scope, version=version,
+                               logs=logs, previous=previous)
     except FindingsError as e:
         raise _error("vmotion_audit_markdown", e)
 
 
-def _vmotion_audit_summary(audit, show=20, report_markdown=None, report_json=None):
+def _vmotion_audit_html(audit, title=None, generated=None, max_rows=200, vcenter=None, scope=None, version=None, logs=None, previous=None):
     try:
-        return summary_lines(audit, show=show, report_markdown=report_markdown, report_json=report_json)
+        return render_html(audit, title=title, generated=generated, max_rows=max_rows, vcenter=vcenter, scope=scope, version=version,
+                           logs=logs, previous=previous)
+    except FindingsError as e:
+        raise _error("vmotion_audit_html", e)
+
+
+def _vmotion_audit_compare(after, before):
+    try:
+        return compare_audits(before, after)
+    except FindingsError as e:
+        raise _error("vmotion_audit_compare", e)
+
+
+def _vmotion_audit_summary(audit, show=20, report_markdown=None, report_json=None, report_html=None):
+    try:
+        return summary_lines(audit, show=show, report_markdown=report_markdown, report_json=report_json, report_html=report_html)
     except FindingsError as e:
         raise _error("vmotion_audit_summary", e)
 
@@ -42,5 +64,7 @@ class FilterModule(object):
         return {
             "vmotion_audit": _vmotion_audit,
             "vmotion_audit_markdown": _vmotion_audit_markdown,
+            "vmotion_audit_html": _vmotion_audit_html,
+            "vmotion_audit_compare": _vmotion_audit_compare,
             "vmotion_audit_summary": _vmotion_audit_summary,
         }

@@ -30,10 +30,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from html import escape
+
 from ansible_collections.multinic.vmotion.plugins.module_utils._findings import (
     OPTION_DEFAULTS,
     PEER_CAUSED,
     SEVERITIES,
+    RULES,
     FindingsError,
     at_or_above,
     fleet_findings,
@@ -54,6 +57,35 @@ PAIR_REASON_TEXT = {
     "PEER_ALL_PAIRED": ("the peer's vMotion vmks in %s are all paired already", True),
 }
 CLEAN_TEXT = "Clean: no findings, every host pair gets all its streams."
+# The host x host matrix of streams is kept in the audit up to this many hosts (64 hosts: 4,032 cells).
+MATRIX_MAX_HOSTS = 64
+# How to fix each finding code of _findings.RULES (docs/findings.md is generated from both; a unit test keeps them in step).
+FINDING_FIX = {
+    "VMOTION_DISABLED": "Enable vMotion on the vmk (multinic.vmotion.vmk_vmotion_enable, or the multinic_vmotion role from the plan). "
+                        "If the vmk is not meant for vMotion (storage, say), move it out of the vMotion port group and subnet, "
+                        "or leave it out with the ignore option.",
+    "NO_VMOTION_VMK": "Create the host's vMotion vmks (multinic.vmotion.multinic_vmotion_portgroups or the multinic_vmotion role), "
+                      "or enable vMotion on the vmks meant for it.",
+    "NO_ACTIVE_UPLINK": "Give the port group a teaming override with one active uplink (active_uplink in the plan) "
+                        "and the others unused or standby.",
+    "MTU_ABOVE_SWITCH": "Lower the vmk's MTU to the switch's, or raise the switch's MTU first (and the physical path's): "
+                        "this collection does not change a switch's MTU, do it in the vSphere Client or with esxcli.",
+    "SUBNET_OVERLAP": "Give each vmk its own subnet that overlaps no other on the same TCP/IP stack (check the netmasks).",
+    "MULTIPLE_ACTIVE_UPLINKS": "Keep one active uplink per vMotion port group and make the others unused (or standby with failover: standby).",
+    "STANDBY_NOT_UNUSED": "Move the standby uplinks of the port group to unused, or audit with failover: standby if standby is the design.",
+    "UNUSED_NOT_STANDBY": "Move the unused uplinks of the port group to standby, or audit with failover: unused if unused is the design.",
+    "TEAMING_INHERITED": "Give the port group its own teaming override: one active uplink, the others unused (or standby).",
+    "SHARED_ACTIVE_UPLINK": "Give each vMotion vmk's port group a different active uplink, one per vmk index.",
+    "SUBNET_SHARED": "Readdress the vmks so that each index has its own subnet, or audit with one_vmk_per_subnet: false "
+                     "for the single-subnet design (KB 2007467).",
+    "MIXED_NETSTACKS": "Put every vMotion vmk of the host on the same TCP/IP stack (a vmk's stack is set when it is created: recreate it).",
+    "SUBNET_MISMATCH": "Readdress the vmk into the subnet the rest of the fleet uses for this index "
+                       "(the vmotion_ip filter gives the address; the multinic_vmotion role applies the plan).",
+    "INDEX_MISSING": "Add the missing vmk with the fleet's subnet and port group for this index (the multinic_vmotion role from the plan).",
+    "MTU_MISMATCH": "Set the same MTU on this index on every host, one the switches and the physical network carry end to end.",
+    "DUPLICATE_IP": "Give each vmk its own address: the index's subnet plus the last octet of the host's management IP (vmotion_ip filter).",
+    "VMOTION_MINORITY": "Disable vMotion on this vmk, or enable it on the other vmks of the subnet, whichever the design is.",
+}
 
 
 def _plain(value):
@@ -202,12 +234,36 @@ def _audit_summary(fleet, pair_summary, per_host, facts):
     }
 
 
+def _matrix(pairing, names):
+    """The host x host streams, in host order: ``cells[i][j]`` is [streams, expected, why] from host i to host j (None on the diagonal)."""
+    by_pair = dict(((p["source"], p["destination"]), p) for p in pairing["pairs"])
+    cells = []
+    for source in names:
+        row = []
+        for destination in names:
+            pair = by_pair.get((source, destination))
+            if pair is None:
+                row.append(None)
+            else:
+                row.append([pair["streams"], pair["expected"], _pair_reasons(pair) if pair["lost"] or pair["fails"] else ""])
+        cells.append(row)
+    return {"hosts": names, "cells": cells}
+
+
 def build_audit(hosts, options=None):
     """Fleet audit of the vMotion facts ``hosts`` ({name: facts}); raises FindingsError on bad input or options."""
     hosts = _plain(_fleet_hosts(hosts))
     options, max_pairs = _split_options(options)
     fleet = fleet_findings(hosts, options)
-    pairing = stream_pairing(hosts, options)
+    matrix = None
+    if len(fleet["by_host"]) <= MATRIX_MAX_HOSTS:
+        # every pair once, healthy ones too, for the matrix; the list keeps what the options ask for
+        pairing = stream_pairing(hosts, dict(options, include_healthy=True))
+        matrix = _matrix(pairing, sorted(fleet["by_host"], key=natural_key))
+        if not options["include_healthy"]:
+            pairing["pairs"] = [p for p in pairing["pairs"] if p["lost"] or p["fails"]]
+    else:
+        pairing = stream_pairing(hosts, options)
     facts = hosts if isinstance(hosts, dict) else dict((h.get("name"), h) for h in hosts)
     by_host = pairing["summary"]["by_host"]
     per_host = dict((name, _host_entry(name, facts.get(name) or {}, findings, by_host.get(name) or {}, fleet["indexes"]))
@@ -220,6 +276,7 @@ def build_audit(hosts, options=None):
         "indexes": fleet["indexes"],
         "vmotion_subnets": fleet["vmotion_subnets"],
         "pairing": _listed_pairs(pairing, max_pairs),
+        "matrix": matrix,
         "options": dict(options, max_pairs=max_pairs),
     }
 
@@ -297,10 +354,29 @@ def _grid_cell(entry, index, state):
     return "%s **%s**" % (text, ", ".join(notes)) if notes else text
 
 
-def _md_head(summary, title, generated, devices):
-    """Title, verdict and the fleet in a few facts."""
-    verdict = CLEAN_TEXT if summary.get("clean") else "Findings: %s. Host pairs: %d of %d lose streams, %d fail." % (
+def _verdict(summary):
+    return CLEAN_TEXT if summary.get("clean") else "Findings: %s. Host pairs: %d of %d lose streams, %d fail." % (
         _severity_text(summary.get("findings") or {}), _losing(summary), summary.get("pairs", 0), summary.get("failing_pairs", 0))
+
+
+def _about_facts(about):
+    """What was audited, where and with what: (label, text) for the values given."""
+    vcenter = about.get("vcenter")
+    if isinstance(vcenter, (list, tuple)):
+        vcenter = ", ".join(str(v) for v in vcenter if v)
+    facts = [("vCenter", vcenter), ("Scope", about.get("scope")), ("Generated", about.get("generated")),
+             ("Collection", "multinic.vmotion %s" % about["version"] if about.get("version") else None)]
+    return [(label, str(text)) for label, text in facts if text]
+
+
+def _md_head(summary, title, generated, devices, about=None):
+    """Title, what was audited, the verdict and the fleet in a few facts."""
+    about = dict(about or {}, generated=generated)
+    lines = ["# %s" % (title or "Multi-NIC vMotion audit"), ""]
+    audited = [(label, text) for label, text in _about_facts(about) if label != "Generated"]
+    if audited:
+        lines.extend(["%s: **%s**  " % (label, _cell(text).strip()) for label, text in audited] + [""])
+    verdict = _verdict(summary)
     facts = ["%s" % _plural(summary.get("hosts", 0), "host"),
              "%s with vMotion on of %d vmks" % (_plural(summary.get("vmotion_vmks", 0), "vmk"), summary.get("vmks", 0)),
              "vMotion indexes: %s" % (", ".join(devices) or "none")]
@@ -308,7 +384,7 @@ def _md_head(summary, title, generated, devices):
         facts.append("streams per migration: %s" % _streams_text({"min": summary["min_streams"], "max": summary["max_streams"]}))
     if generated:
         facts.append("generated %s" % generated)
-    return ["# %s" % (title or "Multi-NIC vMotion audit"), "", "**%s**" % verdict, ""] + ["- %s" % f for f in facts] + [""]
+    return lines + ["**%s**" % verdict, ""] + ["- %s" % f for f in facts] + [""]
 
 
 def _md_findings(findings, max_rows):
@@ -367,18 +443,77 @@ def _md_addresses(indexes, names, devices):
     return ["### Addresses per host and index", ""] + _table(["Host"] + ["%s %s" % (d, indexes[d].get("subnet") or "") for d in devices], rows) + [""]
 
 
+def pair_groups(pairs):
+    """The pairs that fail or lose streams grouped by root cause: the set of reasons (clauses of ``why``) they share.
+
+    Returns ``[{"causes": [clause], "pairs": [pair], "fails", "streams": (min, max), "expected": (min, max)}]``,
+    failing groups first, then the most pairs. In the seed fleet, the 60 pairs of the vmks off on 3 hosts make 6 groups.
+    """
+    groups = {}
+    for pair in pairs:
+        why = pair.get("why") or _pair_reasons(pair)
+        key = tuple(sorted(set(why.split("; ")), key=natural_key))
+        groups.setdefault(key, []).append(pair)
+    result = []
+    for causes, members in groups.items():
+        result.append({"causes": list(causes), "pairs": members, "fails": sum(1 for p in members if p["fails"]),
+                       "streams": (min(p["streams"] for p in members), max(p["streams"] for p in members)),
+                       "expected": (min(p["expected"] for p in members), max(p["expected"] for p in members))})
+    result.sort(key=lambda g: (-g["fails"], -len(g["pairs"]), natural_key(g["causes"][0])))
+    return result
+
+
+def compact_pairs(pairs):
+    """Host pairs in few words: ``A <-> B, C`` where both directions are listed, ``A -> B`` where one is; one text per hub host."""
+    ordered = set((p["source"], p["destination"]) for p in pairs)
+    both = set(frozenset(e) for e in ordered if (e[1], e[0]) in ordered)
+    one = set(e for e in ordered if frozenset(e) not in both)
+    texts = []
+    for arrow, edges in (("<->", [tuple(sorted(e, key=natural_key)) for e in both]), ("->", list(one))):
+        edges = set(edges)
+        while edges:
+            counts = {}
+            for edge in edges:
+                for position, host in enumerate(edge):
+                    if arrow == "<->" or position == 0:
+                        counts[host] = counts.get(host, 0) + 1
+            hub = sorted(counts, key=lambda h: (-counts[h], natural_key(h)))[0]
+            mine = [e for e in edges if e[0] == hub or (arrow == "<->" and e[1] == hub)]
+            peers = sorted((e[1] if e[0] == hub else e[0] for e in mine), key=natural_key)
+            texts.append("%s %s %s" % (hub, arrow, ", ".join(peers)))
+            edges -= set(mine)
+    return texts
+
+
+def _streams_range(group):
+    low, high = group["streams"]
+    expected_low, expected_high = group["expected"]
+    streams = str(low) if low == high else "%d-%d" % (low, high)
+    expected = str(expected_low) if expected_low == expected_high else "%d-%d" % (expected_low, expected_high)
+    return "%s of %s" % (streams, expected)
+
+
+GROUP_HEADER = ["Why", "Pairs", "Streams", "Host pairs (A <-> B: both ways)"]
+
+
+def _group_rows(groups):
+    return [["; ".join(g["causes"]), len(g["pairs"]), _streams_range(g) + (" (%d fail)" % g["fails"] if g["fails"] else ""),
+             "; ".join(compact_pairs(g["pairs"]))] for g in groups]
+
+
 def _md_pairs(pairing, summary, max_rows):
     pairs = pairing.get("pairs") or []
     losing = _losing(summary)
     lines = ["## Host pairs that fail or lose streams (%d of %d)" % (losing, summary.get("pairs", 0)), ""]
     if pairs:
-        shown = _capped(pairs, max_rows)
-        rows = [[p["source"], p["destination"], "%d of %d" % (p["streams"], p["expected"]), "fails" if p["fails"] else "loses %d" % p["lost"],
-                 p.get("why") or _pair_reasons(p)] for p in shown]
-        lines.extend(_table(["From", "To", "Streams", "Result", "Why"], rows))
-        more = len(pairs) - len(shown) + (pairing.get("left_off") or 0)
-        if more:
-            lines.extend(["", "... and %d more pairs (see the JSON report)." % more])
+        groups = pair_groups(pairs)
+        shown = _capped(groups, max_rows)
+        lines.extend(["%s in %s (pairs with the same reasons together):" % (_plural(len(pairs), "pair"), _plural(len(groups), "group")), ""])
+        lines.extend(_table(GROUP_HEADER, _group_rows(shown)))
+        if len(shown) < len(groups):
+            lines.extend(["", "... and %d more groups of pairs (see the JSON report)." % (len(groups) - len(shown))])
+        if pairing.get("left_off"):
+            lines.extend(["", "... and %d more pairs (see the JSON report)." % pairing["left_off"]])
     elif losing:
         lines.append("%d pairs lose streams; they are not listed (see the JSON report)." % losing)
     else:
@@ -386,19 +521,130 @@ def _md_pairs(pairing, summary, max_rows):
     return lines + [""]
 
 
-def render_markdown(audit, title=None, generated=None, max_rows=200):
-    """The audit as a Markdown document; ``max_rows`` caps the findings and pairs tables (None: no cap)."""
-    _check_audit(audit, "render_markdown")
+def _log_parts(logs):
+    """(summary, hosts) of vmotion_log_facts' result (or of the role's {summary, hosts}); None when there is none."""
+    if not isinstance(logs, dict) or not isinstance(logs.get("summary"), dict):
+        return None
+    return logs["summary"], logs.get("hosts") if isinstance(logs.get("hosts"), dict) else {}
+
+
+def _log_rows(hosts):
+    rows = []
+    for name in sorted(hosts, key=natural_key):
+        verdict = (hosts[name] or {}).get("verdict") or {}
+        rows.append([name, (verdict.get("status") or "").replace("_", " "), verdict.get("migrations", 0), len(verdict.get("missing_streams") or ()),
+                     len(verdict.get("failed") or ()), ", ".join(v.get("device", "") for v in verdict.get("vmks_never_used") or ()) or "none",
+                     " ".join((verdict.get("problems") or [])[:3]) + (" ..." if len(verdict.get("problems") or ()) > 3 else "")])
+    return rows
+
+
+def _log_verdict(summary):
+    return "%s judged, %d with a missing stream, %d failed; hosts not ok: %s; unreadable: %s" % (
+        _plural(summary.get("migrations", 0), "migration"), summary.get("missing_streams", 0), summary.get("failed", 0),
+        ", ".join(summary.get("hosts_not_ok") or ()) or "none", ", ".join(summary.get("unreadable") or ()) or "none")
+
+
+LOG_HEADER = ["Host", "Verdict", "Migrations judged", "Missing a stream", "Failed", "vMotion vmks never used", "Problems"]
+
+
+def _md_logs(logs):
+    parts = _log_parts(logs)
+    if parts is None:
+        return []
+    summary, hosts = parts
+    lines = ["## Past migrations in vmkernel.log", "", "**%s.**" % _log_verdict(summary), ""]
+    if hosts:
+        lines.extend(_table(LOG_HEADER, _log_rows(hosts)) + [""])
+    return lines
+
+
+def _md_compare(comparison):
+    if not comparison:
+        return []
+    return ["## Since the previous report", ""] + ["- %s" % line for line in compare_lines(comparison)] + [""]
+
+
+def _report_parts(audit, who, max_rows, previous):
+    """What both renderers start from, after checking their input: comparison, summary, hosts, indexes, devices, host names."""
+    _check_audit(audit, who)
     _check_count(max_rows, "max_rows")
-    summary, hosts, indexes = audit["summary"], audit["hosts"], audit.get("indexes") or {}
-    devices = sorted(indexes, key=natural_key)
-    names = sorted(hosts, key=natural_key)
-    lines = (_md_head(summary, title, generated, devices)
+    indexes = audit.get("indexes") or {}
+    return (compare_audits(previous, audit) if previous else None, audit["summary"], audit["hosts"], indexes,
+            sorted(indexes, key=natural_key), sorted(audit["hosts"], key=natural_key))
+
+
+def render_markdown(audit, title=None, generated=None, max_rows=200, vcenter=None, scope=None, version=None, logs=None, previous=None):
+    """The audit as a Markdown document; ``max_rows`` caps the findings table and the groups of pairs (None: no cap).
+
+    ``vcenter`` (a name or a list), ``scope`` and ``version`` (of the collection) go in the header; ``logs`` is the
+    result of vmotion_log_facts (its verdicts get a section); ``previous`` is an earlier audit to compare with.
+    """
+    comparison, summary, hosts, indexes, devices, names = _report_parts(audit, "render_markdown", max_rows, previous)
+    lines = (_md_head(summary, title, generated, devices, {"vcenter": vcenter, "scope": scope, "version": version})
+             + _md_compare(comparison)
              + _md_findings(audit.get("findings") or [], max_rows)
              + _md_hosts(hosts, names, devices)
              + _md_indexes(indexes, names, devices)
-             + _md_pairs(audit.get("pairing") or {"pairs": [], "left_off": 0}, summary, max_rows))
+             + _md_pairs(audit.get("pairing") or {"pairs": [], "left_off": 0}, summary, max_rows)
+             + _md_logs(logs))
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- before / after
+
+
+def _finding_id(finding):
+    return (finding.get("code"), finding.get("host") or "", finding.get("device") or "", finding.get("portgroup") or "")
+
+
+def _finding_label(finding):
+    return " ".join(str(x) for x in (finding.get("code"), finding.get("host"), finding.get("device")) if x)
+
+
+def _pair_counts(summary):
+    return {"pairs": summary.get("pairs", 0), "losing": _losing(summary), "degraded": summary.get("degraded_pairs", 0),
+            "failing": summary.get("failing_pairs", 0)}
+
+
+def compare_audits(before, after):
+    """What changed from audit ``before`` to audit ``after`` (both from build_audit, or their JSON reports).
+
+    Returns ``{"hosts", "findings", "pairs", "clean": {"before", "after"}, "fixed": [label], "new": [label], "remaining": n}``:
+    ``hosts``, ``findings`` (per severity) and ``pairs`` (pairs, losing, degraded, failing) each as {"before", "after"};
+    a finding is the same when its code, host, vmk and port group are.
+    """
+    _check_audit(before, "compare_audits (before)")
+    _check_audit(after, "compare_audits (after)")
+    old, new = before["summary"], after["summary"]
+    old_ids = dict((_finding_id(f), f) for f in before.get("findings") or ())
+    new_ids = dict((_finding_id(f), f) for f in after.get("findings") or ())
+    return {
+        "hosts": {"before": old.get("hosts", 0), "after": new.get("hosts", 0)},
+        "findings": {"before": _severity_counts(before.get("findings") or ()), "after": _severity_counts(after.get("findings") or ())},
+        "pairs": {"before": _pair_counts(old), "after": _pair_counts(new)},
+        "clean": {"before": bool(old.get("clean")), "after": bool(new.get("clean"))},
+        "fixed": [_finding_label(old_ids[k]) for k in old_ids if k not in new_ids],
+        "new": [_finding_label(new_ids[k]) for k in new_ids if k not in old_ids],
+        "remaining": sum(1 for k in new_ids if k in old_ids),
+    }
+
+
+def compare_lines(comparison, show=10):
+    """The comparison of compare_audits as a few lines of text (``show`` fixed and new findings named at most)."""
+    findings, pairs = comparison["findings"], comparison["pairs"]
+    lines = ["%s findings: %d -> %d" % (s.capitalize(), findings["before"][s], findings["after"][s]) for s in reversed(SEVERITIES)
+             if findings["before"][s] or findings["after"][s]] or ["Findings: 0 -> 0"]
+    lines.append("Host pairs losing streams: %d/%d -> %d/%d (failing: %d -> %d)" % (
+        pairs["before"]["losing"], pairs["before"]["pairs"], pairs["after"]["losing"], pairs["after"]["pairs"],
+        pairs["before"]["failing"], pairs["after"]["failing"]))
+    if comparison["hosts"]["before"] != comparison["hosts"]["after"]:
+        lines.append("Hosts: %d -> %d" % (comparison["hosts"]["before"], comparison["hosts"]["after"]))
+    for word, key in (("Fixed", "fixed"), ("New", "new")):
+        items = comparison[key]
+        if items:
+            lines.append("%s (%d): %s%s" % (word, len(items), ", ".join(items[:show]), " ..." if len(items) > show else ""))
+    lines.append("Clean: %s -> %s" % ("yes" if comparison["clean"]["before"] else "no", "yes" if comparison["clean"]["after"] else "no"))
+    return lines
 
 
 # ---------------------------------------------------------------- console summary
@@ -424,10 +670,10 @@ def _summary_pair(pair):
     return "  %s -> %s: %d of %d streams%s; %s" % (pair["source"], pair["destination"], pair["streams"], pair["expected"], fails, why)
 
 
-def summary_lines(audit, show=20, report_markdown=None, report_json=None):
+def summary_lines(audit, show=20, report_markdown=None, report_json=None, report_html=None):
     """The audit as the few lines a console shows: counts, the first ``show`` findings, the hosts and pairs losing streams, the verdict.
 
-    ``show`` None lists every finding and pair; ``report_markdown`` and ``report_json`` name the reports in the last line.
+    ``show`` None lists every finding and pair; ``report_markdown``, ``report_json`` and ``report_html`` name the reports in the last lines.
     """
     _check_audit(audit, "summary_lines")
     _check_count(show, "show")
@@ -450,4 +696,232 @@ def summary_lines(audit, show=20, report_markdown=None, report_json=None):
     lines.append(CLEAN_TEXT if summary.get("clean") else "Not clean: see the report.")
     if report_markdown:
         lines.append("Report: %s%s" % (report_markdown, " (data: %s)" % report_json if report_json else ""))
+    if report_html:
+        lines.append("HTML report: %s" % report_html)
     return lines
+
+
+# ---------------------------------------------------------------- HTML
+
+HTML_STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5em;color:#1d2330;background:#fff}
+h1{margin:0 0 .3em}h2{margin-top:1.6em;border-bottom:1px solid #d5d9e0;padding-bottom:.2em}
+table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #d5d9e0;padding:.25em .5em;text-align:left;vertical-align:top}
+th{background:#f1f3f6}.about th{background:none;border:none;padding-right:1em}.about td{border:none}
+.verdict{font-size:1.15em;font-weight:600;padding:.5em .8em;border-radius:4px;display:inline-block}
+.verdict.clean{background:#dff3e4}.verdict.dirty{background:#fde2e1}
+.counts{display:flex;flex-wrap:wrap;gap:.6em;margin:.8em 0}.count{border:1px solid #d5d9e0;border-radius:4px;padding:.4em .8em}
+.count b{display:block;font-size:1.4em}
+.sev-critical{color:#fff;background:#c62828}.sev-warning{background:#f9a825}.sev-info{background:#90caf9}
+.badge{padding:.05em .45em;border-radius:3px;font-size:.85em;font-weight:600}
+.fix{background:#f6f8fa;border-left:4px solid #5c7cfa;padding:.4em .7em;margin:.4em 0}
+table.matrix td,table.matrix th{padding:.15em .3em;text-align:center;font-size:.8em;min-width:2.4em}
+table.matrix th.col{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}
+td.full{background:#c8e6c9}td.lost1{background:#fff59d}td.lost2{background:#ffcc80}td.lost3{background:#ff8a65}
+td.fails{background:#c62828;color:#fff;font-weight:700}td.self{background:#eceff1;color:#90a4ae}
+.legend span{display:inline-block;padding:.1em .6em;margin-right:.4em;border:1px solid #d5d9e0}
+td.on{background:#e8f5e9}td.off,td.missing{background:#ffcdd2}td.other_subnet{background:#ffe0b2}
+footer{margin-top:2em;color:#6b7280;font-size:.85em}
+"""
+
+
+def _h(value):
+    """Any value as escaped HTML text (None as empty)."""
+    return escape("" if value is None else str(value), quote=True)
+
+
+def _html_table(header, rows, attrs=""):
+    """A table of escaped text; a cell may be (text, class) to colour it."""
+    out = ["<table%s><thead><tr>%s</tr></thead><tbody>" % (attrs, "".join("<th>%s</th>" % _h(c) for c in header))]
+    for row in rows:
+        cells = []
+        for cell in row:
+            if isinstance(cell, tuple):
+                cells.append('<td class="%s">%s</td>' % (_h(cell[1]), _h(cell[0])))
+            else:
+                cells.append("<td>%s</td>" % _h(cell))
+        out.append("<tr>%s</tr>" % "".join(cells))
+    return "".join(out) + "</tbody></table>"
+
+
+def _badge(severity):
+    return '<span class="badge sev-%s">%s</span>' % (_h(severity), _h(severity))
+
+
+def _html_head(audit, title, about, comparison):
+    summary = audit["summary"]
+    counts = summary.get("findings") or {}
+    out = ["<header><h1>%s</h1>" % _h(title or "Multi-NIC vMotion audit")]
+    facts = _about_facts(about)
+    if facts:
+        out.append('<table class="about">%s</table>' % "".join("<tr><th>%s</th><td>%s</td></tr>" % (_h(k), _h(v)) for k, v in facts))
+    out.append('<p class="verdict %s" id="verdict">%s</p></header>' % ("clean" if summary.get("clean") else "dirty", _h(_verdict(summary))))
+    cards = [("Hosts", summary.get("hosts", 0)), ("vMotion vmks", "%s of %s vmks" % (summary.get("vmotion_vmks", 0), summary.get("vmks", 0)))]
+    cards.extend(("%s findings" % s.capitalize(), counts.get(s, 0)) for s in reversed(SEVERITIES))
+    cards.extend([("Pairs losing streams", "%d of %d" % (_losing(summary), summary.get("pairs", 0))), ("Pairs failing", summary.get("failing_pairs", 0))])
+    if summary.get("min_streams") is not None:
+        cards.append(("Streams per migration", _streams_text({"min": summary["min_streams"], "max": summary["max_streams"]})))
+    out.append('<div class="counts" id="summary">%s</div>' % "".join('<div class="count"><b>%s</b>%s</div>' % (_h(v), _h(k)) for k, v in cards))
+    if comparison:
+        out.append('<section id="comparison"><h2>Since the previous report</h2><ul>%s</ul></section>'
+                   % "".join("<li>%s</li>" % _h(line) for line in compare_lines(comparison)))
+    return out
+
+
+def _html_findings(findings, max_rows):
+    out = ['<section id="findings"><h2>Findings (%d)</h2>' % len(findings)]
+    if not findings:
+        return out + ["<p>No findings.</p></section>"]
+    by_code = {}
+    for finding in _capped(findings, max_rows):
+        by_code.setdefault(finding["code"], []).append(finding)
+    for code in sorted(by_code, key=lambda c: (-SEVERITIES.index(by_code[c][0]["severity"]), c)):
+        members = by_code[code]
+        rule = RULES.get(code)
+        out.append('<article class="finding-group" id="code-%s"><h3>%s %s <small>(%d)</small></h3>'
+                   % (_h(code), _badge(members[0]["severity"]), _h(code), len(members)))
+        if rule is not None:
+            out.append("<p>%s.</p>" % _h(rule.description[:1].upper() + rule.description[1:]))
+        if code in FINDING_FIX:
+            out.append('<p class="fix"><b>Fix:</b> %s</p>' % _h(FINDING_FIX[code]))
+        out.append(_html_table(["Severity", "Host", "vmk", "Port group", "What is wrong and what to do"],
+                               [[(f["severity"], "sev-" + f["severity"]), f.get("host"), f.get("device"), f.get("portgroup"), f["message"]] for f in members],
+                               ' class="findings"'))
+        out.append("</article>")
+    if len(findings) > len(_capped(findings, max_rows)):
+        out.append("<p>... and %d more findings (see the JSON report).</p>" % (len(findings) - max_rows))
+    return out + ["</section>"]
+
+
+def _cell_class(streams, expected):
+    if streams == 0:
+        return "fails"
+    lost = expected - streams
+    if lost <= 0:
+        return "full"
+    return "lost%d" % min(3, lost)
+
+
+def _html_matrix(matrix):
+    out = ['<section id="matrix-section"><h2>Streams per host pair</h2>']
+    if not matrix:
+        return out + ["<p>More than %d hosts: the matrix is left out (the pairs below and the JSON report list them).</p></section>" % MATRIX_MAX_HOSTS]
+    names, cells = matrix["hosts"], matrix["cells"]
+    out.append('<p>Row: the host migrating from; column: the host migrating to. Each cell shows streams of expected streams; '
+               'hover it for why streams are lost.</p><p class="legend"><span class="full" style="background:#c8e6c9">all streams</span>'
+               '<span style="background:#fff59d">1 lost</span><span style="background:#ffcc80">2 lost</span>'
+               '<span style="background:#ff8a65">3 or more lost</span><span style="background:#c62828;color:#fff">fails</span></p>')
+    rows = ['<table class="matrix" id="pair-matrix" data-hosts="%d"><thead><tr><th>from \\ to</th>%s</tr></thead><tbody>'
+            % (len(names), "".join('<th class="col">%s</th>' % _h(n) for n in names))]
+    for i, source in enumerate(names):
+        row = ['<tr><th class="row">%s</th>' % _h(source)]
+        for j, destination in enumerate(names):
+            cell = cells[i][j]
+            if cell is None:
+                row.append('<td class="self" title="%s">-</td>' % _h(source))
+                continue
+            streams, expected, why = cell
+            title = "%s -> %s: %d of %d streams%s" % (source, destination, streams, expected, "; " + why if why else "")
+            row.append('<td class="pair %s" title="%s">%d/%d</td>' % (_cell_class(streams, expected), _h(title), streams, expected))
+        rows.append("".join(row) + "</tr>")
+    out.append("".join(rows) + "</tbody></table>")
+    return out + ["</section>"]
+
+
+def _html_pairs(pairing, summary, max_rows):
+    pairs = pairing.get("pairs") or []
+    out = ['<section id="pairs"><h2>Host pairs that fail or lose streams (%d of %d)</h2>' % (_losing(summary), summary.get("pairs", 0))]
+    if not pairs:
+        text = "Every pair of hosts gets all its vMotion streams." if not _losing(summary) else "Not listed (see the JSON report)."
+        return out + ["<p>%s</p></section>" % text]
+    groups = pair_groups(pairs)
+    shown = _capped(groups, max_rows)
+    out.append(_html_table(GROUP_HEADER, _group_rows(shown), ' class="pair-groups"'))
+    if len(shown) < len(groups):
+        out.append("<p>... and %d more groups of pairs (see the JSON report).</p>" % (len(groups) - len(shown)))
+    if pairing.get("left_off"):
+        out.append("<p>... and %d more pairs (see the JSON report).</p>" % pairing["left_off"])
+    return out + ["</section>"]
+
+
+def _html_indexes(indexes, hosts, names, devices):
+    out = ['<section id="indexes"><h2>vMotion indexes (%d)</h2>' % len(devices)]
+    if not devices:
+        return out + ["<p>No vMotion index is shared by the fleet.</p></section>"]
+    rows = []
+    for device in devices:
+        index = indexes[device]
+        states = [_index_state((index.get("hosts") or {}).get(n), index) for n in names]
+        rows.append([device, index.get("subnet"), index.get("mtu")] + [states.count(s) for s in INDEX_STATES])
+    out.append(_html_table(["vmk", "Subnet", "MTU", "vMotion on", "vMotion off", "In another subnet", "Missing"], rows, ' class="indexes"'))
+    grid = []
+    for name in names:
+        row = [name, (hosts.get(name) or {}).get("mgmt_ip")]
+        for device in devices:
+            entry = (indexes[device].get("hosts") or {}).get(name)
+            state = _index_state(entry, indexes[device])
+            row.append((_grid_cell(entry or {}, indexes[device], state).replace("**", ""), state))
+        grid.append(row)
+    out.append("<h3>Addresses per host and index</h3>")
+    out.append(_html_table(["Host", "Management IP"] + ["%s %s MTU %s" % (d, indexes[d].get("subnet") or "", indexes[d].get("mtu") or "") for d in devices],
+                           grid, ' class="addresses"'))
+    return out + ["</section>"]
+
+
+def _html_logs(logs):
+    parts = _log_parts(logs)
+    if parts is None:
+        return []
+    summary, hosts = parts
+    out = ['<section id="logs"><h2>Past migrations in vmkernel.log</h2><p class="verdict %s">%s</p>' % (
+        "clean" if summary.get("ok") else "dirty", _h(_log_verdict(summary)))]
+    if hosts:
+        out.append(_html_table(LOG_HEADER, _log_rows(hosts), ' class="logs"'))
+    return out + ["</section>"]
+
+
+def render_html(audit, title=None, generated=None, max_rows=200, vcenter=None, scope=None, version=None, logs=None, previous=None):
+    """The audit as one self-contained HTML page (inline CSS, no script, no external asset); every value is escaped.
+
+    Same arguments as render_markdown. The page has the header (vCenter, scope, time, collection version), the counts,
+    the findings grouped by code with how to fix them, the host x host matrix of streams (cell title: why),
+    the pairs grouped by root cause, the per-index subnet/MTU table and address grid, and the log verdicts.
+    """
+    comparison, summary, hosts, indexes, devices, names = _report_parts(audit, "render_html", max_rows, previous)
+    about = {"vcenter": vcenter, "scope": scope, "version": version, "generated": generated}
+    body = (_html_head(audit, title, about, comparison)
+            + _html_findings(audit.get("findings") or [], max_rows)
+            + _html_matrix(audit.get("matrix"))
+            + _html_pairs(audit.get("pairing") or {"pairs": [], "left_off": 0}, summary, max_rows)
+            + _html_indexes(indexes, hosts, names, devices)
+            + _html_logs(logs)
+            + ["<footer>multinic.vmotion audit report (audit format %s)%s</footer>"
+               % (_h(audit.get("version", AUDIT_VERSION)), ", generated " + _h(generated) if generated else "")])
+    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1"><title>%s</title><style>%s</style></head>\n<body>\n%s\n</body></html>\n'
+            % (_h(title or "Multi-NIC vMotion audit"), HTML_STYLE.strip(), "\n".join(body)))
+
+
+# ---------------------------------------------------------------- the findings reference (docs/findings.md)
+
+
+def findings_reference():
+    """docs/findings.md: every code of _findings.RULES with its severity, scope, meaning and fix (a unit test keeps the file current)."""
+    lines = ["# Findings reference", "",
+             "<!-- Generated from plugins/module_utils/_findings.py (RULES) and _report.py (FINDING_FIX); do not edit by hand.",
+             "     Regenerate: UPDATE_DOCS=1 pytest tests/unit/plugins/module_utils/test_report.py -k findings_reference -->", "",
+             "Every finding of `vmk_vmotion_facts`, of the `vmotion_audit` filter and role, and of the planners' fleet judgment has a code.",
+             "Severity: **critical** when a configured vMotion port carries no stream (migrations lose streams or fail), a frame size",
+             "breaks traffic or routing is ambiguous; **warning** for designs that waste bandwidth or fail over badly, and fleet",
+             "inconsistencies that lose no stream; **info** for cosmetic drift. Scope **host**: judged on one host alone;",
+             "**fleet**: judged across the hosts audited together. The `ignore` option of the audit drops codes.", "",
+             "| Code | Severity | Scope | Meaning | How to fix |", "| --- | --- | --- | --- | --- |"]
+    order = sorted(RULES, key=lambda c: (-SEVERITIES.index(RULES[c].severity), RULES[c].scope != "host", c))
+    for code in order:
+        rule = RULES[code]
+        meaning = _cell(rule.description[:1].upper() + rule.description[1:])
+        lines.append("| `%s` | %s | %s | %s | %s |" % (code, rule.severity, rule.scope, meaning, _cell(FINDING_FIX.get(code, ""))))
+    lines.extend(["", "Why a host pair loses a stream, in the reports' pair tables:", ""])
+    lines.extend("- %s" % (text % "<subnets>" if names else text) for text, names in (PAIR_REASON_TEXT[k] for k in sorted(PAIR_REASON_TEXT)))
+    return "\n".join(lines) + "\n"

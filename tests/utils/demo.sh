@@ -67,14 +67,23 @@ step "3. Fix the fleet from the inventory's plan (playbooks/site.yml --diff; onl
 ANSIBLE_DISPLAY_OK_HOSTS=false ansible-playbook -i "$INVENTORY" playbooks/site.yml --diff
 api_calls
 
-step "4. Audit again (default: fail on critical findings)"
-audit after
+step "4. Audit again (default: fail on critical findings), compared with the audit before the fix"
+audit after -e "vmotion_audit_previous_report=$DEMO_DIR/before/vmotion-audit.json"
 api_calls
 
+step "What the fix changed (compare_audits of the two JSON reports)"
+PYTHONPATH="$COLL_ROOT" "$PY" - "$DEMO_DIR/before/vmotion-audit.json" "$DEMO_DIR/after/vmotion-audit.json" <<'PY'
+import json, sys
+from ansible_collections.multinic.vmotion.plugins.module_utils._report import compare_audits, compare_lines
+before, after = (json.load(open(path)) for path in sys.argv[1:3])
+for line in compare_lines(compare_audits(before, after)):
+    print("    " + line)
+PY
+
 step "Reports"
-echo "    before the fix: $DEMO_DIR/before/vmotion-audit.md  (data: $DEMO_DIR/before/vmotion-audit.json)"
-echo "    after the fix:  $DEMO_DIR/after/vmotion-audit.md  (data: $DEMO_DIR/after/vmotion-audit.json)"
-echo
-echo "    The report before the fix starts with:"
-sed -n '1,/^## Hosts/p' "$DEMO_DIR/before/vmotion-audit.md" | sed '$d' | cut -c1-200 | sed 's/^/    | /'
+echo "    HTML (open it in a browser; findings, the host x host matrix of streams, indexes):"
+echo "      before the fix: $DEMO_DIR/before/vmotion-audit.html"
+echo "      after the fix:  $DEMO_DIR/after/vmotion-audit.html  (with the comparison)"
+echo "    Markdown: $DEMO_DIR/before/vmotion-audit.md, $DEMO_DIR/after/vmotion-audit.md"
+echo "    JSON data: $DEMO_DIR/before/vmotion-audit.json, $DEMO_DIR/after/vmotion-audit.json"
 step "Done: the simulator stops now."

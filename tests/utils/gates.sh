@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the project's gates inside the laid-out collection tree and prints a summary.
-# Usage: gates.sh all | sanity | units | simulator-tests | integration | lint | docs | build-install | builder | stress
+# Usage: gates.sh all | sanity | units | simulator-tests | integration | lint | docs | build-install | builder | browser | stress
 set -u
 : "${VENV:?}" "${COLL_DIR:?}" "${COLL_ROOT:?}"
 export PATH="$VENV/bin:$PATH"
@@ -124,6 +124,50 @@ gate_builder() {
   ansible-builder create -f execution-environment.yml -c "$ctx" >/dev/null
 }
 
+# The HTML report of the seed fleet in a real browser: headless Chromium (Debian's package, installed by make) renders it;
+# the findings and the 12 x 12 matrix must be in the rendered DOM and nothing may fail to load. No browser: FAIL, loudly.
+gate_browser() {
+  local chromium dir rc
+  chromium=$(command -v chromium || command -v chromium-browser || true)
+  if [ -z "$chromium" ]; then
+    echo "!!! BROWSER GATE FAILED: no chromium on PATH (make browser installs Debian's package chromium with apt-get)." >&2
+    return 1
+  fi
+  dir=$(mktemp -d)
+  PYTHONPATH="$COLL_ROOT:tests/unit/plugins/module_utils" "$PY" - "$dir/report.html" <<'PY' || { rm -rf "$dir"; return 1; }
+import sys
+from test_report import seed_fleet
+from ansible_collections.multinic.vmotion.plugins.module_utils._report import build_audit, render_html
+with open(sys.argv[1], "w") as out:
+    out.write(render_html(build_audit(seed_fleet()), vcenter="vcenter.example.com", scope="cluster CL01", version="gate"))
+PY
+  mkdir "$dir/profile"
+  timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
+    --disable-sync --no-first-run --user-data-dir="$dir/profile" \
+    --dump-dom "file://$dir/report.html" >"$dir/dom.html" 2>"$dir/chromium.log"
+  rc=$?
+  [ $rc -eq 0 ] || { echo "chromium failed (rc $rc):"; tail -20 "$dir/chromium.log"; rm -rf "$dir"; return 1; }
+  "$PY" - "$dir/dom.html" <<'PY'
+import re, sys
+dom = open(sys.argv[1]).read()
+checks = {
+    "the page rendered (verdict)": 'id="verdict"' in dom and "4 critical" in dom,
+    "4 findings, with the fix": dom.count('<td class="sev-critical">critical</td>') == 4 and "Fix:</b>" in dom,
+    "a 12 x 12 matrix": 'id="pair-matrix" data-hosts="12"' in dom and dom.count('<td class="pair ') == 132 and dom.count('<td class="self"') == 12,
+    "60 cells losing streams": len(re.findall(r'<td class="pair lost\d', dom)) == 60,
+    # the page's CSP (default-src 'none') blocks any load; the DOM must not even ask for one
+    "nothing to load (no script, link, image, frame, src, href, url(), @import)":
+        not re.search(r"<(script|link|img|iframe|object|embed)\b|\b(src|href)=|url\(|@import", dom, re.I),
+}
+for name, ok in checks.items():
+    print("%s  %s" % ("ok " if ok else "BAD", name))
+sys.exit(0 if all(checks.values()) else 1)
+PY
+  rc=$?
+  rm -rf "$dir"
+  return $rc
+}
+
 gate_stress() {
   [ -d tests/stress ] || { echo "no stress tests"; return 0; }
   "$PY" -m pytest -q -p no:cacheprovider tests/stress
@@ -139,8 +183,9 @@ case "${1:-all}" in
     run_gate docs gate_docs
     run_gate build-install gate_build_install
     run_gate builder gate_builder
+    run_gate browser gate_browser
     ;;
-  sanity|units|simulator-tests|integration|lint|docs|build-install|builder|stress)
+  sanity|units|simulator-tests|integration|lint|docs|build-install|builder|browser|stress)
     run_gate "$1" "gate_${1//-/_}"
     ;;
   *) echo "unknown gate $1"; exit 2 ;;

@@ -46,7 +46,20 @@ def collection_loader():
 
 
 def test_the_filters_are_exposed():
-    assert sorted(FILTERS) == ["vmotion_audit", "vmotion_audit_markdown", "vmotion_audit_summary"]
+    assert sorted(FILTERS) == ["vmotion_audit", "vmotion_audit_compare", "vmotion_audit_html", "vmotion_audit_markdown", "vmotion_audit_summary"]
+
+
+def test_html_and_compare():
+    audit = FILTERS["vmotion_audit"](seed_fleet())
+    page = FILTERS["vmotion_audit_html"](audit, title="Seed", vcenter="vc01", scope="cluster CL01", version="0.1.0")
+    assert 'id="pair-matrix" data-hosts="12"' in page and "vc01" in page
+    after = FILTERS["vmotion_audit"](seed_fleet(disabled={}))
+    comparison = FILTERS["vmotion_audit_compare"](after, audit)
+    assert comparison["findings"]["before"]["critical"] == 4 and comparison["findings"]["after"]["critical"] == 0
+    with pytest.raises(AnsibleFilterError, match=r"vmotion_audit_html: render_html needs the dict build_audit returns"):
+        FILTERS["vmotion_audit_html"]({"hosts": {}})
+    with pytest.raises(AnsibleFilterError, match=r"vmotion_audit_compare: compare_audits"):
+        FILTERS["vmotion_audit_compare"](after, {})
 
 
 def test_audit_and_markdown():

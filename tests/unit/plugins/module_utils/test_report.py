@@ -6,16 +6,25 @@ __metaclass__ = type
 
 import copy
 import json
+import os
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._findings import PAIR_REASONS, FindingsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._findings import PAIR_REASONS, RULES, FindingsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._report import (
     CLEAN_TEXT,
+    FINDING_FIX,
+    MATRIX_MAX_HOSTS,
     PAIR_REASON_TEXT,
     build_audit,
+    compact_pairs,
+    compare_audits,
+    compare_lines,
+    findings_reference,
+    pair_groups,
+    render_html,
     render_markdown,
     summary_lines,
 )
@@ -239,7 +248,7 @@ class TestOtherRules:
         audit = build_audit(two_hosts_apart())
         assert audit["summary"]["failing_pairs"] == 2
         text = render_markdown(audit)
-        assert "| fails |" in text
+        assert "| 0 of 5 (2 fail) | 192.168.100.107 <-> 192.168.100.108 |" in text
 
     def test_empty_fleet(self):
         audit = build_audit({})
@@ -288,8 +297,13 @@ class TestMarkdown:
         assert "| 192.168.100.112 | 192.168.100.112 | CL01 | 3 of 5 (vmk2 off, vmk6 off) | 2 critical | 2-3 | 0 / 11 |" in text
         assert "| vmk3 | 172.16.3.0/24 | 1500 | 11 | 1 (192.168.100.109) | 0 | 0 |" in text
         assert "172.16.3.109 **vMotion off**" in text
-        # the cause is named once per host, not echoed from the peer's side
-        assert ("| 192.168.100.107 | 192.168.100.112 | 3 of 5 | loses 2 | 192.168.100.112 vmk2, vmk6: vMotion disabled |") in text
+        # the cause is named once per host, not echoed from the peer's side; pairs with the same reasons share one row
+        assert "60 pairs in 6 groups (pairs with the same reasons together):" in text
+        assert ("| 192.168.100.112 vmk2, vmk6: vMotion disabled | 18 | 3 of 5 | 192.168.100.112 <-> 192.168.100.107, 192.168.100.108, "
+                "192.168.100.110, 192.168.100.111, 192.168.100.113, 192.168.100.114, 192.168.100.115, 192.168.100.117, 192.168.100.118 |") in text
+        # both orders of a pair's reasons make one group
+        assert ("| 192.168.100.109 vmk3: vMotion disabled; 192.168.100.112 vmk2, vmk6: vMotion disabled | 2 | 2 of 5 | "
+                "192.168.100.109 <-> 192.168.100.112 |") in text
 
     def test_clean_fleet(self):
         text = render_markdown(build_audit(seed_fleet(disabled={})))
@@ -298,7 +312,7 @@ class TestMarkdown:
 
     def test_max_rows_caps_long_tables(self):
         text = render_markdown(build_audit(seed_fleet()), max_rows=3)
-        assert "... and 57 more pairs (see the JSON report)." in text
+        assert "... and 3 more groups of pairs (see the JSON report)." in text
         assert "... and 1 more findings (see the JSON report)." in text
         assert len(render_markdown(build_audit(seed_fleet()), max_rows=None)) > len(text)
 
@@ -389,6 +403,135 @@ class TestSummaryLines:
         assert text in str(error.value)
 
 
+LOGS = {
+    "summary": {"hosts": 2, "migrations": 3, "partial": 0, "failed": 0, "missing_streams": 1, "not_ok": 1,
+                "hosts_not_ok": ["192.168.100.110"], "hosts_without_migrations": [], "unreadable": ["192.168.100.111"], "ok": False},
+    "hosts": {
+        "192.168.100.110": {"verdict": {"status": "not_ok", "migrations": 2, "partial": 0, "failed": [], "vmks_never_used": [{"device": "vmk3"}],
+                                        "missing_streams": [{"id": "1"}], "problems": ["migration 1 (source): 4 of 5 streams, vmk3 <unused>"]}},
+        "192.168.100.111": {"verdict": {"status": "unreadable", "migrations": 0, "failed": [], "missing_streams": [], "problems": []}},
+    },
+}
+
+
+class TestHeaderLogsAndComparison:
+    def test_header_names_vcenter_scope_and_version(self):
+        text = render_markdown(build_audit(seed_fleet()), vcenter=["vc01", "vc02"], scope="cluster CL01", version="0.1.0", generated="T")
+        assert text.splitlines()[2:5] == ["vCenter: **vc01, vc02**  ", "Scope: **cluster CL01**  ", "Collection: **multinic.vmotion 0.1.0**  "]
+
+    def test_log_verdicts_get_a_section(self):
+        text = render_markdown(build_audit(seed_fleet()), logs=LOGS)
+        assert sections(text)[-1] == "## Past migrations in vmkernel.log"
+        assert "**3 migrations judged, 1 with a missing stream, 0 failed; hosts not ok: 192.168.100.110; unreadable: 192.168.100.111.**" in text
+        assert "| 192.168.100.110 | not ok | 2 | 1 | 0 | vmk3 | migration 1 (source): 4 of 5 streams, vmk3 <unused> |" in text
+        assert "Past migrations" not in render_markdown(build_audit(seed_fleet()), logs=None)
+
+    def test_compare_the_seed_fix(self):
+        before, after = build_audit(seed_fleet()), build_audit(seed_fleet(disabled={}))
+        comparison = compare_audits(before, after)
+        assert comparison["findings"]["before"]["critical"] == 4 and comparison["findings"]["after"]["critical"] == 0
+        assert comparison["pairs"]["before"]["losing"] == 60 and comparison["pairs"]["after"]["losing"] == 0
+        assert comparison["fixed"][0] == "VMOTION_DISABLED 192.168.100.109 vmk3" and comparison["new"] == [] and comparison["remaining"] == 0
+        lines = compare_lines(comparison, show=2)
+        assert lines[:2] == ["Critical findings: 4 -> 0", "Host pairs losing streams: 60/132 -> 0/132 (failing: 0 -> 0)"]
+        assert lines[2].startswith("Fixed (4): VMOTION_DISABLED 192.168.100.109 vmk3, VMOTION_DISABLED 192.168.100.112 vmk2 ...")
+        assert lines[-1] == "Clean: no -> yes"
+        # a JSON round trip (the role reads the previous report from disk) compares the same
+        assert compare_audits(json.loads(json.dumps(before)), after) == comparison
+        text = render_markdown(after, previous=before)
+        assert "## Since the previous report" in text and "- Critical findings: 4 -> 0" in text
+
+    def test_compare_needs_audits(self):
+        with pytest.raises(FindingsError, match="compare_audits"):
+            compare_audits({}, build_audit(seed_fleet()))
+
+
+class TestPairGroups:
+    def test_seed_fleet_groups(self):
+        groups = pair_groups(build_audit(seed_fleet())["pairing"]["pairs"])
+        assert [len(g["pairs"]) for g in groups] == [18, 18, 18, 2, 2, 2]
+        assert sum(len(g["pairs"]) for g in groups) == 60
+
+    def test_compact_pairs(self):
+        pairs = [{"source": a, "destination": b} for a, b in [("h1", "h2"), ("h2", "h1"), ("h1", "h3"), ("h3", "h1"), ("h4", "h2")]]
+        assert compact_pairs(pairs) == ["h1 <-> h2, h3", "h4 -> h2"]
+
+
+class TestHtml:
+    def test_sections_matrix_and_findings(self):
+        audit = build_audit(seed_fleet())
+        page = render_html(audit, title="Seed", generated="2026-01-02T03:04:05Z", vcenter="vc01.example.com", scope="cluster CL01", version="0.1.0")
+        assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+        for text in ("vc01.example.com", "cluster CL01", "multinic.vmotion 0.1.0", "2026-01-02T03:04:05Z",
+                     "Findings: 4 critical. Host pairs: 60 of 132 lose streams, 0 fail."):
+            assert text in page
+        assert page.count('class="finding-group"') == 1 and page.count("<td class=\"sev-critical\">critical</td>") == 4
+        assert FINDING_FIX["VMOTION_DISABLED"] in page
+        assert 'id="pair-matrix" data-hosts="12"' in page
+        assert page.count('<td class="pair ') == 132 and page.count('<td class="self"') == 12
+        assert ('title="192.168.100.107 -&gt; 192.168.100.112: 3 of 5 streams; 192.168.100.112 vmk2, vmk6: vMotion disabled">3/5</td>') in page
+        assert page.count('<td class="pair full"') == 72 and page.count('<td class="pair lost') == 60
+        assert "172.16.3.109 vMotion off" in page
+
+    def test_self_contained(self):
+        page = render_html(build_audit(seed_fleet()), logs=LOGS, previous=build_audit(seed_fleet(disabled={})))
+        lowered = page.lower()
+        for needle in ("<script", "<link", "<img", "src=", "href=", "url(", "@import"):
+            assert needle not in lowered
+        assert 'id="logs"' in page and 'id="comparison"' in page
+
+    def test_every_value_is_escaped(self):
+        fleet = seed_fleet()
+        evil = '<b onmouseover="x">&amp;'
+        for pg in fleet["192.168.100.109"]["portgroups"]:
+            if pg["name"] == "vMotion-3":
+                pg["name"] = evil
+        for vmk in fleet["192.168.100.109"]["vmks"]:
+            if vmk["device"] == "vmk3":
+                vmk["portgroup"] = evil
+        page = render_html(build_audit(fleet), title="<title>", vcenter='"vc"', scope="<s>", version="<v>", logs=LOGS)
+        assert evil not in page and "<title></title>" not in page and "<s>" not in page
+        assert "&lt;b onmouseover=&quot;x&quot;&gt;&amp;amp;" in page
+
+    def test_clean_fleet_and_big_fleet(self):
+        page = render_html(build_audit(seed_fleet(disabled={})))
+        assert "Every pair of hosts gets all its vMotion streams." in page and page.count('<td class="pair full"') == 132
+        audit = build_audit(seed_fleet())
+        audit["matrix"] = None  # as for more than MATRIX_MAX_HOSTS hosts, or a JSON report of an older version
+        assert "More than %d hosts: the matrix is left out" % MATRIX_MAX_HOSTS in render_html(audit)
+
+    def test_matrix_only_up_to_the_limit(self, monkeypatch):
+        from ansible_collections.multinic.vmotion.plugins.module_utils import _report
+        monkeypatch.setattr(_report, "MATRIX_MAX_HOSTS", 11)
+        audit = build_audit(seed_fleet())
+        assert audit["matrix"] is None and audit["summary"]["degraded_pairs"] == 60 and len(audit["pairing"]["pairs"]) == 60
+
+    def test_include_healthy_still_lists_every_pair(self):
+        audit = build_audit(seed_fleet(), {"include_healthy": True})
+        assert len(audit["pairing"]["pairs"]) == 132 and len(audit["matrix"]["cells"]) == 12
+
+    def test_bad_input(self):
+        with pytest.raises(FindingsError, match="render_html needs the dict build_audit returns"):
+            render_html({})
+
+
+def test_every_finding_code_has_a_fix():
+    assert sorted(FINDING_FIX) == sorted(RULES)
+
+
+def test_findings_reference_is_current():
+    """docs/findings.md is generated from RULES and FINDING_FIX; UPDATE_DOCS=1 rewrites it."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "docs", "findings.md")
+    text = findings_reference()
+    for code, rule in RULES.items():
+        assert "| `%s` | %s | %s |" % (code, rule.severity, rule.scope) in text
+    if os.environ.get("UPDATE_DOCS"):
+        with open(path, "w") as out:
+            out.write(text)
+    with open(path) as current:
+        assert current.read() == text, "docs/findings.md is out of date: UPDATE_DOCS=1 pytest %s -k findings_reference" % __file__
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.dictionaries(st.sampled_from(list(OCTETS)), st.sets(st.sampled_from(sorted(SEED_VMKS)), max_size=3), max_size=5))
 def test_counts_are_consistent(disabled):
@@ -398,6 +541,11 @@ def test_counts_are_consistent(disabled):
     assert summary["healthy_pairs"] + summary["degraded_pairs"] + summary["failing_pairs"] == summary["pairs"]
     at = summary["findings_at_or_above"]
     assert at["critical"] <= at["warning"] <= at["info"] == len(audit["findings"])
+    # the matrix holds every pair: its losing cells are the counted pairs, and the groups of pairs cover them all
+    cells = [c for row in audit["matrix"]["cells"] for c in row if c is not None]
+    assert len(cells) == summary["pairs"] and sum(1 for c in cells if c[0] < c[1] or c[0] == 0) == summary["degraded_pairs"] + summary["failing_pairs"]
+    assert sum(len(g["pairs"]) for g in pair_groups(audit["pairing"]["pairs"])) == len(audit["pairing"]["pairs"])
+    assert render_html(audit).count('<td class="pair ') == summary["pairs"]
     assert len(audit["pairing"]["pairs"]) == summary["degraded_pairs"] + summary["failing_pairs"]
     assert summary["clean"] == (not any(disabled.values()))
     text = render_markdown(audit)
