@@ -18,7 +18,7 @@ options:
       - A server that accepts the connection and never answers makes the module fail after about this long, with the
         server's host:port in the message, instead of hanging.
       - The default is ample for a live vCenter, which answers these in well under a second (a slow identity source in a few);
-        it is the dial timeout of Go's C(net/http), which C(govc) uses.
+        it is also the dial timeout of Go's default HTTP transport, whose defaults C(govc) (govmomi) inherits.
       - If the value is not specified in the task, the value of environment variable E(VMWARE_CONNECT_TIMEOUT) will be used instead.
     type: int
     default: 30

@@ -73,12 +73,13 @@ TASK_POLL = (0.1, 0.2, 0.5, 1.0)
 # Timeouts in seconds (README, "Connection options and timeouts").
 # connect: TCP connect and TLS handshake of every connection, and each answer while logging in
 # (vimServiceVersions.xml, RetrieveServiceContent, Login). A live vCenter answers these in well under a
-# second and a slow identity source in a few; 30 s is Go's net/http dial timeout, which govc uses.
+# second and a slow identity source in a few; 30 s is the dial timeout of Go's default HTTP transport (govmomi inherits it).
 # request: the longest the server may stay silent while answering one call once logged in (a socket read
 # timeout, as requests' read timeout: a large answer that streams is not cut). The slowest call of the
 # collection is the one-call read of a whole vCenter (RetrievePropertiesEx, seconds to tens of seconds
 # for 1,000 hosts); tasks are polled, so no call waits for a task. 300 s is ten times that and the
-# wait for a task (TASK_TIMEOUT), and what vmware.vmware_rest allows a whole request (session_timeout).
+# wait for a task (TASK_TIMEOUT). 30 / 300 is also aiohttp's default, which vmware.vmware_rest runs with
+# unless its session_timeout is set.
 CONNECT_TIMEOUT = 30
 REQUEST_TIMEOUT = 300
 
@@ -234,15 +235,26 @@ def _timed_connection(base, timeouts):
     return TimedConnection
 
 
-def _nearest(name, known, limit=3):
-    """Known names close to an unknown one: the same name in another case or domain (esx01 / esx01.example.com), else difflib's."""
+def _nearest(name, known, limit=3, cutoff=0.75):
+    """Known names close to an unknown one, nearest first.
+
+    The same name in another case or domain (esx01 / esx01.example.com) first; else difflib's ratio, on the
+    host part alone when both names share their domain (so that ".lab.local" does not make every name near).
+    """
     wanted = name.lower()
-    label = wanted.split(".")[0]
-    same = sorted(k for k in known if k.lower() == wanted or (k.lower().split(".")[0] == label and not label.isdigit()))
+    label, _dot, domain = wanted.partition(".")
+    same = sorted(k for k in known if k.lower() == wanted or (k.lower().partition(".")[0] == label and not label.isdigit()))
     if same:
         return same[:limit]
-    folded = dict((k.lower(), k) for k in known)
-    return [folded[m] for m in difflib.get_close_matches(wanted, list(folded), n=limit, cutoff=0.6)]
+    scored = []
+    for candidate in known:
+        other = candidate.lower()
+        other_label, _dot, other_domain = other.partition(".")
+        pair = (label, other_label) if domain and domain == other_domain and not label.isdigit() else (wanted, other)
+        score = difflib.SequenceMatcher(None, *pair).ratio()
+        if score >= cutoff:
+            scored.append((-score, candidate))
+    return [candidate for _score, candidate in sorted(scored)[:limit]]
 
 
 class VsphereClient(object):
@@ -285,8 +297,8 @@ class VsphereClient(object):
     def from_params(cls, params):
         return cls(params["hostname"], params["username"], params["password"], port=params.get("port") or 443,
                    validate_certs=params.get("validate_certs", True), proxy_host=params.get("proxy_host"),
-                   proxy_port=params.get("proxy_port"), connect_timeout=params.get("connect_timeout") or CONNECT_TIMEOUT,
-                   request_timeout=params.get("request_timeout") or REQUEST_TIMEOUT)
+                   proxy_port=params.get("proxy_port"), connect_timeout=params.get("connect_timeout", CONNECT_TIMEOUT),
+                   request_timeout=params.get("request_timeout", REQUEST_TIMEOUT))
 
     @property
     def is_vcenter(self):

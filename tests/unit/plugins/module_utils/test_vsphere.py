@@ -174,6 +174,13 @@ def test_from_params_passes_the_timeouts(monkeypatch):
     monkeypatch.setattr(VsphereClient, "__init__", lambda self, *args, **kwargs: seen.update(kwargs))
     VsphereClient.from_params({"hostname": "vc", "username": "u", "password": "p", "connect_timeout": 5, "request_timeout": 60})
     assert (seen["connect_timeout"], seen["request_timeout"]) == (5, 60)
+    VsphereClient.from_params({"hostname": "vc", "username": "u", "password": "p"})
+    assert (seen["connect_timeout"], seen["request_timeout"]) == (30, 300)
+
+
+def test_a_zero_timeout_option_is_refused_before_connecting():
+    with pytest.raises(VsphereError, match="^connect_timeout must be a number of seconds of at least 1, got 0$"):
+        VsphereClient.from_params({"hostname": "vc.invalid", "username": "u", "password": "p", "connect_timeout": 0})
 
 
 # ---------------------------------------------------------------- hints where a message was a dead end
@@ -213,10 +220,13 @@ FLEET = inventory(("esx01.example.com", "CL01"), ("esx02.example.com", "CL01"), 
     (["esx01"], None, "unknown ESXi host(s): esx01 (did you mean esx01.example.com?)"),
     (["ESX02.example.com"], None, "unknown ESXi host(s): ESX02.example.com (did you mean esx02.example.com?)"),
     (["esx01.lab.local"], None, "unknown ESXi host(s): esx01.lab.local (did you mean esx01.example.com?)"),
-    (["192.168.100.110"], None, "unknown ESXi host(s): 192.168.100.110 (did you mean 192.168.100.102 or 192.168.100.101?)"),
+    (["192.168.100.110"], None, "unknown ESXi host(s): 192.168.100.110 (did you mean 192.168.100.101 or 192.168.100.102?)"),
     (["esx05.example.com"], "CL01", "unknown ESXi host(s) in CL01: esx05.example.com (did you mean esx05.example.com (in CL02)?)"),
     (["esx01", "esx-nope-2"], None, "unknown ESXi host(s): esx01, esx-nope-2 (esx01: did you mean esx01.example.com?)"),
     (["esx-nope-1", "esx-nope-2"], None, "unknown ESXi host(s): esx-nope-1, esx-nope-2"),
+    # A shared domain does not make every name near; a typo in the host part is.
+    (["esx-nope.example.com"], None, "unknown ESXi host(s): esx-nope.example.com"),
+    (["esx-05.example.com"], None, "unknown ESXi host(s): esx-05.example.com (did you mean esx05.example.com?)"),
 ])
 def test_an_unknown_host_gets_the_nearest_known_names(names, cluster, expected):
     with pytest.raises(ScopeError) as info:
