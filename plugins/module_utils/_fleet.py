@@ -170,7 +170,7 @@ def _address_judgment(befores, afters, fleet_hosts, plans):
             if op["op"] == "add_vmk" or (op["op"] == "update_vmk" and "ip" in op):
                 given.add((name, op["device"] if op["op"] == "update_vmk" else new_device(op["portgroup"])))
     introduced = [f for f in _introduced(address_findings(before), address_findings(after)) if (f["host"], f["device"]) in given]
-    return ["%s: the change would introduce %s (%s): %s; addresses are unique across the vCenter"
+    return ["%s: the change would introduce %s (%s) (addresses are unique across the vCenter): %s"
             % (f["host"], f["code"], f["severity"], f["message"]) for f in introduced]
 
 

@@ -333,6 +333,9 @@ class _Planner(object):
         removals, groups = [], []
         for vmk in self.desired:
             current, _found = self._find_current(vmk)
+            if current is None:
+                # only a vmk that may not be removed holds the address: say so rather than do nothing
+                current = next((v for v in self.vmks.values() if vmk["ip"] and vmk["ip"] in _current_address(v, vmk.get("version"))), None)
             if current is not None:
                 refusal = self._refuse_removal(current, vmk["where"])
                 if refusal:

@@ -72,6 +72,25 @@ def module_options():
     return options
 
 
+def _kind(value):
+    """The plain name of a value's type: Ansible hands over its own (lazy) list and dict types."""
+    for kind, name in ((bool, "bool"), (int, "int"), (float, "float"), (str, "str"), (dict, "dict"), ((list, tuple), "list")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def _plain(value):
+    """The value as plain Python data, so that its repr reads as the user wrote it."""
+    if isinstance(value, dict):
+        return dict((k, _plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
 def _integer(value):
     """An int from an int or a string of digits; None for anything else (booleans included)."""
     if isinstance(value, bool):
@@ -89,7 +108,7 @@ def _check_value(name, value, where):
     kind = field["type"]
     if kind == "str":
         if not isinstance(value, str):
-            return None, "%s: %s must be a string, got %s %r" % (where, name, type(value).__name__, value)
+            return None, "%s: %s must be a string, got %s %r" % (where, name, _kind(value), _plain(value))
         if "choices" in field and value not in field["choices"]:
             return None, "%s: %s %r must be one of %s" % (where, name, value, ", ".join(field["choices"]))
         return value, None
@@ -119,7 +138,7 @@ def validate_item(raw, where, kind, defaults=None):
     out or sets to None (they are validated with defaults_problems).
     """
     if not isinstance(raw, dict):
-        return None, ["%s must be a dict, got %s %r" % (where, type(raw).__name__, raw)]
+        return None, ["%s must be a dict, got %s %r" % (where, _kind(raw), _plain(raw))]
     allowed = keys(kind)
     problems = []
     unknown = sorted(str(k) for k in raw if k not in allowed)
@@ -153,7 +172,7 @@ def defaults_problems(defaults, kind="plan"):
     if defaults is None:
         return []
     if not isinstance(defaults, dict):
-        return ["defaults must be a dict, got %s %r" % (type(defaults).__name__, defaults)]
+        return ["defaults must be a dict, got %s %r" % (_kind(defaults), _plain(defaults))]
     allowed = tuple(k for k in keys(kind) if k not in ("index", "subnet", "portgroup", "device", "ip"))
     problems = []
     unknown = sorted(str(k) for k in defaults if k not in allowed)

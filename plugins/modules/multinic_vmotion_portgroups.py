@@ -32,8 +32,8 @@ options:
     description:
       - The vMotion vmks of the host, as produced by the P(multinic.vmotion.vmotion_layout#filter) filter.
       - Keys V(index) and V(subnet) from the filter are accepted and ignored.
-      - Every key is checked strictly before anything is read or written; names and addresses must be strings (a list
-        where a name is expected is refused, not turned into text), numbers must be integers.
+      - Every key is checked strictly, and every problem reported together, before anything is written; names and addresses
+        must be strings (a list where a name is expected is refused, not turned into text), numbers must be integers.
       - One of O(vmks) and O(hosts) is required.
     type: list
     elements: dict

@@ -173,8 +173,8 @@ def test_same_new_address_for_two_hosts_is_refused():
     hosts = {"esx-113": host("esx-113", "192.168.100.113"), "esx-213": host("esx-213", "192.168.101.113")}
     layouts = {"esx-113": [item(1, mgmt_octet=113)], "esx-213": [item(1, mgmt_octet=113)]}
     text, _error = problems(layouts, hosts)
-    assert "esx-113: the change would introduce DUPLICATE_IP (critical): esx-113 new vmk (vMotion-1) (port group 'vMotion-1') has IP " \
-        "172.16.1.113, also used by esx-213 new vmk (vMotion-1)" in text
+    assert "esx-113: the change would introduce DUPLICATE_IP (critical) (addresses are unique across the vCenter): esx-113 new vmk (vMotion-1) " \
+        "(port group 'vMotion-1') has IP 172.16.1.113, also used by esx-213 new vmk (vMotion-1)" in text
 
 
 def test_address_held_by_a_host_outside_the_call_is_refused():
@@ -241,3 +241,21 @@ def test_overlapping_subnets_in_one_layout_are_refused():
               {"portgroup": "vMotion-2", "switch": "vSwitch1", "active_uplink": "vmnic3", "ip": "10.50.0.51/16"}]
     text, _error = problems({"esx01": layout}, {"esx01": host("esx01")})
     assert "SUBNET_OVERLAP (critical)" in text and "10.50.0.0/16" in text and "10.50.1.0/24" in text
+
+
+def test_absent_by_an_address_held_by_a_storage_vmk_is_refused_not_ignored():
+    esx = host("esx01", extra_vmks=[vmk("vmk5", "NAS-vmk", "10.10.10.51", ["vmotion", "vsan"], switch="vSwitch2")],
+               extra_pgs=[pg("NAS-vmk", "vSwitch2", ["vmnic4"], uplinks=("vmnic4", "vmnic5"))])
+    layout = [{"portgroup": "vMotion-x", "switch": "vSwitch1", "active_uplink": "vmnic2", "ip": "10.10.10.51/24"}]
+    text, _error = problems({"esx01": layout}, {"esx01": esx}, state="absent")
+    assert "refusing to remove vmk5: vmk5 carries vsan besides vMotion" in text
+
+
+def test_type_names_are_plain():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._schema import validate_item
+
+    class LazyList(list):
+        pass
+
+    _item, found = validate_item({"portgroup": LazyList(["a", "b"])}, "vmks[0]", "vmk")
+    assert "portgroup must be a string, got list ['a', 'b']" in "; ".join(found)
