@@ -460,3 +460,55 @@ def preview(host, ops):
         elif kind == "remove_portgroup":
             after["portgroups"].pop(op["portgroup"], None)
     return before, after
+
+
+def _uplinks_text(active, standby):
+    return "active %s, standby %s" % (", ".join(active) or "none", ", ".join(standby) or "none")
+
+
+def _describe_portgroup(op, groups):
+    kind = "dvportgroup" if op["op"].endswith("dvportgroup") else "port group"
+    if op["op"].startswith("add"):
+        return "+ %s %s on %s (%s, VLAN %s)" % (kind, op["portgroup"], op["switch"], _uplinks_text(op["active"], op["standby"]), op["vlan_id"])
+    before = groups.get(op["portgroup"]) or {}
+    parts = []
+    if "teaming" in op:
+        parts.append("%s -> %s" % (_uplinks_text(before.get("active") or [], before.get("standby") or []),
+                                   _uplinks_text(op["teaming"]["active"], op["teaming"]["standby"])))
+    if "vlan_id" in op:
+        parts.append("VLAN %s -> %s" % (before.get("vlan_id"), op["vlan_id"]))
+    return "~ %s %s on %s: %s" % (kind, op["portgroup"], op["switch"], "; ".join(parts))
+
+
+def _describe_vmk(op, vmks):
+    if op["op"] == "add_vmk":
+        return "+ vmk in %s (%s/%s, MTU %s, %s)" % (op["portgroup"], op["ip"], op["prefix_length"], op["mtu"] or "1500 (default)", op["netstack"])
+    if op["op"] == "remove_vmk":
+        before = vmks.get(op["device"]) or {}
+        return "- %s (%s, %s)" % (op["device"], before.get("portgroup"), before.get("ip") or ", ".join(before.get("ipv6") or []) or "no address")
+    if op["op"] == "enable_vmotion":
+        return "~ %s vMotion off -> on" % (op["device"] or "new vmk in %s" % op["portgroup"])
+    before = vmks.get(op["device"]) or {}
+    parts = []
+    if "portgroup" in op:
+        parts.append("port group %s -> %s" % (op.get("from_portgroup") or before.get("portgroup"), op["portgroup"]))
+    if "ip" in op:
+        old = before.get("ip") if op["version"] == 4 else ", ".join(before.get("ipv6") or [])
+        parts.append("address %s/%s -> %s/%s" % (old or "none", before.get("prefix_length"), op["ip"], op["prefix_length"]))
+    if "mtu" in op:
+        parts.append("MTU %s -> %s" % (before.get("mtu"), op["mtu"]))
+    return "~ %s: %s" % (op["device"], "; ".join(parts))
+
+
+def describe(host, ops):
+    """One line per operation, as a diff reads: '+ port group vMotion-1 on vSwitch4 (...)', '~ vmk3 vMotion off -> on'."""
+    summary = _summary(host)
+    lines = []
+    for op in ops:
+        if op["op"] == "remove_portgroup":
+            lines.append("- port group %s on %s" % (op["portgroup"], op["switch"]))
+        elif "portgroup" in op["op"]:
+            lines.append(_describe_portgroup(op, summary["portgroups"]))
+        else:
+            lines.append(_describe_vmk(op, summary["vmks"]))
+    return lines

@@ -183,7 +183,8 @@ EXAMPLES = r"""
 RETURN = r"""
 hosts:
   description:
-    - Per host, C(changed), C(operations), C(applied), C(vmks), C(verified) and (diff mode) C(diff).
+    - Per host, C(changed), C(operations), C(changes), C(applied), C(vmks), C(verified) and (diff mode) C(diff).
+    - C(changes) is one line per operation, as a diff reads (V(+ port group vMotion-1 on vSwitch4 ...), V(~ vmk3 vMotion off -> on)).
     - C(verified) is V(true) when operations were applied and the host, read back, needs no more; V(null) when nothing was applied.
   returned: always
   type: dict
@@ -192,6 +193,7 @@ hosts:
       changed: true
       operations: [{op: enable_vmotion, device: vmk1, portgroup: vMotion-1}]
       applied: [{op: enable_vmotion, device: vmk1, portgroup: vMotion-1}]
+      changes: ["~ vmk1 vMotion off -> on"]
       vmks: []
       verified: true
 host:
@@ -253,7 +255,7 @@ diff:
 from ansible_collections.multinic.vmotion.plugins.module_utils._apply import Applier, ApplyError
 from ansible_collections.multinic.vmotion.plugins.module_utils._fleet import hosts_sharing, plan_fleet
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
-from ansible_collections.multinic.vmotion.plugins.module_utils._plan import PlanError, plan_host, preview
+from ansible_collections.multinic.vmotion.plugins.module_utils._plan import PlanError, describe, plan_host, preview
 from ansible_collections.multinic.vmotion.plugins.module_utils._schema import module_options
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import VsphereError
 
@@ -308,6 +310,7 @@ class MultinicVmotionPortgroups(VmotionModule):
             self.module.warn(warning)
         plans = judged["plans"]
         previews = dict((name, preview(states[name].facts, ops)) for name, ops in plans.items())
+        before = dict((name, states[name].facts) for name in plans)
         changed_hosts = [name for name, ops in plans.items() if ops]
         applied = {}
         if changed_hosts and not self.check_mode:
@@ -316,15 +319,15 @@ class MultinicVmotionPortgroups(VmotionModule):
             states.update(self.verify(layouts, outcome))
             for name in changed_hosts:
                 previews[name] = (previews[name][0], preview(states[name].facts, [])[0])
-        self.exit(**self.result(plans, states, previews, applied))
+        self.exit(**self.result(plans, states, previews, applied, before))
 
-    def result(self, plans, states, previews, applied):
+    def result(self, plans, states, previews, applied, before):
         hosts = {}
         changed_hosts = [name for name, ops in plans.items() if ops]
         for name, ops in plans.items():
             # verified: read back after the change and planned again with nothing left to do (None: nothing was applied).
             hosts[name] = {"changed": bool(ops), "operations": ops, "applied": applied.get(name, []), "vmks": states[name].facts["vmks"],
-                           "verified": True if applied.get(name) else None}
+                           "verified": True if applied.get(name) else None, "changes": describe(before[name], ops)}
             if self.module._diff:
                 hosts[name]["diff"] = {"before": previews[name][0], "after": previews[name][1]}
         result = dict(changed=bool(changed_hosts), hosts=hosts)

@@ -267,3 +267,16 @@ def test_named_device_in_the_layout_is_adopted():
     host["vmks"][1]["services"], host["vmks"][1]["vmotion"] = [], False
     ops = plan_layout(desired(1, device="vmk1"), host)
     assert ops == [{"op": "enable_vmotion", "device": "vmk1", "portgroup": "vMotion-1"}]
+
+
+def test_describe_reads_as_a_diff():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._plan import describe
+    host = built_host(2)
+    host["vmks"][1]["services"] = []
+    host["vmks"][1]["vmotion"] = False
+    layout = desired(3)
+    lines = describe(host, plan_layout(layout, host))
+    assert "+ port group vMotion-3 on vSwitch1 (active vmnic4, standby none, VLAN 0)" in lines
+    assert "+ vmk in vMotion-3 (172.16.3.51/24, MTU 9000, defaultTcpipStack)" in lines
+    assert "~ %s vMotion off -> on" % host["vmks"][1]["device"] in lines
+    assert "~ new vmk in vMotion-3 vMotion off -> on" in lines
