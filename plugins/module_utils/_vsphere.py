@@ -113,7 +113,11 @@ class TaskError(VsphereError):
 
 
 class ScopeError(VsphereError):
-    """Names of hosts, clusters or datacenters that do not exist."""
+    """Names of hosts, clusters or datacenters that do not exist; ``unknown`` lists the unknown host names."""
+
+    def __init__(self, message, unknown=()):
+        super(ScopeError, self).__init__(message)
+        self.unknown = list(unknown)
 
 
 def scope_argument_spec():
@@ -496,7 +500,7 @@ class Inventory(object):
                 problems.append("unknown ESXi host(s)%s: %s%s" % (where, ", ".join(unknown), self._did_you_mean(unknown, by_name)))
             selected = [(n, by_name[n]) for n in wanted if n in by_name]
         if problems:
-            raise ScopeError("; ".join(problems))
+            raise ScopeError("; ".join(problems), unknown=unknown if esxi_hostname else ())
         return [obj for _name, obj in sorted(selected, key=lambda x: x[0])]
 
     def _did_you_mean(self, unknown, in_scope, limit=10):

@@ -257,7 +257,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._fleet import hos
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._plan import PlanError, describe, plan_host, preview
 from ansible_collections.multinic.vmotion.plugins.module_utils._schema import module_options
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import ScopeError, VsphereError
 
 
 class MultinicVmotionPortgroups(VmotionModule):
@@ -273,7 +273,15 @@ class MultinicVmotionPortgroups(VmotionModule):
 
     def read(self, names, fleet=False):
         """{name: HostState} for the named hosts, in one batched read; None means the only host of an ESXi."""
-        states = self.read_hosts(esxi_hostname=None if names == [None] else names, fleet=fleet)
+        try:
+            states = self.read_hosts(esxi_hostname=None if names == [None] else names, fleet=fleet)
+        except ScopeError as e:
+            if not e.unknown:
+                raise
+            # Each unknown name is the problem of that host, so that a role fails that host, not the batch's first.
+            error = PlanError(["%s: %s" % (name, e) for name in e.unknown])
+            error.hosts = len(e.unknown)
+            raise error
         if names == [None] and len(states) != 1:
             raise PlanError(["give esxi_hostname: the vCenter has %d hosts (%s)" % (len(states), ", ".join(sorted(states)[:10]))])
         return states
