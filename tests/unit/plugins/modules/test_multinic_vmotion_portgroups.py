@@ -53,3 +53,19 @@ def test_documentation_of_vmks_is_the_schema():
         assert doc.get("choices") == option.get("choices"), name
         assert doc.get("default") == option.get("default"), name
         assert doc.get("elements") == option.get("elements"), name
+
+
+def test_unknown_hosts_are_problems_of_those_hosts():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._plan import PlanError
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import ScopeError
+
+    instance = bare_module(None)
+
+    def read_hosts(esxi_hostname=None, fleet=False):
+        raise ScopeError("unknown ESXi host(s): esx-1222 (did you mean esx-122?)", unknown=["esx-1222"])
+
+    instance.read_hosts = read_hosts
+    with pytest.raises(PlanError) as info:
+        module.MultinicVmotionPortgroups.read(instance, ["esx-122", "esx-1222"])
+    assert info.value.problems == ["esx-1222: unknown ESXi host(s): esx-1222 (did you mean esx-122?)"]
+    assert info.value.hosts == 1
