@@ -18,53 +18,31 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._report import (
 )
 
 
-def _error(name, error):
-    return AnsibleFilterError("%s: %s" % (name, "; ".join(error.problems)))
+def _filter(name, function):
+    """The pure function as a filter: its FindingsError (bad options or input) becomes one AnsibleFilterError."""
+
+    def run(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except FindingsError as e:
+            raise AnsibleFilterError("%s: %s" % (name, "; ".join(e.problems)))
+
+    run.__name__ = name
+    return run
 
 
-def _vmotion_audit(hosts, options=None):
-    try:
-        return build_audit(hosts, options)
-    except FindingsError as e:
-        raise _error("vmotion_audit", e)
-
-
-def _vmotion_audit_markdown(audit, title=None, generated=None, max_rows=200, vcenter=None, scope=None, version=None, logs=None, previous=None):
-    try:
-        return render_markdown(audit, title=title, generated=generated, max_rows=max_rows, vcenter=vcenter, scope=scope, version=version,
-                               logs=logs, previous=previous)
-    except FindingsError as e:
-        raise _error("vmotion_audit_markdown", e)
-
-
-def _vmotion_audit_html(audit, title=None, generated=None, max_rows=200, vcenter=None, scope=None, version=None, logs=None, previous=None):
-    try:
-        return render_html(audit, title=title, generated=generated, max_rows=max_rows, vcenter=vcenter, scope=scope, version=version,
-                           logs=logs, previous=previous)
-    except FindingsError as e:
-        raise _error("vmotion_audit_html", e)
-
-
-def _vmotion_audit_compare(after, before):
-    try:
-        return compare_audits(before, after)
-    except FindingsError as e:
-        raise _error("vmotion_audit_compare", e)
-
-
-def _vmotion_audit_summary(audit, show=20, report_markdown=None, report_json=None, report_html=None):
-    try:
-        return summary_lines(audit, show=show, report_markdown=report_markdown, report_json=report_json, report_html=report_html)
-    except FindingsError as e:
-        raise _error("vmotion_audit_summary", e)
+def _compare(after, before):
+    # the filter reads `after | vmotion_audit_compare(before)`
+    return compare_audits(before, after)
 
 
 class FilterModule(object):
     def filters(self):
-        return {
-            "vmotion_audit": _vmotion_audit,
-            "vmotion_audit_markdown": _vmotion_audit_markdown,
-            "vmotion_audit_html": _vmotion_audit_html,
-            "vmotion_audit_compare": _vmotion_audit_compare,
-            "vmotion_audit_summary": _vmotion_audit_summary,
+        pure = {
+            "vmotion_audit": build_audit,
+            "vmotion_audit_markdown": render_markdown,
+            "vmotion_audit_html": render_html,
+            "vmotion_audit_compare": _compare,
+            "vmotion_audit_summary": summary_lines,
         }
+        return dict((name, _filter(name, function)) for name, function in pure.items())

@@ -6,7 +6,7 @@
 A layout is planned per host by _plan; what one host's plan does can still break another host:
 a distributed port group is shared by every host of its switch, an address must be unique across
 the vCenter, and a change can introduce a finding the audit would call critical. ``plan_fleet``
-plans every host, predicts each host's end state (``predict``), and judges it before the first
+plans every host, predicts each host's end state (_plan.predict), and judges it before the first
 write, returning every problem of every host at once.
 
 ``fleet`` is what the read found beyond the hosts being changed:
@@ -18,10 +18,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
-
 from ansible_collections.multinic.vmotion.plugins.module_utils._findings import HOST_CODES, address_findings, fleet_findings, host_findings
-from ansible_collections.multinic.vmotion.plugins.module_utils._plan import PlanError, desired_order, normalize_vmk, plan_host
+from ansible_collections.multinic.vmotion.plugins.module_utils._plan import (
+    PlanError,
+    desired_order,
+    new_device,
+    normalize_vmk,
+    plan_host,
+    predict,
+    switch_uplinks,
+)
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import management_reason, natural_key, other_services
 
 # Findings a change may introduce only as a warning although the audit calls them critical:
@@ -31,80 +37,6 @@ ABSENT_ACCEPTS = ("NO_VMOTION_VMK",)
 REFUSED_WARNINGS = ("SHARED_ACTIVE_UPLINK",)
 # The findings rules see the layout as the admin asked it: unused and standby are both fine.
 FINDINGS_OPTIONS = {"failover": "any"}
-
-
-def new_device(portgroup):
-    """The name a vmk not yet created has in predictions and messages."""
-    return "new vmk (%s)" % portgroup
-
-
-# ---------------------------------------------------------------- the end state
-
-
-def _teaming(active, standby, uplinks):
-    return {"active": list(active), "standby": list(standby), "unused": [u for u in uplinks if u not in active and u not in standby],
-            "inherited": False}
-
-
-def _uplinks(host, switch):
-    return next((s["uplinks"] for s in host.get("switches") or [] if s["name"] == switch), [])
-
-
-def _predict_portgroup(host, op):
-    kind = "distributed" if op["op"].endswith("dvportgroup") else "standard"
-    if op["op"].startswith("add"):
-        host["portgroups"].append({"name": op["portgroup"], "switch": op["switch"], "type": kind, "vlan_id": op["vlan_id"], "key": None,
-                                   "teaming": _teaming(op["active"], op["standby"], _uplinks(host, op["switch"])),
-                                   "vm_ports": 0 if kind == "standard" else None})
-        return
-    for group in host["portgroups"]:
-        if group["name"] == op["portgroup"] and group["switch"] == op["switch"]:
-            if "teaming" in op:
-                group["teaming"] = _teaming(op["teaming"]["active"], op["teaming"]["standby"], _uplinks(host, op["switch"]))
-            if "vlan_id" in op:
-                group["vlan_id"] = op["vlan_id"]
-
-
-def _predict_vmk(host, op):
-    by_device = dict((v["device"], v) for v in host["vmks"])
-    if op["op"] == "add_vmk":
-        ipv4 = op["version"] == 4
-        host["vmks"].append({
-            "device": new_device(op["portgroup"]), "portgroup": op["portgroup"], "switch": op["switch"] or op["dvswitch"],
-            "ip": op["ip"] if ipv4 else None, "prefix_length": op["prefix_length"], "netmask": op["netmask"],
-            "ipv6": [] if ipv4 else [{"address": op["ip"], "prefix_length": op["prefix_length"], "origin": "manual"}],
-            "dhcp": False, "mtu": op["mtu"] or 1500, "netstack": op["netstack"], "services": [], "vmotion": op["netstack"] == "vmotion"})
-    elif op["op"] == "update_vmk":
-        vmk = by_device[op["device"]]
-        if "portgroup" in op:
-            vmk.update(portgroup=op["portgroup"], switch=op["switch"] or op["dvswitch"])
-        if "mtu" in op:
-            vmk["mtu"] = op["mtu"]
-        if "ip" in op and op["version"] == 4:
-            vmk.update(ip=op["ip"], netmask=op["netmask"], prefix_length=op["prefix_length"], dhcp=False)
-        elif "ip" in op:
-            vmk["ipv6"] = [{"address": op["ip"], "prefix_length": op["prefix_length"], "origin": "manual"}]
-    elif op["op"] == "enable_vmotion":
-        vmk = by_device.get(op["device"] or new_device(op["portgroup"]))
-        vmk["services"] = sorted(set(vmk["services"]) | {"vmotion"})
-        vmk["vmotion"] = True
-    elif op["op"] == "remove_vmk":
-        host["vmks"] = [v for v in host["vmks"] if v["device"] != op["device"]]
-
-
-def predict(host, ops):
-    """The host facts as they will be once ``ops`` are applied (nothing is read or written)."""
-    after = copy.deepcopy(host)
-    after.setdefault("portgroups", [])
-    after.setdefault("vmks", [])
-    for op in ops:
-        if op["op"] in ("add_portgroup", "add_dvportgroup", "update_portgroup", "update_dvportgroup"):
-            _predict_portgroup(after, op)
-        elif op["op"] == "remove_portgroup":
-            after["portgroups"] = [p for p in after["portgroups"] if not (p["name"] == op["portgroup"] and p["type"] == "standard")]
-        else:
-            _predict_vmk(after, op)
-    return after
 
 
 # ---------------------------------------------------------------- judgments
@@ -190,7 +122,7 @@ def _dvportgroup_definitions(layouts, hosts):
             vmk, problems = normalize_vmk(raw, position)
             if vmk is None or problems or not vmk["dvswitch"]:
                 continue
-            active, standby = desired_order(vmk, _uplinks(hosts[name], vmk["dvswitch"]))
+            active, standby = desired_order(vmk, switch_uplinks(hosts[name], vmk["dvswitch"]))
             vlan = vmk["vlan_id"]
             if vlan is None and not _exists(hosts[name], vmk["dvswitch"], vmk["portgroup"]):
                 vlan = 0
@@ -324,3 +256,56 @@ def plan_fleet(layouts, hosts, fleet=None, state="present", purge=False, allow_m
         error.hosts = len(troubled)
         raise error
     return {"plans": plans, "warnings": warnings, "predicted": predicted}
+
+
+# ---------------------------------------------------------------- one host's share of a batch call
+
+BATCH_STOPPED = "not applied: the batch is all or nothing and "
+# per_host lets hosts whose layout could not be computed fail alone; the module still judges its call as a whole.
+PER_HOST_REFUSED = ("not applied: the module judges the hosts of its call together (per_host only leaves out the hosts whose layout "
+                    "could not be computed) and ")
+
+
+def _problem_host(problem):
+    # problems of the module start with their host ("host: ..."); others ("hosts: ... listed twice") name none
+    return str(problem).split(": ", 1)[0]
+
+
+def _stopped_by(prefix, hosts):
+    hosts = list(dict.fromkeys(hosts))
+    return ["%s%d host(s) of it have problems (%s); nothing was written" % (prefix, len(hosts), ", ".join(hosts))]
+
+
+def _host_problems(name, layout_problems, batch_problems, result, names, mode):
+    if layout_problems:
+        return list(layout_problems)
+    if result.get("skipped"):
+        return _stopped_by(BATCH_STOPPED, [_problem_host(p) for p in batch_problems])
+    problems = result.get("problems")
+    if problems is not None:
+        own = [p for p in problems if _problem_host(p) == name]
+        general = [p for p in problems if _problem_host(p) not in names]
+        if own or general:
+            return own or general
+        return _stopped_by(BATCH_STOPPED if mode != "per_host" else PER_HOST_REFUSED,
+                           [h for h in map(_problem_host, problems) if h in names])
+    reached = result.get("host") in (None, name) or name in (result.get("hosts_not_applied") or {}) or name in (result.get("hosts_in_doubt") or {})
+    if "hosts" not in result and reached:  # the call ran and failed after its checks (a write, a connection)
+        return [result.get("msg")]
+    return []
+
+
+def batch_host_result(result, name, layout_problems=(), batch_problems=(), names=(), mode="all_or_nothing"):
+    """One host's share of a role batch's multinic_vmotion_portgroups call (``result``, registered without failing).
+
+    Returns {"applied": the host's result (or, after a failure, what was applied on it), "problems": what the host
+    fails with}: its own layout problems, else the module's problems that start with its name, else problems that
+    name no host of the batch, else "not applied" naming the hosts that stopped the batch; after a failure past the
+    checks, the module's message for the hosts it reached. ``names`` are the hosts of the batch.
+    """
+    result = dict(result or {})
+    done = list((result.get("hosts_applied") or {}).get(name) or [])
+    applied = (result.get("hosts") or {}).get(name) or {
+        "changed": bool(done), "applied": done, "vmks": [], "verified": None,
+        "operations": done + list((result.get("hosts_not_applied") or {}).get(name) or [])}
+    return {"applied": applied, "problems": _host_problems(name, layout_problems or [], batch_problems or [], result, list(names), mode)}

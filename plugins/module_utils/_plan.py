@@ -20,6 +20,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
+
 from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._schema import validate_item
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
@@ -53,7 +55,9 @@ def normalize_vmk(raw, position):
     if item is None:
         return None, problems
     vmk = dict(item, where=where, version=None, subnet=None)
-    if item["ip"] and not any(": ip " in p or ": prefix_length " in p or ": netmask " in p for p in problems):
+    # a value the schema refused is left unset: parse the address only when all of its parts were accepted
+    refused = [k for k in ("prefix_length", "netmask") if raw.get(k) not in (None, "") and item[k] is None]
+    if item["ip"] and not refused:
         problems.extend("%s: %s" % (where, p) for p in _parse_address(vmk))
     return vmk, problems
 
@@ -102,6 +106,77 @@ def _summary(host):
                                     "ipv6": [a["address"] for a in v.get("ipv6") or []], "mtu": v["mtu"], "netstack": v["netstack"],
                                     "vmotion": is_vmotion(v)}) for v in host.get("vmks") or []),
     }
+
+
+def new_device(portgroup):
+    """The name a vmk not yet created has in predictions and messages."""
+    return "new vmk (%s)" % portgroup
+
+
+def _teaming(active, standby, uplinks):
+    return {"active": list(active), "standby": list(standby), "unused": [u for u in uplinks if u not in active and u not in standby],
+            "inherited": False}
+
+
+def switch_uplinks(host, switch):
+    return next((s["uplinks"] for s in host.get("switches") or [] if s["name"] == switch), [])
+
+
+def _predict_portgroup(host, op):
+    kind = "distributed" if op["op"].endswith("dvportgroup") else "standard"
+    if op["op"].startswith("add"):
+        host["portgroups"].append({"name": op["portgroup"], "switch": op["switch"], "type": kind, "vlan_id": op["vlan_id"], "key": None,
+                                   "teaming": _teaming(op["active"], op["standby"], switch_uplinks(host, op["switch"])),
+                                   "vm_ports": 0 if kind == "standard" else None})
+        return
+    for group in host["portgroups"]:
+        if group["name"] == op["portgroup"] and group["switch"] == op["switch"]:
+            if "teaming" in op:
+                group["teaming"] = _teaming(op["teaming"]["active"], op["teaming"]["standby"], switch_uplinks(host, op["switch"]))
+            if "vlan_id" in op:
+                group["vlan_id"] = op["vlan_id"]
+
+
+def _predict_vmk(host, op):
+    by_device = dict((v["device"], v) for v in host["vmks"])
+    if op["op"] == "add_vmk":
+        ipv4 = op["version"] == 4
+        host["vmks"].append({
+            "device": new_device(op["portgroup"]), "portgroup": op["portgroup"], "switch": op["switch"] or op["dvswitch"],
+            "ip": op["ip"] if ipv4 else None, "prefix_length": op["prefix_length"], "netmask": op["netmask"],
+            "ipv6": [] if ipv4 else [{"address": op["ip"], "prefix_length": op["prefix_length"], "origin": "manual"}],
+            "dhcp": False, "mtu": op["mtu"] or 1500, "netstack": op["netstack"], "services": [], "vmotion": op["netstack"] == "vmotion"})
+    elif op["op"] == "update_vmk":
+        vmk = by_device[op["device"]]
+        if "portgroup" in op:
+            vmk.update(portgroup=op["portgroup"], switch=op["switch"] or op["dvswitch"])
+        if "mtu" in op:
+            vmk["mtu"] = op["mtu"]
+        if "ip" in op and op["version"] == 4:
+            vmk.update(ip=op["ip"], netmask=op["netmask"], prefix_length=op["prefix_length"], dhcp=False)
+        elif "ip" in op:
+            vmk["ipv6"] = [{"address": op["ip"], "prefix_length": op["prefix_length"], "origin": "manual"}]
+    elif op["op"] == "enable_vmotion":
+        vmk = by_device.get(op["device"] or new_device(op["portgroup"]))
+        vmk["services"] = sorted(set(vmk["services"]) | {"vmotion"})
+        vmk["vmotion"] = True
+    elif op["op"] == "remove_vmk":
+        host["vmks"] = [v for v in host["vmks"] if v["device"] != op["device"]]
+
+
+def predict(host, ops):
+    """The host facts as they will be once ``ops`` are applied (nothing is read or written)."""
+    after = copy.deepcopy(host)
+    after.setdefault("portgroups", [])
+    after.setdefault("vmks", [])
+    for op in ops:
+        if op["op"] in ("add_portgroup", "add_dvportgroup", "update_portgroup", "update_dvportgroup"):
+            _predict_portgroup(after, op)
+        elif op["op"] == "remove_portgroup":
+            after["portgroups"] = [p for p in after["portgroups"] if not (p["name"] == op["portgroup"] and p["type"] == "standard")]
+        else:
+            _predict_vmk(after, op)
+    return after
 
 
 class _Planner(object):
@@ -423,43 +498,15 @@ def plan_host(desired, host, state="present", purge=False, allow_moves=True):
 
 
 def preview(host, ops):
-    """(before, after) summaries of the host for diff mode, applying ``ops`` on plain data."""
-    before = _summary(host)
-    after = {"portgroups": dict((k, dict(v)) for k, v in before["portgroups"].items()),
-             "vmks": dict((k, dict(v)) for k, v in before["vmks"].items())}
-    new = 0
-    for op in ops:
-        kind = op["op"]
-        if kind in ("add_portgroup", "add_dvportgroup"):
-            after["portgroups"][op["portgroup"]] = {"switch": op["switch"], "vlan_id": op["vlan_id"], "active": op["active"], "standby": op["standby"]}
-        elif kind in ("update_portgroup", "update_dvportgroup"):
-            group = after["portgroups"][op["portgroup"]]
-            group.update(op.get("teaming") or {})
-            if "vlan_id" in op:
-                group["vlan_id"] = op["vlan_id"]
-        elif kind == "add_vmk":
-            new += 1
-            ipv4 = op["version"] == 4
-            after["vmks"]["(new %d) %s" % (new, op["portgroup"])] = {
-                "portgroup": op["portgroup"], "ip": op["ip"] if ipv4 else None, "prefix_length": op["prefix_length"],
-                "ipv6": [] if ipv4 else [op["ip"]], "mtu": op["mtu"], "netstack": op["netstack"], "vmotion": True}
-        elif kind == "update_vmk":
-            vmk = after["vmks"][op["device"]]
-            for key in ("portgroup", "mtu", "prefix_length"):
-                if key in op:
-                    vmk[key] = op[key]
-            if "ip" in op:
-                if op["version"] == 4:
-                    vmk["ip"] = op["ip"]
-                else:
-                    vmk["ipv6"] = [op["ip"]]
-        elif kind == "enable_vmotion" and op["device"]:
-            after["vmks"][op["device"]]["vmotion"] = True
-        elif kind == "remove_vmk":
-            after["vmks"].pop(op["device"], None)
-        elif kind == "remove_portgroup":
-            after["portgroups"].pop(op["portgroup"], None)
-    return before, after
+    """(before, after) summaries of the host for diff mode: the host as read, and as ``predict`` says it will be.
+
+    A vmk not yet created is listed as '(new N) port group': ESXi names it only when it creates it.
+    """
+    after = _summary(predict(host, ops))
+    new_vmks = [op["portgroup"] for op in ops if op["op"] == "add_vmk"]
+    for number, portgroup in enumerate(new_vmks, 1):
+        after["vmks"]["(new %d) %s" % (number, portgroup)] = after["vmks"].pop(new_device(portgroup))
+    return _summary(host), after
 
 
 def _uplinks_text(active, standby):

@@ -259,3 +259,31 @@ def test_type_names_are_plain():
 
     _item, found = validate_item({"portgroup": LazyList(["a", "b"])}, "vmks[0]", "vmk")
     assert "portgroup must be a string, got list ['a', 'b']" in "; ".join(found)
+
+
+def test_batch_host_result_gives_each_host_its_own_problems():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._fleet import batch_host_result
+    names = ["esx-1", "esx-2"]
+    skipped = {"skipped": True}
+    assert batch_host_result(skipped, "esx-1", ["esx-1: bad ip"], ["esx-1: bad ip"], names)["problems"] == ["esx-1: bad ip"]
+    assert batch_host_result(skipped, "esx-2", [], ["esx-1: bad ip"], names)["problems"] == [
+        "not applied: the batch is all or nothing and 1 host(s) of it have problems (esx-1); nothing was written"]
+    refused = {"msg": "nothing changed", "problems": ["esx-2: unknown ESXi host(s): esx-2"]}
+    assert batch_host_result(refused, "esx-2", names=names)["problems"] == ["esx-2: unknown ESXi host(s): esx-2"]
+    assert "(esx-2); nothing was written" in batch_host_result(refused, "esx-1", names=names)["problems"][0]
+    assert "judges the hosts of its call together" in batch_host_result(refused, "esx-1", names=names, mode="per_host")["problems"][0]
+    general = {"msg": "x", "problems": ["hosts: esx-1 listed more than once"]}
+    assert batch_host_result(general, "esx-2", names=names)["problems"] == ["hosts: esx-1 listed more than once"]
+
+
+def test_batch_host_result_after_a_failed_write():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._fleet import batch_host_result
+    op = {"op": "enable_vmotion", "device": "vmk1", "portgroup": "vMotion-1"}
+    failed = {"msg": "enabling vMotion failed", "host": "esx-2", "hosts_applied": {"esx-1": [op], "esx-2": []},
+              "hosts_not_applied": {"esx-2": [op]}}
+    done = batch_host_result(failed, "esx-1", names=["esx-1", "esx-2"])
+    assert done["problems"] == [] and done["applied"]["changed"] and done["applied"]["operations"] == [op]
+    stopped = batch_host_result(failed, "esx-2", names=["esx-1", "esx-2"])
+    assert stopped["problems"] == ["enabling vMotion failed"] and stopped["applied"]["operations"] == [op]
+    ok = {"hosts": {"esx-1": {"changed": False, "operations": []}}}
+    assert batch_host_result(ok, "esx-1", names=["esx-1"]) == {"applied": {"changed": False, "operations": []}, "problems": []}
