@@ -34,4 +34,23 @@ options:
       - If the value is not specified in the task, the value of environment variable E(VMWARE_REQUEST_TIMEOUT) will be used instead.
     type: int
     default: 300
+  session_cache:
+    description:
+      - Keep the vCenter session on the controller and reuse it in every module run of the next 25 idle minutes, so that a
+        playbook (and a series of ad hoc commands) logs in once per vCenter and user instead of once per task, as C(govc) does.
+      - The session cookie is kept encrypted with a key derived from O(password) (scrypt), in a file only the user can read
+        (0600, in a 0700 directory), so another password cannot use it and logs in for real. A session vCenter has ended is
+        replaced by a new login on its first refused call. Sessions are not logged out; vCenter ends them after its idle
+        timeout (30 minutes by default), and the collection never uses one idle for longer than 25.
+      - Not used with O(proxy_host) (pyVmomi's session-oriented stub logs in by itself there).
+      - Set to V(false) to log in and out in every module run, as community.vmware modules do.
+      - If the value is not specified in the task, the value of environment variable E(VMWARE_SESSION_CACHE) will be used instead.
+    type: bool
+    default: true
+  session_cache_dir:
+    description:
+      - Directory of the session cache. Default C($XDG_CACHE_HOME/multinic.vmotion/sessions), else
+        C(~/.cache/multinic.vmotion/sessions). Created 0700; an existing one is tightened to 0700.
+      - If the value is not specified in the task, the value of environment variable E(VMWARE_SESSION_CACHE_DIR) will be used instead.
+    type: path
 """

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.multinic.vmotion.plugins.module_utils._connection import connection_groups
 from ansible_collections.multinic.vmotion.plugins.module_utils._fleet import batch_host_result
 from ansible_collections.multinic.vmotion.plugins.module_utils._layout import (
     LayoutError,
@@ -44,4 +45,5 @@ class FilterModule(object):
             "vmotion_layout": _vmotion_layout,
             "vmotion_layout_check": _vmotion_layout_check,
             "vmotion_batch_result": batch_host_result,
+            "vmotion_connection_groups": connection_groups,
         }

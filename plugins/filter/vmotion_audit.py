@@ -12,6 +12,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._findings import 
 from ansible_collections.multinic.vmotion.plugins.module_utils._report import (
     build_audit,
     compare_audits,
+    merge_results,
     render_html,
     render_markdown,
     summary_lines,
@@ -44,5 +45,6 @@ class FilterModule(object):
             "vmotion_audit_html": render_html,
             "vmotion_audit_compare": _compare,
             "vmotion_audit_summary": summary_lines,
+            "vmotion_merge_results": merge_results,
         }
         return dict((name, _filter(name, function)) for name, function in pure.items())

@@ -201,3 +201,47 @@ def _management_ip(name, vmks):
             return vmk["ip"]
     address = parse_address(name)
     return name if address is not None and address.version == 4 and str(address) == name else None
+
+
+def pnic_facts(network_info):
+    """Link state and speed of every physical NIC read (config.network.pnic): {device: {link, speed_mbps, duplex}}."""
+    pnics = {}
+    for pnic in sorted(_list(getattr(network_info, "pnic", None)), key=lambda p: natural_key(p.device)):
+        speed = getattr(pnic, "linkSpeed", None)  # unset while the link is down
+        pnics[pnic.device] = {
+            "link": "up" if speed is not None else "down",
+            "speed_mbps": speed.speedMb if speed is not None else None,
+            "duplex": ("full" if speed.duplex else "half") if speed is not None else None,
+        }
+    return pnics
+
+
+def _active_uplink(vmk, portgroups):
+    for group in portgroups:
+        if group["name"] == vmk["portgroup"] and group["switch"] == vmk["switch"]:
+            return ",".join(group["teaming"]["active"]) or "no active uplink"
+    return "?"
+
+
+def _link_text(uplinks, pnics):
+    texts = []
+    for uplink in uplinks.split(","):
+        pnic = pnics.get(uplink)
+        if pnic is not None:
+            texts.append("down" if pnic["link"] == "down" else "%s Mb/s" % pnic["speed_mbps"])
+    return " (%s)" % ", ".join(texts) if texts else ""
+
+
+def vmk_table(facts, pnics=None):
+    """One line per vmk, for people: device, address, port group and switch, active uplink (its link), MTU, services."""
+    rows = []
+    for vmk in facts["vmks"]:
+        address = "%s/%s" % (vmk["ip"], vmk["prefix_length"]) if vmk["ip"] else (
+            "dhcp" if vmk["dhcp"] else ",".join("%s/%s" % (a["address"], a["prefix_length"]) for a in vmk["ipv6"]) or "no address")
+        uplink = _active_uplink(vmk, facts["portgroups"])
+        rows.append("%s %s pg %s (%s) active %s%s mtu %s %s" % (
+            vmk["device"], address, vmk["portgroup"], vmk["switch"], uplink, _link_text(uplink, pnics or {}), vmk["mtu"],
+            # a vmk on the vmotion stack carries vMotion without selecting it
+            ",".join(vmk["services"]) or ("vmotion" if vmk["vmotion"] else "no services"))
+            + ("" if vmk["netstack"] == DEFAULT_NETSTACK else " stack " + vmk["netstack"]))
+    return rows

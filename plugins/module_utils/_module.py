@@ -19,6 +19,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._apply import ApplyError
 from ansible_collections.multinic.vmotion.plugins.module_utils._model import host_facts
 from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._connection import vcenter_label
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import (
     FLEET_PROPERTIES,
     VsphereClient,
@@ -76,7 +77,12 @@ class VmotionModule(object):
             self.client = VsphereClient.from_params(self.params)
         return self.client
 
-    def read_hosts(self, esxi_hostname=None, fleet=False):
+    @property
+    def vcenter(self):
+        """The server the module talks to, as reports name it (host, and port when not 443)."""
+        return vcenter_label(self.params.get("hostname"), self.params.get("port"))
+
+    def read_hosts(self, esxi_hostname=None, fleet=False, host_properties=()):
         """Read every host in scope; returns {name: HostState} in name order.
 
         fleet: also read every host's vmks (in the same calls) into self.fleet, for judging
@@ -85,7 +91,8 @@ class VmotionModule(object):
         self.connect()
         self.inventory, network = self.client.read_scope(
             esxi_hostname if esxi_hostname is not None else self.params.get("esxi_hostname"),
-            self.params.get("cluster_name"), self.params.get("datacenter"), fleet_properties=FLEET_PROPERTIES if fleet else ())
+            self.params.get("cluster_name"), self.params.get("datacenter"), fleet_properties=FLEET_PROPERTIES if fleet else (),
+            host_properties=host_properties)
         switches = self.inventory.distributed_switches()
         groups = self.inventory.distributed_portgroups()
         states = {}
@@ -124,7 +131,7 @@ class VmotionModule(object):
                                              _moref=values["_moref"])
 
     def exit(self, **result):
-        # community.vmware's client logs out at exit; nothing to close here.
+        # community.vmware's client logs out at exit, unless the session is kept in the session cache.
         self.module.exit_json(**result)
 
     def failure_result(self, error):

@@ -38,6 +38,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._findings import 
     SEVERITIES,
     RULES,
     FindingsError,
+    _fleet_finding_key,
     at_or_above,
     fleet_findings,
     stream_pairing,
@@ -85,6 +86,14 @@ FINDING_FIX = {
     "MTU_MISMATCH": "Set the same MTU on this index on every host, one the switches and the physical network carry end to end.",
     "DUPLICATE_IP": "Give each vmk its own address: the index's subnet plus the last octet of the host's management IP (vmotion_ip filter).",
     "VMOTION_MINORITY": "Disable vMotion on this vmk, or enable it on the other vmks of the subnet, whichever the design is.",
+    "UPLINK_DOWN": "Restore the link of the active uplink (cable, switch port shut or err-disabled, NIC): the vSphere configuration is not "
+                   "the cause. multinic.vmotion.vmotion_connectivity confirms the path once the link is back.",
+    "SUBNET_NOT_OBSERVED": "Check where the active uplink is cabled and which VLANs its switch port carries (CDP/LLDP in the evidence name "
+                           "the switch and port); move the cable or add the VLAN to the port.",
+    "SPLIT_ISLAND": "Move the cable of the active uplink into a switch of the island the other hosts of this index use (or interconnect "
+                    "the islands, or carry the VLAN there): a cable must move, not the configuration.",
+    "UPLINK_SPEED_MISMATCH": "Bring the NIC to the index's speed: check the cable, the transceiver and the switch port's speed and duplex.",
+    "UPLINK_MTU_MISMATCH": "Set the physical switch port's MTU to the vmk's (jumbo frames end to end); the ESXi side is not the cause.",
 }
 
 
@@ -98,9 +107,13 @@ def _plain(value):
 
 
 def _fleet_hosts(data):
-    """The hosts dict from either the module's ``hosts`` or its whole registered result."""
-    if isinstance(data, dict) and isinstance(data.get("hosts"), dict) and isinstance(data.get("summary"), dict) and "vmks" not in data:
-        return data["hosts"]
+    """The hosts dict from either the facts module's ``ansible_facts.vmk_vmotion_facts`` or its whole registered result."""
+    if isinstance(data, dict) and isinstance(data.get("summary"), dict) and "vmks" not in data:
+        facts = (data.get("ansible_facts") or {}).get("vmk_vmotion_facts")
+        if isinstance(facts, dict):
+            return facts
+        if isinstance(data.get("hosts"), dict):  # a result of 0.1.0
+            return data["hosts"]
     return data
 
 
@@ -185,6 +198,7 @@ def _host_entry(name, host, findings, stats, indexes):
     return {
         "name": name,
         "mgmt_ip": host.get("mgmt_ip"),
+        "vcenter": host.get("vcenter"),
         "cluster": host.get("cluster"),
         "datacenter": host.get("datacenter"),
         "findings": _severity_counts(findings),
@@ -250,26 +264,92 @@ def _matrix(pairing, names):
     return {"hosts": names, "cells": cells}
 
 
+def _by_vcenter(facts):
+    """[(vCenter or None, {name: facts})] in first-seen order: each vCenter is a fleet of its own."""
+    groups = {}
+    for name, host in facts.items():
+        vcenter = host.get("vcenter") if isinstance(host, dict) else None
+        groups.setdefault(vcenter, {})[name] = host
+    return list(groups.items())
+
+
+def merge_counts(summaries):
+    """Pairing summaries of several vCenters as one: counts add up, lists and per-host stats join."""
+    merged = {}
+    for summary in summaries:
+        for key, value in summary.items():
+            if isinstance(value, bool) or not isinstance(value, (int, list, dict)):
+                merged.setdefault(key, value)
+            elif isinstance(value, int):
+                merged[key] = merged.get(key, 0) + value
+            elif isinstance(value, list):
+                merged[key] = merged.get(key, []) + value
+            else:
+                merged[key] = dict(merged.get(key, {}), **value)
+    return merged
+
+
+def merge_results(results):
+    """Results of one module run per vCenter ({summary, hosts}) as one: counts add up, lists join, hosts join."""
+    results = [r for r in results or () if isinstance(r, dict)]
+    hosts = {}
+    for result in results:
+        hosts.update(result.get("hosts") or {})
+    return {"summary": merge_counts([r.get("summary") or {} for r in results]), "hosts": hosts}
+
+
+def _audit_vcenters(facts, options, include_healthy):
+    """Findings and stream pairing per vCenter (addresses, subnets and pairs mean something within one vCenter only).
+
+    Findings carry their vCenter; with several vCenters an index is named with its vCenter ("vmk1 (vc-a)").
+    """
+    groups = _by_vcenter(facts) or [(None, facts)]
+    several = len(groups) > 1
+    fleet = {"findings": [], "by_host": {}, "indexes": {}, "vmotion_subnets": []}
+    pairs, summaries = [], []
+    for vcenter, hosts in groups:
+        found = fleet_findings(hosts, options)
+        for finding in found["findings"]:
+            if vcenter:
+                finding["vcenter"] = vcenter
+        fleet["findings"].extend(found["findings"])
+        fleet["by_host"].update(found["by_host"])
+        for device, index in found["indexes"].items():
+            fleet["indexes"]["%s (%s)" % (device, vcenter) if several else device] = index
+        fleet["vmotion_subnets"] = sorted(set(fleet["vmotion_subnets"]) | set(found["vmotion_subnets"]), key=natural_key)
+        pairing = stream_pairing(hosts, dict(options, include_healthy=include_healthy))
+        pairs.extend(pairing["pairs"])
+        summaries.append(pairing["summary"])
+    fleet["findings"].sort(key=_fleet_finding_key)
+    return fleet, {"pairs": pairs, "summary": merge_counts(summaries)}, [vc for vc, _hosts in groups if vc]
+
+
 def build_audit(hosts, options=None):
-    """Fleet audit of the vMotion facts ``hosts`` ({name: facts}); raises FindingsError on bad input or options."""
+    """Fleet audit of the vMotion facts ``hosts`` ({name: facts}); raises FindingsError on bad input or options.
+
+    Hosts of several vCenters (their facts' ``vcenter``) are audited per vCenter and reported together.
+    """
     hosts = _plain(_fleet_hosts(hosts))
     options, max_pairs = _split_options(options)
-    fleet = fleet_findings(hosts, options)
+    if not isinstance(hosts, dict) and not (isinstance(hosts, list) and all(isinstance(h, dict) for h in hosts)):
+        fleet_findings(hosts, options)  # says what is wrong with the input
+        raise FindingsError(["hosts must be a dict of host facts or a list of them, got %s" % type(hosts).__name__])
+    facts = hosts if isinstance(hosts, dict) else dict((h.get("name"), h) for h in hosts)
+    with_matrix = len(facts) <= MATRIX_MAX_HOSTS
+    # every pair once, healthy ones too, for the matrix; the list keeps what the options ask for
+    fleet, pairing, vcenters = _audit_vcenters(facts, options, include_healthy=with_matrix or options["include_healthy"])
     matrix = None
-    if len(fleet["by_host"]) <= MATRIX_MAX_HOSTS:
-        # every pair once, healthy ones too, for the matrix; the list keeps what the options ask for
-        pairing = stream_pairing(hosts, dict(options, include_healthy=True))
-        matrix = _matrix(pairing, sorted(fleet["by_host"], key=natural_key))
+    if with_matrix:
+        order = sorted(fleet["by_host"], key=lambda n: (natural_key(facts[n].get("vcenter") or ""), natural_key(n)))
+        matrix = _matrix(pairing, order)
         if not options["include_healthy"]:
             pairing["pairs"] = [p for p in pairing["pairs"] if p["lost"] or p["fails"]]
-    else:
-        pairing = stream_pairing(hosts, options)
-    facts = hosts if isinstance(hosts, dict) else dict((h.get("name"), h) for h in hosts)
     by_host = pairing["summary"]["by_host"]
     per_host = dict((name, _host_entry(name, facts.get(name) or {}, findings, by_host.get(name) or {}, fleet["indexes"]))
                     for name, findings in fleet["by_host"].items())
     return {
         "version": AUDIT_VERSION,
+        "vcenters": vcenters,
         "summary": _audit_summary(fleet, pairing["summary"], per_host, facts),
         "findings": fleet["findings"],
         "hosts": per_host,

@@ -25,13 +25,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import atexit
 import contextlib
 import difflib
 import socket
 import ssl
+import threading
 import time
 
 try:
+    from pyVim import connect as pyvim_connect
     from pyVmomi import vim, vmodl
 
     HAS_PYVMOMI = True
@@ -46,6 +49,7 @@ except ImportError:
     HAS_REQUESTS = False
 
 from ansible.module_utils.common.parameters import env_fallback
+from ansible_collections.multinic.vmotion.plugins.module_utils._connection import SessionCache
 from ansible_collections.community.vmware.plugins.module_utils.vmware import vmware_argument_spec
 from ansible_collections.community.vmware.plugins.module_utils.clients._vmware import (
     ApiAccessError,
@@ -57,6 +61,9 @@ from ansible_collections.community.vmware.plugins.module_utils.clients._vmware i
 # config.network leaves out pnic, netStackInstance, DNS and routes: about a quarter of config.network
 # (~9 KB of XML per host), and parsing is most of the time a fleet read takes.
 NETWORK_PARTS = ("vswitch", "portgroup", "proxySwitch", "vnic")
+
+# The physical NICs (link state and speed), read by the facts module only: ~1 KB of XML per NIC.
+PNIC_PROPERTY = "config.network.pnic"
 
 # Properties of the in-scope hosts that every module of the collection needs.
 HOST_NETWORK_PROPERTIES = ("name",) + tuple("config.network." + part for part in NETWORK_PARTS) + (
@@ -134,6 +141,8 @@ def connection_argument_spec():
     spec.update(
         connect_timeout=dict(type="int", default=CONNECT_TIMEOUT, fallback=(env_fallback, ["VMWARE_CONNECT_TIMEOUT"])),
         request_timeout=dict(type="int", default=REQUEST_TIMEOUT, fallback=(env_fallback, ["VMWARE_REQUEST_TIMEOUT"])),
+        session_cache=dict(type="bool", default=True, fallback=(env_fallback, ["VMWARE_SESSION_CACHE"])),
+        session_cache_dir=dict(type="path", fallback=(env_fallback, ["VMWARE_SESSION_CACHE_DIR"])),
     )
     return spec
 
@@ -262,12 +271,18 @@ def _nearest(name, known, limit=3, cutoff=0.75):
 
 
 class VsphereClient(object):
-    """A logged-in session plus batched PropertyCollector reads."""
+    """A logged-in session plus batched PropertyCollector reads.
+
+    session_cache (a _connection.SessionCache, or None to log in and out as community.vmware does): the
+    session is taken from the cache when one is there for this server, user and password, else a login
+    is made and kept there. A cached session the server has ended is replaced on its first refused call.
+    """
 
     timeouts = None
+    cache = None
 
     def __init__(self, hostname, username, password, port=443, validate_certs=True, proxy_host=None, proxy_port=None,
-                 connect_timeout=CONNECT_TIMEOUT, request_timeout=REQUEST_TIMEOUT):
+                 connect_timeout=CONNECT_TIMEOUT, request_timeout=REQUEST_TIMEOUT, session_cache=None):
         self.hostname = hostname
         self.port = port
         values = {"hostname": hostname, "username": username, "password": password}
@@ -277,32 +292,96 @@ class VsphereClient(object):
                                    "roles, vmware_%s (or multinic_vmotion_%s / vmotion_audit_%s)."
                                    % (label, option, variable, option, option, option))
         self.timeouts = Timeouts(connect_timeout, request_timeout)
+        self._credentials = (username, password)
+        self._relogin_lock = threading.Lock()
+        self.resumed = False
+        # a proxy gets pyVmomi's session-oriented stub, which logs in again by itself
+        if session_cache is not None and not proxy_host and SessionCache.usable():
+            self.cache = session_cache
+        if self.cache is None:
+            self._login(validate_certs, proxy_host, proxy_port)
+        else:
+            with self.cache.locked(hostname, port, username):
+                cookie = self.cache.load(hostname, port, username, password)
+                if cookie:
+                    self._resume(cookie, validate_certs)
+                else:
+                    self._login(validate_certs, proxy_host, proxy_port)
+                    self._keep_session()
+        self.timeouts.install(self.si)
+
+    def _login(self, validate_certs, proxy_host, proxy_port):
+        username, password = self._credentials
         try:
             with _default_socket_timeout(self.timeouts.connect):
-                client = PyvmomiClient(hostname, username, password, port=port, validate_certs=validate_certs,
+                client = PyvmomiClient(self.hostname, username, password, port=self.port, validate_certs=validate_certs,
                                        http_proxy_host=proxy_host, http_proxy_port=proxy_port)
         except MissingLibError as e:
             raise VsphereError(str(e))
         except ApiAccessError as e:
-            message = str(e)
-            timeout = _timeout_in(e)
-            if timeout is not None:
-                message = ("logging in to %s:%s timed out: no answer within %s s (%s). The server accepts connections but does "
-                           "not answer: is it a vCenter or ESXi API endpoint, and up? If it is only slow, raise connect_timeout "
-                           "(VMWARE_CONNECT_TIMEOUT)" % (hostname, port, self.timeouts.connect, timeout))
-            elif _is_certificate_error(message):
-                message = "Cannot connect to %s:%s: %s" % (hostname, port, CERT_HINT)
-            raise VsphereError(message)
+            raise VsphereError(self._login_failure(e))
         self.si = client.si
         self.content = client.content
-        self.timeouts.install(self.si)
+
+    def _login_failure(self, error):
+        message = str(error)
+        timeout = _timeout_in(error)
+        if timeout is not None:
+            return ("logging in to %s:%s timed out: no answer within %s s (%s). The server accepts connections but does "
+                    "not answer: is it a vCenter or ESXi API endpoint, and up? If it is only slow, raise connect_timeout "
+                    "(VMWARE_CONNECT_TIMEOUT)" % (self.hostname, self.port, self.timeouts.connect, timeout))
+        if _is_certificate_error(message):
+            return "Cannot connect to %s:%s: %s" % (self.hostname, self.port, CERT_HINT)
+        return message
+
+    def _keep_session(self):
+        """Cache the session just logged in to, and leave it open at exit (community.vmware logs out then)."""
+        atexit.unregister(pyvim_connect.Disconnect)
+        cookie = getattr(self.si._stub, "cookie", None)
+        if cookie:
+            username, password = self._credentials
+            self.cache.store(self.hostname, self.port, username, password, cookie)
+
+    def _resume(self, cookie, validate_certs):
+        """A stub that carries the cached session's cookie; the server says on the first call whether it still holds."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        if validate_certs:
+            context.load_default_certs()
+        else:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        try:
+            with _default_socket_timeout(self.timeouts.connect):
+                stub = pyvim_connect.SmartStubAdapter(host=self.hostname, port=self.port, sslContext=context)
+                stub.cookie = cookie
+                self.si = vim.ServiceInstance("ServiceInstance", stub)
+                self.content = self.si.RetrieveContent()
+        except Exception as e:  # the same failures as a login: unreachable, certificate, timeout
+            raise VsphereError(self._login_failure(e) if _timeout_in(e) or _is_certificate_error(str(e)) else
+                               "Unable to connect to vCenter or ESXi API at %s:%s: %s" % (self.hostname, self.port, describe_fault(e)))
+        self.resumed = True
+
+    def _relogin(self):
+        """The cached session has ended on the server: log in on the same stub and cache the new session."""
+        with self._relogin_lock, self.cache.locked(self.hostname, self.port, self._credentials[0]):
+            self.cache.drop(self.hostname, self.port, self._credentials[0])
+            try:
+                self.content.sessionManager.Login(*self._credentials)
+            except vim.fault.InvalidLogin as e:
+                raise VsphereError("Unable to log on to vCenter or ESXi API at %s:%s as %s: %s"
+                                   % (self.hostname, self.port, self._credentials[0], e.msg))
+            self.resumed = False
+            self._keep_session()
 
     @classmethod
     def from_params(cls, params):
+        cache = None
+        if params.get("session_cache", False):
+            cache = SessionCache(params.get("session_cache_dir"))
         return cls(params["hostname"], params["username"], params["password"], port=params.get("port") or 443,
                    validate_certs=params.get("validate_certs", True), proxy_host=params.get("proxy_host"),
                    proxy_port=params.get("proxy_port"), connect_timeout=params.get("connect_timeout", CONNECT_TIMEOUT),
-                   request_timeout=params.get("request_timeout", REQUEST_TIMEOUT))
+                   request_timeout=params.get("request_timeout", REQUEST_TIMEOUT), session_cache=cache)
 
     @property
     def is_vcenter(self):
@@ -311,7 +390,14 @@ class VsphereClient(object):
     def call(self, what, method, *args, **kwargs):
         """Run one API call; faults and dropped connections become VsphereError naming `what`."""
         try:
-            return method(*args, **kwargs)
+            try:
+                return method(*args, **kwargs)
+            except vim.fault.NotAuthenticated:
+                # the server refused the call before running it: safe to run again once logged in anew
+                if self.cache is None or not self.resumed:
+                    raise
+                self._relogin()
+                return method(*args, **kwargs)
         except vmodl.MethodFault as e:
             raise VsphereError("%s failed: %s" % (what, describe_fault(e)))
         except socket.timeout:
@@ -423,18 +509,20 @@ class VsphereClient(object):
         root = vmodl.query.PropertyCollector.ObjectSpec(obj=self.content.rootFolder, skip=False, selectSet=traversal)
         return Inventory(self.retrieve([root], props, what="reading the inventory"))
 
-    def read_scope(self, esxi_hostname=None, cluster_name=None, datacenter=None, fleet_properties=()):
+    def read_scope(self, esxi_hostname=None, cluster_name=None, datacenter=None, fleet_properties=(), host_properties=()):
         """(Inventory, {host name: {path: value}}) for the hosts in scope.
 
         Hosts named one by one: read the light tree, then only those hosts (two calls),
         so that one host of a large vCenter does not cost the whole fleet's network
         state. Otherwise the tree and the hosts' network state come in one call.
-        fleet_properties are read for every host of the vCenter within the tree's call.
+        fleet_properties are read for every host of the vCenter within the tree's call, host_properties
+        for the hosts in scope besides HOST_NETWORK_PROPERTIES.
         """
+        wanted = HOST_NETWORK_PROPERTIES + tuple(host_properties)
         if esxi_hostname:
             inventory = self.inventory(host_properties=fleet_properties)
-            return inventory, self.host_network(inventory.hosts(esxi_hostname, cluster_name, datacenter))
-        inventory = self.inventory(host_properties=HOST_NETWORK_PROPERTIES)
+            return inventory, self.host_network(inventory.hosts(esxi_hostname, cluster_name, datacenter), properties=wanted)
+        inventory = self.inventory(host_properties=wanted)
         hosts = inventory.hosts(esxi_hostname, cluster_name, datacenter)
         return inventory, dict((inventory.name_of(h), dict(inventory.objects[h], _moref=h)) for h in hosts)
 
@@ -449,8 +537,9 @@ class VsphereClient(object):
 
 
 def network_info(values):
-    """The HostNetworkInfo of one host as read: the NETWORK_PARTS filled in, the rest unset."""
-    return vim.host.NetworkInfo(**dict((part, values.get("config.network." + part) or []) for part in NETWORK_PARTS))
+    """The HostNetworkInfo of one host as read: the NETWORK_PARTS (and the pnics when read) filled in, the rest unset."""
+    parts = NETWORK_PARTS + ((PNIC_PROPERTY.rsplit(".", 1)[-1],) if PNIC_PROPERTY in values else ())
+    return vim.host.NetworkInfo(**dict((part, values.get("config.network." + part) or []) for part in parts))
 
 
 class Inventory(object):

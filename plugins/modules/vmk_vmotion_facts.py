@@ -60,7 +60,14 @@ extends_documentation_fragment:
   - multinic.vmotion.scope.attributes_read_only
 notes:
   - Works against vCenter and against a standalone ESXi host.
-  - The result is returned both as RV(hosts) and as the fact C(vmk_vmotion_facts) (RV(ansible_facts.vmk_vmotion_facts)).
+  - The data is returned once, as the fact C(vmk_vmotion_facts) (RV(ansible_facts.vmk_vmotion_facts)); RV(vmk_table) has a
+    line per vmk for people, RV(summary) the counts.
+  - Privileges - read-only. The built-in Read-only role (C(System.Anonymous), C(System.View), C(System.Read)) on the hosts
+    in scope, their clusters and datacenters, and the distributed switches and port groups they use is enough; the module
+    calls only C(RetrievePropertiesEx) and C(ContinueRetrievePropertiesEx), besides logging in and out.
+  - Supported versions - vCenter Server and ESXi 7.0 U3 and 8.0 (vSphere API 7.0.3 to 8.0.3) with pyVmomi 8.0.3 or later
+    (pyVmomi supports its own vSphere release and the four before it), and ansible-core 2.16 or later. Tested with
+    ansible-core 2.19 and Python 3.11 against the collection's simulator, which answers as vCenter 8.0.3.
 requirements:
   - pyVmomi
   - netaddr
@@ -83,213 +90,238 @@ EXAMPLES = r"""
 
 - name: Fail on critical findings
   ansible.builtin.assert:
-    that: vmotion.hosts | dict2items | map(attribute='value.findings') | flatten | selectattr('severity', 'eq', 'critical') | list | length == 0
+    that: vmotion.ansible_facts.vmk_vmotion_facts | dict2items | map(attribute='value.findings') | flatten | selectattr('severity', 'eq', 'critical') | list | length == 0
 """
 
 RETURN = r"""
-hosts:
-  description: Every host in scope, keyed by host name.
+ansible_facts:
+  description:
+    - The fact C(vmk_vmotion_facts), where Ansible keeps what a C(*_facts) module returns (the data is returned once).
+    - Registered, it is C(result.ansible_facts.vmk_vmotion_facts); as a host variable, C(vmk_vmotion_facts) of the host the
+      task ran for (with C(run_once), of every host of the play).
   returned: always
   type: dict
   contains:
-    name:
-      description: Host name as vCenter knows it.
-      type: str
-    cluster:
-      description: Cluster of the host, if any.
-      type: str
-    datacenter:
-      description: Datacenter of the host.
-      type: str
-    mgmt_ip:
-      description: IPv4 address of the management vmk (or the host name when it is an IPv4 address).
-      type: str
-    mgmt_octet:
-      description: Last octet of RV(hosts.mgmt_ip), the host part of every vMotion address.
-      type: int
-    switches:
-      description: Standard and distributed switches of the host.
-      type: list
-      elements: dict
+    vmk_vmotion_facts:
+      description: Every host in scope, keyed by host name (the fact C(vmk_vmotion_facts)).
+      type: dict
       contains:
         name:
-          description: Switch name.
+          description: Host name as vCenter knows it.
           type: str
-        type:
-          description: V(standard) or V(distributed).
+        cluster:
+          description: Cluster of the host, if any.
           type: str
-        uplinks:
-          description: Physical NICs (standard) or uplink port names (distributed).
-          type: list
-          elements: str
-        mtu:
-          description: Switch MTU.
+        datacenter:
+          description: Datacenter of the host.
+          type: str
+        mgmt_ip:
+          description: IPv4 address of the management vmk (or the host name when it is an IPv4 address).
+          type: str
+        mgmt_octet:
+          description: Last octet of RV(ansible_facts.vmk_vmotion_facts.mgmt_ip), the host part of every vMotion address.
           type: int
-        uuid:
-          description: Distributed switch UUID (null for a standard switch).
+        vcenter:
+          description: The vCenter (or ESXi) the host was read from, with the port when it is not 443.
           type: str
-    portgroups:
-      description: Port groups with VLAN and effective teaming.
-      type: list
-      elements: dict
-      contains:
-        name:
-          description: Port group name.
-          type: str
-        switch:
-          description: Switch name.
-          type: str
-        type:
-          description: V(standard) or V(distributed).
-          type: str
-        vlan_id:
-          description: VLAN ID (null for a trunk or private VLAN on a distributed switch).
-          type: int
-        key:
-          description: Distributed port group key (null for a standard port group).
-          type: str
-        teaming:
-          description: Effective teaming; an uplink of the switch in neither active nor standby is unused.
+        pnics:
+          description: Physical NICs of the host, keyed by device.
           type: dict
           contains:
-            active:
-              description: Active uplinks in order.
-              type: list
-              elements: str
-            standby:
-              description: Standby uplinks in order.
-              type: list
-              elements: str
-            unused:
-              description: Uplinks of the switch that are neither active nor standby.
-              type: list
-              elements: str
-            inherited:
-              description: Whether the order is inherited from the switch.
-              type: bool
-        vm_ports:
-          description: Number of virtual machine ports on a standard port group (null for a distributed one).
-          type: int
-    vmks:
-      description: VMkernel adapters, sorted by device number.
-      type: list
-      elements: dict
-      contains:
-        device:
-          description: Device name.
-          type: str
-        portgroup:
-          description: Port group name (standard or distributed).
-          type: str
-        switch:
-          description: Switch name.
-          type: str
-        dvport:
-          description: Distributed port (switch_uuid, portgroup_key, port_key) or null.
-          type: dict
-        ip:
-          description: IPv4 address.
-          type: str
-        netmask:
-          description: IPv4 netmask.
-          type: str
-        prefix_length:
-          description: IPv4 prefix length.
-          type: int
-        ipv6:
-          description: IPv6 addresses (address, prefix_length, origin).
+            link:
+              description: V(up) or V(down).
+              type: str
+            speed_mbps:
+              description: Link speed in megabits per second (null while the link is down).
+              type: int
+            duplex:
+              description: V(full) or V(half) (null while the link is down).
+              type: str
+        switches:
+          description: Standard and distributed switches of the host.
           type: list
           elements: dict
-        dhcp:
-          description: Whether IPv4 comes from DHCP.
-          type: bool
-        mac:
-          description: MAC address.
-          type: str
-        mtu:
-          description: MTU.
-          type: int
-        netstack:
-          description: TCP/IP stack key (defaultTcpipStack, vmotion, vSphereProvisioning...).
-          type: str
-        services:
-          description: Every service (nicType) enabled on the vmk.
+          contains:
+            name:
+              description: Switch name.
+              type: str
+            type:
+              description: V(standard) or V(distributed).
+              type: str
+            uplinks:
+              description: Physical NICs (standard) or uplink port names (distributed).
+              type: list
+              elements: str
+            mtu:
+              description: Switch MTU.
+              type: int
+            uuid:
+              description: Distributed switch UUID (null for a standard switch).
+              type: str
+        portgroups:
+          description: Port groups with VLAN and effective teaming.
           type: list
-          elements: str
-        vmotion:
-          description: Whether vMotion uses the vmk (vmotion service or the vmotion TCP/IP stack).
-          type: bool
-    findings:
-      description: Problems of the multi-NIC vMotion layout, most severe first.
-      type: list
-      elements: dict
-      contains:
-        code:
-          description: Stable code such as V(VMOTION_DISABLED).
-          type: str
-        severity:
-          description: V(critical), V(warning) or V(info).
-          type: str
-        message:
-          description: What is wrong and what to do.
-          type: str
-        device:
-          description: The vmk concerned, when there is one.
-          type: str
-        portgroup:
-          description: The port group concerned, when there is one.
-          type: str
-  sample:
-    192.168.100.109:
-      name: 192.168.100.109
-      cluster: CL01
-      datacenter: DC01
-      mgmt_ip: 192.168.100.109
-      mgmt_octet: 109
-      switches:
-        - {name: vSwitch4, type: standard, uplinks: [vmnic8, vmnic9], mtu: 9000, uuid: null}
-      portgroups:
-        - name: vMotion-1
-          switch: vSwitch4
-          type: standard
-          vlan_id: 0
-          key: null
-          teaming: {active: [vmnic8], standby: [], unused: [vmnic9], inherited: false}
-          vm_ports: 0
-      vmks:
-        - device: vmk3
-          portgroup: vMotion-3
-          switch: vSwitch1
-          dvport: null
-          ip: 172.16.3.109
-          netmask: 255.255.255.0
-          prefix_length: 24
-          ipv6: []
-          dhcp: false
-          mac: 00:50:56:6d:03:6d
-          mtu: 1500
-          netstack: defaultTcpipStack
-          services: []
-          vmotion: false
-      findings:
-        - code: VMOTION_DISABLED
-          severity: critical
-          device: vmk3
-          portgroup: vMotion-3
-          message: "192.168.100.109 vmk3 (172.16.3.109) in port group vMotion-3 has vMotion disabled"
+          elements: dict
+          contains:
+            name:
+              description: Port group name.
+              type: str
+            switch:
+              description: Switch name.
+              type: str
+            type:
+              description: V(standard) or V(distributed).
+              type: str
+            vlan_id:
+              description: VLAN ID (null for a trunk or private VLAN on a distributed switch).
+              type: int
+            key:
+              description: Distributed port group key (null for a standard port group).
+              type: str
+            teaming:
+              description: Effective teaming; an uplink of the switch in neither active nor standby is unused.
+              type: dict
+              contains:
+                active:
+                  description: Active uplinks in order.
+                  type: list
+                  elements: str
+                standby:
+                  description: Standby uplinks in order.
+                  type: list
+                  elements: str
+                unused:
+                  description: Uplinks of the switch that are neither active nor standby.
+                  type: list
+                  elements: str
+                inherited:
+                  description: Whether the order is inherited from the switch.
+                  type: bool
+            vm_ports:
+              description: Number of virtual machine ports on a standard port group (null for a distributed one).
+              type: int
+        vmks:
+          description: VMkernel adapters, sorted by device number.
+          type: list
+          elements: dict
+          contains:
+            device:
+              description: Device name.
+              type: str
+            portgroup:
+              description: Port group name (standard or distributed).
+              type: str
+            switch:
+              description: Switch name.
+              type: str
+            dvport:
+              description: Distributed port (switch_uuid, portgroup_key, port_key) or null.
+              type: dict
+            ip:
+              description: IPv4 address.
+              type: str
+            netmask:
+              description: IPv4 netmask.
+              type: str
+            prefix_length:
+              description: IPv4 prefix length.
+              type: int
+            ipv6:
+              description: IPv6 addresses (address, prefix_length, origin).
+              type: list
+              elements: dict
+            dhcp:
+              description: Whether IPv4 comes from DHCP.
+              type: bool
+            mac:
+              description: MAC address.
+              type: str
+            mtu:
+              description: MTU.
+              type: int
+            netstack:
+              description: TCP/IP stack key (defaultTcpipStack, vmotion, vSphereProvisioning...).
+              type: str
+            services:
+              description: Every service (nicType) enabled on the vmk.
+              type: list
+              elements: str
+            vmotion:
+              description: Whether vMotion uses the vmk (vmotion service or the vmotion TCP/IP stack).
+              type: bool
+        findings:
+          description: Problems of the multi-NIC vMotion layout, most severe first.
+          type: list
+          elements: dict
+          contains:
+            code:
+              description: Stable code such as V(VMOTION_DISABLED).
+              type: str
+            severity:
+              description: V(critical), V(warning) or V(info).
+              type: str
+            message:
+              description: What is wrong and what to do.
+              type: str
+            device:
+              description: The vmk concerned, when there is one.
+              type: str
+            portgroup:
+              description: The port group concerned, when there is one.
+              type: str
+      sample:
+        192.168.100.109:
+          name: 192.168.100.109
+          cluster: CL01
+          datacenter: DC01
+          mgmt_ip: 192.168.100.109
+          mgmt_octet: 109
+          switches:
+            - {name: vSwitch4, type: standard, uplinks: [vmnic8, vmnic9], mtu: 9000, uuid: null}
+          portgroups:
+            - name: vMotion-1
+              switch: vSwitch4
+              type: standard
+              vlan_id: 0
+              key: null
+              teaming: {active: [vmnic8], standby: [], unused: [vmnic9], inherited: false}
+              vm_ports: 0
+          vmks:
+            - device: vmk3
+              portgroup: vMotion-3
+              switch: vSwitch1
+              dvport: null
+              ip: 172.16.3.109
+              netmask: 255.255.255.0
+              prefix_length: 24
+              ipv6: []
+              dhcp: false
+              mac: 00:50:56:6d:03:6d
+              mtu: 1500
+              netstack: defaultTcpipStack
+              services: []
+              vmotion: false
+          findings:
+            - code: VMOTION_DISABLED
+              severity: critical
+              device: vmk3
+              portgroup: vMotion-3
+              message: "192.168.100.109 vmk3 (172.16.3.109) in port group vMotion-3 has vMotion disabled"
 summary:
   description: Counts over all hosts in scope.
   returned: always
   type: dict
   sample: {hosts: 12, vmks: 84, vmotion_vmks: 56, findings: {critical: 4, warning: 0, info: 0}}
-ansible_facts:
-  description: The same data as RV(hosts), as the fact C(vmk_vmotion_facts).
+vmk_table:
+  description:
+    - For people, one line per vmk of each host, keyed by host name - device, address, port group (switch), active uplink
+      with its link speed (or V(down)), MTU, services, and the TCP/IP stack when it is not the default one.
   returned: always
   type: dict
-  contains:
-    vmk_vmotion_facts:
-      description: Dict keyed by host name, as RV(hosts).
-      type: dict
+  sample:
+    192.168.100.107:
+      - vmk0 192.168.100.107/24 pg Management Network (vSwitch0) active vmnic0,vmnic1 (10000 Mb/s, 10000 Mb/s) mtu 1500 management
+      - vmk1 172.16.1.107/24 pg vMotion-1 (vSwitch4) active vmnic8 (10000 Mb/s) mtu 9000 vmotion
 """
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._findings import (
@@ -297,7 +329,9 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._findings import 
     SEVERITIES,
     host_findings,
 )
+from ansible_collections.multinic.vmotion.plugins.module_utils._model import pnic_facts, vmk_table
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import PNIC_PROPERTY
 
 
 class VmkVmotionFacts(VmotionModule):
@@ -309,12 +343,14 @@ class VmkVmotionFacts(VmotionModule):
             "one_vmk_per_subnet": self.params["one_vmk_per_subnet"],
             "ignore": self.params["ignore_findings"],
         }
-        states = self.read_hosts()
+        states = self.read_hosts(host_properties=(PNIC_PROPERTY,))
         hosts = {}
+        table = {}
         counts = dict((s, 0) for s in SEVERITIES)
         vmks = vmotion_vmks = 0
         for name, state in states.items():
-            facts = dict(state.facts, cluster=state.cluster, datacenter=state.datacenter)
+            facts = dict(state.facts, cluster=state.cluster, datacenter=state.datacenter, vcenter=self.vcenter,
+                         pnics=pnic_facts(state.raw_network))
             try:
                 facts["findings"] = host_findings(facts, options)
             except FindingsError as e:
@@ -324,8 +360,10 @@ class VmkVmotionFacts(VmotionModule):
             vmks += len(facts["vmks"])
             vmotion_vmks += sum(1 for v in facts["vmks"] if v["vmotion"])
             hosts[name] = facts
+            table[name] = vmk_table(facts, facts["pnics"])
         summary = {"hosts": len(hosts), "vmks": vmks, "vmotion_vmks": vmotion_vmks, "findings": counts}
-        self.exit(changed=False, hosts=hosts, summary=summary, ansible_facts={"vmk_vmotion_facts": hosts})
+        # the data once, where Ansible keeps a *_facts module's result: ansible_facts
+        self.exit(changed=False, summary=summary, vmk_table=table, ansible_facts={"vmk_vmotion_facts": hosts})
 
 
 def main():

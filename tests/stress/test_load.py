@@ -52,7 +52,7 @@ def facts(port):
     out = subprocess.run(["ansible", "localhost", "-m", "multinic.vmotion.vmk_vmotion_facts", "-o"], env=environment(port),
                          capture_output=True, text=True, check=False, timeout=600)
     assert "SUCCESS" in out.stdout, out.stdout[-2000:] + out.stderr[-2000:]
-    return json.loads(out.stdout[out.stdout.index("{"):])["hosts"]
+    return json.loads(out.stdout[out.stdout.index("{"):])["ansible_facts"]["vmk_vmotion_facts"]
 
 
 def test_concurrent_facts_runs_match_a_serial_run(fleet):

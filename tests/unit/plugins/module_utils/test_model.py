@@ -7,7 +7,7 @@ __metaclass__ = type
 
 from pyVmomi import vim
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._model import host_facts, vnic_services
+from ansible_collections.multinic.vmotion.plugins.module_utils._model import host_facts, pnic_facts, vmk_table, vnic_services
 
 
 def nic_order(active, standby=()):
@@ -131,3 +131,31 @@ def test_vnic_services_without_candidates_uses_key_suffix():
     info = vim.host.VirtualNicManagerInfo(netConfig=[vim.host.VirtualNicManager.NetConfig(
         nicType="vmotion", multiSelectAllowed=True, selectedVnic=["vmotion.key-vim.host.VirtualNic-vmk3"])])
     assert vnic_services(info) == {"vmk3": ["vmotion"]}
+
+
+def pnics():
+    speed = vim.host.PhysicalNic.LinkSpeedDuplex
+    return vim.host.NetworkInfo(pnic=[
+        vim.host.PhysicalNic(device="vmnic9", key="key-vim.host.PhysicalNic-vmnic9", driver="ixgben", mac="00:50:56:00:00:09"),
+        vim.host.PhysicalNic(device="vmnic10", key="key-vim.host.PhysicalNic-vmnic10", driver="ixgben", mac="00:50:56:00:00:0a",
+                             linkSpeed=speed(speedMb=10000, duplex=True)),
+        vim.host.PhysicalNic(device="vmnic8", key="key-vim.host.PhysicalNic-vmnic8", driver="ixgben", mac="00:50:56:00:00:08",
+                             linkSpeed=speed(speedMb=1000, duplex=False)),
+    ])
+
+
+def test_pnic_link_state_and_speed_in_device_order():
+    found = pnic_facts(pnics())
+    assert list(found) == ["vmnic8", "vmnic9", "vmnic10"]
+    assert found["vmnic8"] == {"link": "up", "speed_mbps": 1000, "duplex": "half"}
+    assert found["vmnic9"] == {"link": "down", "speed_mbps": None, "duplex": None}
+    assert found["vmnic10"] == {"link": "up", "speed_mbps": 10000, "duplex": "full"}
+    assert pnic_facts(vim.host.NetworkInfo()) == {}
+
+
+def test_the_vmk_table_has_one_line_per_vmk_with_its_active_uplink_and_link():
+    rows = vmk_table(facts(), pnic_facts(pnics()))
+    assert rows[0] == "vmk0 192.168.100.51/24 pg Management Network (vSwitch0) active vmnic0,vmnic1 mtu 1500 management"
+    assert rows[1] == "vmk1 172.16.1.51/24 pg vMotion-1 (vSwitch4) active vmnic8 (1000 Mb/s) mtu 9000 vmotion stack vmotion"
+    assert rows[2] == "vmk2 172.16.2.51/24 pg vMotion-2 (vSwitch4) active vmnic9 (down) mtu 9000 vSphereProvisioning,vmotion"
+    assert rows[3].startswith("vmk10 172.16.9.51/24 pg dv-vMotion-1 (dvSwitch-vMotion) active Uplink 2 mtu 1500")
