@@ -90,7 +90,7 @@ EXAMPLES = r"""
 
 - name: Fail on critical findings
   ansible.builtin.assert:
-    that: vmotion.ansible_facts.vmk_vmotion_facts | dict2items | map(attribute='value.findings') | flatten | selectattr('severity', 'eq', 'critical') | list | length == 0
+    that: vmotion.summary.findings.critical == 0
 """
 
 RETURN = r"""

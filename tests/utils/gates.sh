@@ -65,7 +65,9 @@ simulator_run: $COLL_DIR/tests/simulator/run.py
 collection_root: $COLL_DIR
 INI
   fi
-  ANSIBLE_PYTHON_INTERPRETER="$PY" ansible-test integration --local --python 3.11 --color no ${INTEGRATION_TARGETS:-}
+  # the modules' session cache (on by default) goes to a directory of this run, not the user's ~/.cache
+  VMWARE_SESSION_CACHE_DIR="$(mktemp -d)" ANSIBLE_PYTHON_INTERPRETER="$PY" \
+    ansible-test integration --local --python 3.11 --color no ${INTEGRATION_TARGETS:-}
   rc=$?
   [ -n "${sim_pid:-}" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
   return $rc
@@ -98,6 +100,11 @@ gate_docs() {
     if ansible-doc -t role "multinic.vmotion.$r" >/dev/null; then echo "ok  role multinic.vmotion.$r"; else echo "BAD role $r"; rc=1; fi
   done
   antsibull-changelog lint || rc=1
+  # The docs as the Ansible docsite would build them: schema, markup, every M()/O()/RV()/P() reference (also to
+  # community.vmware and ansible.builtin), and rstcheck on the generated RST.
+  if antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all --disallow-unknown-collection-refs .; then
+    echo "ok  antsibull-docs lint-collection-docs --plugin-docs"
+  else echo "BAD antsibull-docs lint-collection-docs --plugin-docs"; rc=1; fi
   return $rc
 }
 
@@ -118,10 +125,49 @@ gate_build_install() {
   echo "built, installed to $dest, filter answers 172.16.2.114"
 }
 
+# The EE builds from this checkout's tarball (no Docker engine here, so no image): the tarball the README's
+# `ansible-galaxy collection build` writes must be the file execution-environment.yml installs, the context made by
+# `ansible-builder create` must hold it where the galaxy stage (COPY _build /build; WORKDIR /build) looks for it,
+# and it must install from there.
 gate_builder() {
-  [ -f execution-environment.yml ] || { echo "no execution-environment.yml"; return 0; }
-  local ctx; ctx=$(mktemp -d)
-  ansible-builder create -f execution-environment.yml -c "$ctx" >/dev/null
+  [ -f execution-environment.yml ] || { echo "FAIL: no execution-environment.yml"; return 1; }
+  local ctx rc tarball
+  ctx=$(mktemp -d)
+  ansible-galaxy collection build --force . >/dev/null || { rm -rf "$ctx"; return 1; }
+  tarball=$(ls multinic-vmotion-*.tar.gz)
+  ansible-builder create -f execution-environment.yml -c "$ctx/context" >"$ctx/create.log" 2>&1
+  rc=$?
+  rm -f multinic-vmotion-*.tar.gz
+  [ $rc -eq 0 ] || { cat "$ctx/create.log"; rm -rf "$ctx"; return 1; }
+  "$PY" - "$ctx" "$tarball" <<'PY'
+import glob, os, subprocess, sys, yaml
+ctx, tarball = sys.argv[1], sys.argv[2]
+build = os.path.join(ctx, "context", "_build")
+instructions = open(glob.glob(os.path.join(ctx, "context", "[CD]*file"))[0]).read()
+collections = yaml.safe_load(open(os.path.join(build, "requirements.yml")))["collections"]
+files = [c["name"] for c in collections if c.get("type") == "file"]
+checks = {
+    "the galaxy stage installs requirements.yml from a copy of _build": all(
+        s in instructions for s in ("COPY _build /build", "WORKDIR /build", "collection install $ANSIBLE_GALAXY_CLI_COLLECTION_OPTS -r requirements.yml")),
+    "execution-environment.yml installs %s and no git URL" % tarball:
+        [os.path.basename(f) for f in files] == [tarball] and not any(c.get("type") == "git" or ".git" in c["name"] for c in collections),
+    "the context holds it where requirements.yml names it": bool(files) and os.path.isfile(os.path.join(build, files[0])),
+}
+if all(checks.values()):
+    dest = os.path.join(ctx, "dest")
+    out = subprocess.run(["ansible-galaxy", "collection", "install", "--offline", "--no-deps", "-p", dest, files[0]],
+                         cwd=build, capture_output=True, text=True, env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=dest))
+    checks["it installs from there (as in the galaxy stage)"] = out.returncode == 0 and \
+        os.path.isfile(os.path.join(ctx, "dest", "ansible_collections", "multinic", "vmotion", "MANIFEST.json"))
+    if not checks["it installs from there (as in the galaxy stage)"]:
+        print(out.stdout + out.stderr)
+for name, ok in checks.items():
+    print("%s  %s" % ("ok " if ok else "BAD", name))
+sys.exit(0 if all(checks.values()) else 1)
+PY
+  rc=$?
+  rm -rf "$ctx"
+  return $rc
 }
 
 # The HTML report of the seed fleet in a real browser: headless Chromium (Debian's package, installed by make) renders it;
