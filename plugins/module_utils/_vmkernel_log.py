@@ -97,6 +97,10 @@ _BANDWIDTH = re.compile(r"network bandwidth ~([\d.]+) ([KMGT]?B)/s")
 _FAILURE = re.compile(r"considered a failure|\b[Ff]ail(?:ed|ure|s)?\b|\bFAIL|0xbad[0-9a-fA-F]{4}")
 
 _UNITS_TO_MB = {"B": 1e-6, "KB": 1e-3, "MB": 1.0, "GB": 1e3, "TB": 1e6}
+# The pre-copy bandwidth is in megabytes per second, as ESXi prints it (571 MB/s is 4.6 Gbit/s). Its first name,
+# bandwidth_mbps, read as megabits: it is still emitted with the same value for one release (deprecated, removed in 0.2.0).
+BANDWIDTH_KEY = "bandwidth_mbytes_per_s"
+DEPRECATED_BANDWIDTH_KEY = "bandwidth_mbps"
 # ESXi 8 severities at warning level or worse: Wa(180), Er(179), Cr(178), Al(177), Em(176).
 _SEVERITY_WARN = re.compile(r"\b(?:Wa|Er|Cr|Al|Em)\(\d+\) ")
 
@@ -130,7 +134,7 @@ class _Migration(object):
         self.last_ts = None
 
     def as_dict(self):
-        bandwidth = self.precopy["bandwidth_mbps"] if self.precopy else None
+        bandwidth = self.precopy[BANDWIDTH_KEY] if self.precopy else None
         return {
             "id": self.id,
             "side": self.side,
@@ -140,8 +144,9 @@ class _Migration(object):
             "vmknics": list(self.vmknics),
             "streams": len(self.streams),
             "streams_removed": len(self.streams_removed),
-            "precopy": dict(self.precopy) if self.precopy else None,
-            "bandwidth_mbps": bandwidth,
+            "precopy": dict(self.precopy, **{DEPRECATED_BANDWIDTH_KEY: bandwidth}) if self.precopy else None,
+            BANDWIDTH_KEY: bandwidth,
+            DEPRECATED_BANDWIDTH_KEY: bandwidth,
             "warnings": list(self.warnings),
             "failed": bool(self.failure),
             "failure": list(self.failure),
@@ -354,7 +359,7 @@ class VmkernelLogParser(object):
             mig.precopy = {
                 "pages_left": int(pages.group(1)),
                 "switchover_goal_s": float(goal.group(1)),
-                "bandwidth_mbps": _to_mb(bandwidth.group(1), bandwidth.group(2)),
+                BANDWIDTH_KEY: _to_mb(bandwidth.group(1), bandwidth.group(2)),
             }
             return
         pages = _CUR_PAGES.search(rest)
@@ -362,7 +367,7 @@ class VmkernelLogParser(object):
         if bandwidth:
             # Stopped for lack of progress: no switchover goal is printed.
             mig.precopy = {"pages_left": int(pages.group(1)), "switchover_goal_s": None,
-                           "bandwidth_mbps": _to_mb(bandwidth.group(1), bandwidth.group(2))}
+                           BANDWIDTH_KEY: _to_mb(bandwidth.group(1), bandwidth.group(2))}
 
     def migrations(self):
         """Migrations seen so far, as plain dicts, in order of first appearance."""
@@ -444,6 +449,8 @@ def compare_migrations_with_vmks(migrations, vmotion_ips):
             seen_streams = 0
         is_failed = bool(mig.get("failed"))
         failed += is_failed
+        # migrations parsed before the rename carry only the deprecated name
+        bandwidth = mig.get(BANDWIDTH_KEY, mig.get(DEPRECATED_BANDWIDTH_KEY))
         verdicts.append({
             "id": mig.get("id"),
             "side": mig.get("side"),
@@ -453,7 +460,8 @@ def compare_migrations_with_vmks(migrations, vmotion_ips):
             "unused_vmknics": unused,
             "unexpected_vmknics": unexpected,
             "failed": is_failed,
-            "bandwidth_mbps": mig.get("bandwidth_mbps"),
+            BANDWIDTH_KEY: bandwidth,
+            DEPRECATED_BANDWIDTH_KEY: bandwidth,
             "ok": (not is_failed and not unused and not unexpected and seen_streams >= len(expected_set)),
         })
     summary = {

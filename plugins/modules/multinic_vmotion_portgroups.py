@@ -146,6 +146,16 @@ notes:
     C(MTU_ABOVE_SWITCH), C(DUPLICATE_IP)) or a C(SHARED_ACTIVE_UPLINK); other findings it introduces are warnings.
   - The management vmk is the one carrying the management service, or the one holding the address vCenter knows the host by
     (when the host's name is an address), or C(vmk0) unless the read shows that address on another vmk; it is never changed.
+  - Privileges - read-only plus C(Host.Config.Network) (Host > Configuration > Network configuration) on each host changed,
+    for C(HostNetworkSystem.UpdateNetworkConfig) (standard port groups, vmks) and C(HostVirtualNicManager.SelectVnicForNicType)
+    / C(DeselectVnicForNicType) (services). On a distributed switch also C(Network.Assign) on each distributed port group a
+    vmk is connected to (the dynamic check of C(UpdateNetworkConfig)), C(DVPortgroup.Create) on the switch when a port group
+    is created (C(CreateDVPortgroup_Task)) and C(DVPortgroup.Modify) on a port group whose VLAN or teaming is changed
+    (C(ReconfigureDVPortgroup_Task)). No C(DVSwitch) privilege is needed (the switch itself is never changed) and no
+    C(DVPortgroup.Delete) (distributed port groups are never removed). Check mode needs read-only only.
+  - Supported versions - vCenter Server and ESXi 7.0 U3 and 8.0 (vSphere API 7.0.3 to 8.0.3) with pyVmomi 8.0.3 or later
+    (pyVmomi supports its own vSphere release and the four before it), and ansible-core 2.16 or later. Tested with
+    ansible-core 2.19 and Python 3.11 against the collection's simulator, which answers as vCenter 8.0.3.
 requirements:
   - pyVmomi
   - netaddr

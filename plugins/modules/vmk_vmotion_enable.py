@@ -73,6 +73,11 @@ notes:
   - At least one of O(devices), O(portgroup_pattern) or O(subnets) is required, so that a task never selects every vmk by accident.
   - Disabling vMotion on the last vMotion vmk of a host is done, with a warning.
   - A vmk on the vmotion TCP/IP stack always carries vMotion; O(state=disabled) refuses it.
+  - Privileges - read-only plus C(Host.Config.Network) (Host > Configuration > Network configuration) on each host changed,
+    which C(HostVirtualNicManager.SelectVnicForNicType) and C(DeselectVnicForNicType) require. Check mode needs read-only only.
+  - Supported versions - vCenter Server and ESXi 7.0 U3 and 8.0 (vSphere API 7.0.3 to 8.0.3) with pyVmomi 8.0.3 or later
+    (pyVmomi supports its own vSphere release and the four before it), and ansible-core 2.16 or later. Tested with
+    ansible-core 2.19 and Python 3.11 against the collection's simulator, which answers as vCenter 8.0.3.
 requirements:
   - pyVmomi
   - netaddr

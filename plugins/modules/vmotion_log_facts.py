@@ -54,6 +54,12 @@ notes:
   - A host whose log cannot be read (for example a disconnected host) is reported with
     RV(hosts.verdict.status=unreadable) and the server's message; the task fails only when no host in scope could be read.
   - The log lines themselves are not returned, only what was found in them.
+  - Privileges - read-only plus C(Global.Diagnostics) (Global > Diagnostics), which C(DiagnosticManager.BrowseDiagnosticLog)
+    requires. It is a global privilege, so the role must be granted on the vCenter root object (with propagation, so that
+    the hosts can be read as well).
+  - Supported versions - vCenter Server and ESXi 7.0 U3 and 8.0 (vSphere API 7.0.3 to 8.0.3) with pyVmomi 8.0.3 or later
+    (pyVmomi supports its own vSphere release and the four before it), and ansible-core 2.16 or later. Tested with
+    ansible-core 2.19 and Python 3.11 against the collection's simulator, which answers as vCenter 8.0.3.
 requirements:
   - pyVmomi
   - netaddr
@@ -86,7 +92,7 @@ EXAMPLES = r"""
 
 - name: Bandwidth of every judged migration of one host
   ansible.builtin.debug:
-    msg: "{{ vmotion_log.hosts['esx01.example.com'].migrations | rejectattr('partial') | map(attribute='bandwidth_mbps') | list }}"
+    msg: "{{ vmotion_log.hosts['esx01.example.com'].migrations | rejectattr('partial') | map(attribute='bandwidth_mbytes_per_s') | list }}"
 """
 
 RETURN = r"""
@@ -135,7 +141,14 @@ hosts:
         side: {description: V(source) or V(destination)., type: str}
         streams: {description: Stream connections added., type: int}
         vmknics: {description: Addresses the migration bound (in order of first appearance)., type: list, elements: str}
-        bandwidth_mbps: {description: Network bandwidth of the pre-copy in MB/s (null when not logged)., type: float}
+        bandwidth_mbytes_per_s:
+          description: Network bandwidth of the pre-copy in megabytes per second (MB/s, as ESXi prints it), null when not logged.
+          type: float
+        bandwidth_mbps:
+          description:
+            - Deprecated, use RV(hosts.migrations[].bandwidth_mbytes_per_s); the same value, in megabytes (not megabits) per second.
+            - Kept for one release, removed in 0.2.0.
+          type: float
         failed: {description: Whether the migration logged a failure., type: bool}
         partial:
           description: The start line of the migration is not among the lines read, so it is not judged.
@@ -198,6 +211,7 @@ hosts:
           dst_ip: 172.16.2.111
           streams: 4
           vmknics: [172.16.2.110, 172.16.4.110, 172.16.1.110, 172.16.0.110]
+          bandwidth_mbytes_per_s: 571.132
           bandwidth_mbps: 571.132
           failed: false
           partial: false

@@ -29,7 +29,8 @@ def _check_seed(migrations):
     assert mig["side"] == "source"
     assert mig["streams"] == 5
     assert mig["vmknics"] == ["172.16.2.114", "172.16.3.114", "172.16.4.114", "172.16.1.114", "172.16.0.114"]
-    assert mig["bandwidth_mbps"] == 571.132
+    assert mig["bandwidth_mbytes_per_s"] == 571.132
+    assert mig["bandwidth_mbps"] == 571.132  # deprecated alias, same value
     assert mig["failed"] is False
 
 

@@ -111,8 +111,8 @@ def _assert_seed(mig):
     assert mig["streams"] == 5
     assert mig["vmknics"] == SEED_VMKNICS
     assert sorted(mig["vmknics"]) == sorted(SEED_VMOTION_IPS)
-    assert mig["bandwidth_mbps"] == 571.132
-    assert mig["precopy"] == {"pages_left": 43720, "switchover_goal_s": 0.5, "bandwidth_mbps": 571.132}
+    assert mig["bandwidth_mbytes_per_s"] == 571.132
+    assert mig["precopy"] == {"pages_left": 43720, "switchover_goal_s": 0.5, "bandwidth_mbytes_per_s": 571.132, "bandwidth_mbps": 571.132}
     assert mig["failed"] is False
 
 
@@ -226,7 +226,7 @@ def test_destination_side():
     assert (mig["src_ip"], mig["dst_ip"]) == ("172.16.2.114", "172.16.2.115")
     assert mig["vmknics"] == ["172.16.2.115", "172.16.3.115"]
     assert mig["streams"] == 2
-    assert mig["precopy"] is None and mig["bandwidth_mbps"] is None
+    assert mig["precopy"] is None and mig["bandwidth_mbytes_per_s"] is None and mig["bandwidth_mbps"] is None
     assert mig["world_ids"] == [8543440, 8543444, 8543450, 8543451]
     assert mig["failed"] is False
 
@@ -240,7 +240,7 @@ def test_failure_and_warning_lines():
         "Failed: Connection closed by remote host, possibly due to timeout (0xbad003f) @0x41801e2b9bb0",
     ]
     assert mig["failure"] == mig["warnings"][1:]
-    assert mig["bandwidth_mbps"] is None
+    assert mig["bandwidth_mbytes_per_s"] is None
     assert mig["streams"] == 1
 
 
@@ -253,13 +253,25 @@ def test_failure_code_without_warning_marks_failed():
 
 def test_stalled_precopy_has_no_switchover_goal():
     mig = _only(parse_vmkernel_log([STALLED]))
-    assert mig["precopy"] == {"pages_left": 2080, "switchover_goal_s": None, "bandwidth_mbps": 174.498}
-    assert mig["bandwidth_mbps"] == 174.498
+    assert mig["precopy"] == {"pages_left": 2080, "switchover_goal_s": None, "bandwidth_mbytes_per_s": 174.498, "bandwidth_mbps": 174.498}
+    assert mig["bandwidth_mbytes_per_s"] == 174.498
 
 
 def test_bandwidth_in_gb_is_converted_to_mb():
     line = SEED_LINES[-1].replace("~571.132 MB/s", "~1.25 GB/s")
-    assert _only(parse_vmkernel_log([line]))["bandwidth_mbps"] == 1250.0
+    assert _only(parse_vmkernel_log([line]))["bandwidth_mbytes_per_s"] == 1250.0
+
+
+def test_deprecated_bandwidth_name_carries_the_same_value():
+    # bandwidth_mbps (read as megabits, holds megabytes) stays for one release beside bandwidth_mbytes_per_s.
+    mig = _only(parse_vmkernel_log(SEED))
+    assert mig["bandwidth_mbps"] == mig["bandwidth_mbytes_per_s"] == mig["precopy"]["bandwidth_mbps"] == 571.132
+    (verdict,) = compare_migrations_with_vmks([mig], SEED_VMOTION_IPS)["verdicts"]
+    assert verdict["bandwidth_mbytes_per_s"] == verdict["bandwidth_mbps"] == 571.132
+    # a migration stored before the rename has only the old name
+    old = dict((k, v) for k, v in mig.items() if k != "bandwidth_mbytes_per_s")
+    (verdict,) = compare_migrations_with_vmks([old], SEED_VMOTION_IPS)["verdicts"]
+    assert verdict["bandwidth_mbytes_per_s"] == verdict["bandwidth_mbps"] == 571.132
 
 
 def test_interleaved_migrations_and_both_sides_in_one_log():
@@ -476,9 +488,11 @@ def test_hostile_lines_cost_what_normal_lines_cost(kind, normal_seconds):
 def test_hostile_lines_still_find_what_follows_them():
     # A figure after a hostile run is found as before: the first pieces, then the first that complete them.
     line = _hostile_line(*HOSTILE["precopy-figures"])[:MAX_LINE - 200] + "network bandwidth ~2.5 GB/s"
-    assert _only(parse_vmkernel_log([line]))["precopy"] == {"pages_left": 1, "switchover_goal_s": 1.0, "bandwidth_mbps": 2500.0}
+    assert _only(parse_vmkernel_log([line]))["precopy"] == {"pages_left": 1, "switchover_goal_s": 1.0, "bandwidth_mbytes_per_s": 2500.0,
+                                                            "bandwidth_mbps": 2500.0}
     line = _hostile_line(*HOSTILE["stalled-cur"])[:MAX_LINE - 200] + " network bandwidth ~3 MB/s"
-    assert _only(parse_vmkernel_log([line]))["precopy"] == {"pages_left": 1, "switchover_goal_s": None, "bandwidth_mbps": 3.0}
+    assert _only(parse_vmkernel_log([line]))["precopy"] == {"pages_left": 1, "switchover_goal_s": None, "bandwidth_mbytes_per_s": 3.0,
+                                                            "bandwidth_mbps": 3.0}
     line = _hostile_line(*HOSTILE["start-brackets"])[:MAX_LINE - 200] + " Source ts = 42, src ip = <10.0.0.1> dest ip = <10.0.0.2>"
     assert (_only(parse_vmkernel_log([line]))["id"], _only(parse_vmkernel_log([line]))["dst_ip"]) == ("42", "10.0.0.2")
 
@@ -496,10 +510,10 @@ _PRECOPY_PIECES = ["only 12 pages left to send", "only 3 pages left", " switchov
 def _old_precopy(rest):
     p = _OLD_PRECOPY.search(rest)
     if p:
-        return {"pages_left": int(p.group(1)), "switchover_goal_s": float(p.group(2)), "bandwidth_mbps": p.group(3, 4)}
+        return {"pages_left": int(p.group(1)), "switchover_goal_s": float(p.group(2)), "bandwidth_mbytes_per_s": p.group(3, 4)}
     p = _OLD_STALLED.search(rest)
     if p:
-        return {"pages_left": int(p.group(1)), "switchover_goal_s": None, "bandwidth_mbps": p.group(2, 3)}
+        return {"pages_left": int(p.group(1)), "switchover_goal_s": None, "bandwidth_mbytes_per_s": p.group(2, 3)}
     return None
 
 
@@ -512,8 +526,8 @@ def test_precopy_figures_are_those_the_lazy_pattern_found(pieces):
     rest = "Stopping pre-copy: " + "".join(pieces)
     expected = _old_precopy(rest)
     if expected:
-        value, unit = expected["bandwidth_mbps"]
-        expected["bandwidth_mbps"] = round(float(value) * _UNITS[unit], 6)
+        value, unit = expected["bandwidth_mbytes_per_s"]
+        expected["bandwidth_mbytes_per_s"] = expected["bandwidth_mbps"] = round(float(value) * _UNITS[unit], 6)
     mig = _only(parse_vmkernel_log(["2013-06-14T05:30:23.991Z cpu7:8854653)VMotion: 1: %s S: %s" % (SEED_ID, rest)]))
     assert mig["precopy"] == expected
 
