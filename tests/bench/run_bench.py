@@ -234,6 +234,14 @@ class Ansible(object):
         })
         self.env.pop("ANSIBLE_CONFIG", None)
 
+    def adhoc_ping(self, log_path):
+        """Wall seconds of `ansible localhost -m ansible.builtin.ping`: what starting Ansible costs a task, doing nothing."""
+        command = [os.path.join(os.path.dirname(self.playbook_bin), "ansible"), "localhost", "-m", "ansible.builtin.ping"]
+        started = time.time()
+        with open(log_path, "w") as log:
+            subprocess.check_call(command, stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=self.workdir, timeout=self.args.run_timeout)
+        return time.time() - started
+
     def version(self):
         out = subprocess.check_output([self.playbook_bin, "--version"], env=self.env, universal_newlines=True)
         match = re.search(r"core ([\d.]+\w*)", out)
@@ -250,7 +258,8 @@ class Ansible(object):
             with open(vars_file, "w") as handle:
                 json.dump(extra_vars, handle)
             command += ["-e", "@" + vars_file]
-        env = dict(self.env, BENCH_TIMER_FILE=timer)
+        # every run starts with an empty session cache, as a new AWX job does: runs of one scenario cost the same calls
+        env = dict(self.env, BENCH_TIMER_FILE=timer, VMWARE_SESSION_CACHE_DIR=log_path + ".sessions")
         # CPU of ansible-playbook, its workers and the modules: every waited-for child process of this one
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.time()
@@ -409,6 +418,8 @@ class Bench(object):
                      entry["wall_s"], entry["ansible_cpu_s"], entry.get("sim_cpu_s", "?"), entry.get("check", "")), flush=True)
         else:
             print("%s %s: %s" % (head, entry["status"], entry.get("reason", "")), flush=True)
+        if entry.get("floor"):
+            print("  %s" % floor_text(entry), flush=True)
 
     def simulator(self, hosts, seed_like, tag):
         return Simulator(self.args.python, hosts, self.args.latency_ms, seed_like, os.path.join(self.logs, "sim-%s.log" % tag))
@@ -451,8 +462,22 @@ class Bench(object):
             run, stats = failed[0] if failed else min(tries, key=lambda t: t[0]["play_s"] or 0)
             same = len(set(t[1]["total"] for t in tries)) == 1
             check = "%d hosts read; %d run(s)%s" % (hosts, len(tries), "" if same else ", CALLS DIFFER: %s" % [t[1]["total"] for t in tries])
+            extra = self.floor(sim, tag, run) if side == "ours" else {}
             self.record(1, side, hosts, run, stats, check, same, playbook=os.path.relpath(playbook, COLLECTION),
-                        play_s_all=[t[0]["play_s"] for t in tries])
+                        play_s_all=[t[0]["play_s"] for t in tries], **extra)
+
+    def floor(self, sim, tag, run):
+        """The floor of a facts run on the same simulator: Ansible's start (ansible -m ping) plus a bare pyVmomi read of the
+        same properties (floor_read.py), each the fastest of --facts-repeat; and the facts run's wall time over it."""
+        ping = [self.ansible.adhoc_ping(os.path.join(self.logs, "%s-ping-%d.log" % (tag, k))) for k in range(max(1, self.args.facts_repeat))]
+        reads = []
+        for _k in range(max(1, self.args.facts_repeat)):
+            out = subprocess.check_output([self.args.python, os.path.join(HERE, "floor_read.py"), "--port", str(sim.port)],
+                                          universal_newlines=True, timeout=self.args.run_timeout)
+            reads.append(json.loads(out.strip().splitlines()[-1])["seconds"])
+        floor = min(ping) + min(reads)
+        return {"floor": {"ansible_start_s": round(min(ping), 2), "pyvmomi_read_s": round(min(reads), 2), "floor_s": round(floor, 2),
+                          "ratio": round(run["wall_s"] / floor, 2) if floor else None}}
 
     def build(self, side, hosts, scenarios):
         wanted = [s for s in (2, 3) if s in scenarios]
@@ -565,6 +590,11 @@ def targets(runs, sizes):
         "%.1f s vs %.1f s: %sx (ansible-playbook wall incl. start-up: %.1f s vs %.1f s, %sx)"
         % (ours["play_s"], community["play_s"], ratio(community["play_s"], ours["play_s"]),
            ours["wall_s"], community["wall_s"], ratio(community["wall_s"], ours["wall_s"])) if both else "N=64 not run on both sides")
+    floored = [r for r in facts if r.get("floor")]
+    add("facts: within 1.3x of the floor (ansible -m ping + bare pyVmomi read) at N=64",
+        next((r["floor"]["ratio"] <= 1.3 for r in floored if r["n"] == 64), None),
+        ", ".join("N=%d: %.2f s vs floor %.2f s, %.2fx" % (r["n"], r["wall_s"], r["floor"]["floor_s"], r["floor"]["ratio"]) for r in floored)
+        or "no run")
     ours, community = find(runs, 2, "ours", 64), find(runs, 2, "community", 64)
     both = ours is not None and community is not None
     add("build: >= 10x fewer calls than community.vmware at N=64", ratio(community["total"], ours["total"]) >= 10 if both else None,
@@ -737,6 +767,12 @@ def facts_slope_note(runs, settings):
             "latency, as only community.vmware's side pays it per host." % (low, high, ours, community, calls, settings["latency_ms"], bound)]
 
 
+def floor_text(entry):
+    f = entry["floor"]
+    return ("N=%d facts: wall %.2f s, floor %.2f s (ansible -m ping %.2f s + bare pyVmomi read of the same properties %.2f s): %.2fx the floor"
+            % (entry["n"], entry["wall_s"], f["floor_s"], f["ansible_start_s"], f["pyvmomi_read_s"], f["ratio"]))
+
+
 def notes(runs, settings):
     out = [
         "community.vmware.vmware_vmkernel turns off every service whose enable_* option is not given (they default to false): "
@@ -761,6 +797,7 @@ def notes(runs, settings):
                    "(community.vmware reads grow with the size of vCenter); the measured numbers are in results.json ('measured')."
                    % (", ".join(str(n) for n in sampled), settings["community_sample"], settings["max_community_hosts"], settings["community_sample"]))
     out.extend(facts_slope_note(runs, settings))
+    out.extend("Scenario 1, " + floor_text(r) + "." for r in runs if r.get("floor"))
     cpus = os.cpu_count() or 1
     busy = [r for r in runs if r.get("others_cpu_s") and r.get("wall_s") and r["others_cpu_s"] > 0.25 * cpus * r["wall_s"]]
     if busy:
