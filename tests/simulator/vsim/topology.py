@@ -52,6 +52,23 @@ refuse is a ValueError that names the host, switch or VM.
           - {device: vmk1, dvswitch: dvSwitch-vMotion, dvportgroup: dv-vMotion, ip: "172.16.1.{octet}",
              port_key: "12"}              # on a distributed port group: the host must be a member; it takes the
                                           # lowest free port of the port group unless port_key names one
+    physical:                             # the wire under the hosts (vsim/physical.py); without this key every pnic is
+                                          # cabled into one switch "default" that carries every VLAN at MTU 9216
+      switches:                           # names unique across the inventory
+        - name: backend-01
+          island: backend                 # switches of one island are interconnected, islands are not (default: own name)
+          mtu: 9216                       # IP MTU the switch forwards (default 9216)
+          vlans: all                      # or [0, 20, "100-110"]: VLANs carried; 0 is untagged traffic (default all)
+          native_vlan: 0                  # what CDP reports as the port's VLAN (default 0)
+          speed_mb: 1000                  # port speed; a link runs at the lower of NIC and port (default: the NIC's)
+          discovery: cdp                  # cdp, lldp, both or none: what the switch announces (default cdp)
+          platform: cisco WS-C3750X-48T-S # CDP hardwarePlatform; software, mgmt_ip, location and
+          port_format: "GigabitEthernet1/0/{port}"  # the port id (from the port number) are set the same way
+      cabling:                            # rules, later ones win; pnics a rule does not reach are not cabled (link down)
+        - {pnics: [vmnic0, vmnic2], switch: frontend-01}             # every host (hosts: all is the default)
+        - {hosts: [192.168.100.110], pnics: [vmnic8], switch: frontend-01, port: 40}
+                                          # ports: the lowest free one, in host then pnic order, unless `port` is given
+      hint_all_nics_empty: [192.168.100.111]  # hosts that answer QueryNetworkHint without devices with nothing
 """
 
 import ipaddress
@@ -67,6 +84,7 @@ from .dvs import DistributedSwitch
 from .entities import ClusterComputeResource, ComputeResource, Datacenter, Folder
 from .host import HostSystem
 from .model import Inventory
+from .physical import PhysicalNetwork
 from .services import CustomFieldsManager, DiagnosticManager, SearchIndex, ServiceInstance, SessionManager, TaskManager
 from .vm import NIC_KEY, VirtualMachine, VmNic
 
@@ -79,11 +97,11 @@ GENERATED_PROFILE = {
     "gateway": "10.20.0.1",
     "domain": "sim.local",
     "vswitches": [
-        {"name": "vSwitch0", "uplinks": ["vmnic0", "vmnic1"], "mtu": 1500},
+        {"name": "vSwitch0", "uplinks": ["vmnic0", "vmnic1"]},  # the installer's: its spec leaves the MTU unset
         # Room for a 3-vmk multi-NIC vMotion layout: three uplinks, jumbo frames, no port groups yet.
         {"name": "vSwitch1", "uplinks": ["vmnic2", "vmnic3", "vmnic4"], "mtu": 9000},
     ],
-    "portgroups": [{"name": "Management Network", "vswitch": "vSwitch0", "vlan": 0}],
+    "portgroups": [{"name": "Management Network", "vswitch": "vSwitch0", "vlan": 0, "active": ["vmnic0"]}],  # as the installer writes it
     "vmks": [{"device": "vmk0", "portgroup": "Management Network", "ip": "{mgmt_ip}", "prefix": 16, "services": ["management"]}],
 }
 
@@ -103,8 +121,11 @@ def generate(count, seed_like=False):
         dvswitches = seed["datacenters"][0]["dvswitches"]
     hosts = [{"name": "esx-{0:04d}.{1}".format(i + 1, profile["domain"]), "mgmt_ip": "10.20.{0}.{1}".format(i // 200, i % 200 + 10),
               "profile": "generated"} for i in range(count)]
-    return {"datacenters": [{"name": "DC01", "clusters": [{"name": "CL01", "hosts": hosts}], "dvswitches": dvswitches}],
+    data = {"datacenters": [{"name": "DC01", "clusters": [{"name": "CL01", "hosts": hosts}], "dvswitches": dvswitches}],
             "profiles": {"generated": profile}}
+    if seed_like:
+        data["physical"] = seed["physical"]  # the seed's islands: its cabling rules name pnics, not hosts
+    return data
 
 
 def _fill(template, host):
@@ -122,7 +143,7 @@ def build_switches(profile):
     net = hostnet.HostNetState(_pnics(profile, 0), "00:50:56:00:00")
     for switch in profile.get("vswitches", []):
         spec = vim.host.VirtualSwitch.Specification(
-            numPorts=128, mtu=switch.get("mtu", 1500), bridge=vim.host.VirtualSwitch.BondBridge(nicDevice=switch["uplinks"]))
+            numPorts=128, mtu=switch.get("mtu"), bridge=vim.host.VirtualSwitch.BondBridge(nicDevice=switch["uplinks"]))
         net.add_vswitch(switch["name"], spec)
     for pg in profile.get("portgroups", []):
         _add_portgroup(net, pg)
@@ -184,6 +205,7 @@ class Builder:
         self.vm_index = 0
         self.switches = {}  # profile name -> HostNetState holding the profile's vSwitches and port groups
         self.dvs_count = 0
+        self.hosts = []  # every HostSystem, in building order (the physical network cables them)
 
     def moid(self, prefix, esxi_moid):
         return esxi_moid if self.esxi else self.inv.new_moid(prefix)
@@ -204,6 +226,7 @@ class Builder:
         }
         if not self.esxi:
             content["customFieldsManager"] = inv.add(CustomFieldsManager(inv, "CustomFieldsManager"))
+        inv.physical = PhysicalNetwork(inv, self.data.get("physical"), self.hosts, known_hosts_only=self.esxi)
         inv.service = inv.add(ServiceInstance(inv, "ServiceInstance", content, str(uuid.UUID(int=0x5eed))))
         return inv
 
@@ -229,6 +252,7 @@ class Builder:
             for host_data in cluster_hosts:
                 host, host_data = self._host(compute, host_data, profiles)
                 compute.hosts.append(host)
+                self.hosts.append(host)
                 hosts.append((host, host_data, profiles[host_data["profile"]]))
             if self.esxi:
                 break
@@ -270,6 +294,7 @@ class Builder:
         # (every change works on a deep clone), so shared specs are never modified.
         net = hostnet.HostNetState(_pnics(profile, index), "00:50:56:{0:02x}:{1:02x}".format(index >> 8 & 255, index & 255))
         net.vswitches, net.portgroups = dict(switches.vswitches), dict(switches.portgroups)
+        net.default_mtu = set(switches.default_mtu)
         for pg in data.get("portgroups", []):  # the host's own port groups, on the profile's vSwitches
             try:
                 _add_portgroup(net, pg)

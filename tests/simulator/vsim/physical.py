@@ -1,0 +1,454 @@
+"""The physical network under the hosts: switches in islands, the VLANs and MTU they carry, the cabling of every pnic.
+
+Switches of one island are interconnected (every VLAN both carry passes between them), islands are not. From the
+cabling the simulator derives each pnic's link (state and speed), what QueryNetworkHint reports per pnic (observed
+subnets per VLAN, the CDP / LLDP neighbour) and whether an esxcli `network diag ping` from one vmk reaches an address.
+The format of the topology's `physical` key is documented at the top of topology.py; the default (no `physical`
+key) cables every pnic into one switch that carries every VLAN at MTU 9216.
+"""
+
+import ipaddress
+
+from pyVmomi import vim
+
+from .hostnet import merge_policy
+
+DEFAULT_SWITCH = {"name": "default", "island": "default", "mtu": 9216, "vlans": "all"}
+IPV4_HEADERS, IPV6_HEADERS = 28, 48  # IP + ICMP echo headers a payload travels with
+ICMP_HEADER = 8
+DISCOVERY = ("cdp", "lldp", "both", "none")
+
+
+def parse_vlans(value, where):
+    """None for every VLAN, else a frozenset of VLAN ids; "all", [0, 20, "100-110"] are accepted."""
+    if value is None or value == "all":
+        return None
+    vlans = set()
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+        text = str(item)
+        first, _sep, last = text.partition("-")
+        try:
+            low, high = int(first), int(last or first)
+        except ValueError:
+            raise ValueError("{0}: VLAN {1!r} is not a number or a range".format(where, item)) from None
+        if not 0 <= low <= high <= 4094:
+            raise ValueError("{0}: VLAN {1!r} is out of 0-4094".format(where, item))
+        vlans.update(range(low, high + 1))
+    return frozenset(vlans)
+
+
+class Switch:
+    """One physical switch: where it is (island), what it carries (VLANs, MTU) and how it introduces itself (CDP/LLDP)."""
+
+    def __init__(self, data, index):
+        where = "physical switch {0}".format(data.get("name", "?"))
+        self.name = data["name"]
+        self.island = str(data.get("island", self.name))
+        self.mtu = int(data.get("mtu", 9216))
+        self.vlans = parse_vlans(data.get("vlans", "all"), where)
+        self.native_vlan = int(data.get("native_vlan", 0))
+        self.discovery = data.get("discovery", "cdp")
+        if self.discovery not in DISCOVERY:
+            raise ValueError("{0}: discovery must be one of {1}".format(where, ", ".join(DISCOVERY)))
+        self.speed_mb = int(data["speed_mb"]) if data.get("speed_mb") else None
+        self.platform = data.get("platform", "cisco WS-C3750X-48T-S")
+        self.software = data.get("software", "Cisco IOS Software, C3750E Software (C3750E-UNIVERSALK9-M), Version 15.0(2)SE11")
+        self.mgmt_ip = data.get("mgmt_ip", "10.255.0.{0}".format(index))
+        self.location = data.get("location", "")
+        self.port_format = data.get("port_format", "GigabitEthernet1/0/{port}")
+        self.chassis_mac = "00:1e:f7:{0:02x}:{1:02x}:00".format(index >> 8 & 255, index & 255)
+        self.ports = {}  # port number -> (host name, pnic)
+        self._lowest_free = 1  # no port below it is free (keeps cabling 1,000 hosts linear)
+
+    def carries(self, vlan):
+        return self.vlans is None or vlan in self.vlans
+
+    def port_id(self, port):
+        return self.port_format.format(port=port)
+
+    def free_port(self):
+        port = self._lowest_free
+        while port in self.ports:
+            port += 1
+        self._lowest_free = port
+        return port
+
+    def release(self, port):
+        self.ports.pop(port, None)
+        self._lowest_free = min(self._lowest_free, port)
+
+    def state(self):
+        return {"island": self.island, "mtu": self.mtu, "vlans": "all" if self.vlans is None else sorted(self.vlans),
+                "discovery": self.discovery, "ports": {self.port_id(p): "{0}/{1}".format(*self.ports[p]) for p in sorted(self.ports)}}
+
+
+class Cable:
+    def __init__(self, switch, port):
+        self.switch, self.port, self.up = switch, port, True
+
+
+class Endpoint:
+    """A vmk as the wire sees it: its host, addresses, and the uplink it sends through right now (None: no link)."""
+
+    def __init__(self, host, vnic, pnic, switch, vlan, vswitch_mtu):
+        self.host, self.vnic, self.pnic, self.switch, self.vlan, self.vswitch_mtu = host, vnic, pnic, switch, vlan, vswitch_mtu
+        ip = vnic.spec.ip
+        self.networks = []  # ipaddress interfaces (address with its network)
+        if ip.ipAddress and ip.subnetMask and not ip.dhcp:
+            self.networks.append(ipaddress.IPv4Interface("{0}/{1}".format(ip.ipAddress, ip.subnetMask)))
+        for address in (ip.ipV6Config.ipV6Address if ip.ipV6Config else None) or []:
+            self.networks.append(ipaddress.IPv6Interface("{0}/{1}".format(address.ipAddress, address.prefixLength)))
+
+    @property
+    def mtu(self):
+        return self.vnic.spec.mtu or 1500
+
+    @property
+    def stack(self):
+        return self.vnic.spec.netStackInstanceKey or "defaultTcpipStack"
+
+    def has(self, address):
+        return any(net.ip == address for net in self.networks)
+
+    def on_subnet(self, address):
+        return any(net.version == address.version and address in net.network for net in self.networks)
+
+
+class PingOutcome:
+    """What one ping call did: replies (list of round trips in µs, empty when lost) or an esxcli fault message."""
+
+    def __init__(self, address, count, size, replies=(), fault=None):
+        self.address, self.count, self.size, self.replies, self.fault = address, count, size, list(replies), fault
+
+
+class PhysicalNetwork:
+    """Switches and cables of the whole inventory; every change touches the hosts whose view it changes."""
+
+    def __init__(self, inv, data, hosts, known_hosts_only=False):
+        """data: the topology's `physical` mapping or None; hosts: HostSystem objects in building order;
+        known_hosts_only: hosts named in `data` that are not in the inventory are skipped (ESXi mode keeps one host)."""
+        self.inv = inv
+        self.hosts = {host.name: host for host in hosts}
+        self.known_hosts_only = known_hosts_only
+        self.switches = {}
+        self.cables = {}  # (host name, pnic) -> Cable
+        self.hints_empty = set()  # hosts that answer an all-NICs QueryNetworkHint with nothing
+        self._endpoints = (None, [])
+        if data is None:
+            data = {"switches": [DEFAULT_SWITCH], "cabling": [{"pnics": "all", "switch": DEFAULT_SWITCH["name"]}]}
+        for n, switch in enumerate(data.get("switches", []), start=1):
+            if switch.get("name") in self.switches:
+                raise ValueError("physical: two switches named {0}".format(switch.get("name")))
+            self.switches[switch["name"]] = Switch(switch, n)
+        self._cable_all(data.get("cabling", []))
+        for name in data.get("hint_all_nics_empty", []):
+            if name in self.hosts or not known_hosts_only:
+                self.hints_empty.add(self._host(name).name)
+
+    # --- building and changes ----------------------------------------------------------------
+
+    def _host(self, name):
+        if name not in self.hosts:
+            raise ValueError("physical: no host {0!r}".format(name))
+        return self.hosts[name]
+
+    def _switch(self, name):
+        if name not in self.switches:
+            raise ValueError("physical: no switch {0!r} (switches: {1})".format(name, ", ".join(sorted(self.switches))))
+        return self.switches[name]
+
+    def _cable_all(self, rules):
+        """Later rules win; ports are numbered per switch in host order, then pnic order, unless a rule names one."""
+        wanted = {}  # (host, pnic) -> (switch, port or None)
+        for n, rule in enumerate(rules, start=1):
+            where = "physical cabling rule {0}".format(n)
+            switch = self._switch(rule.get("switch"))
+            hosts = list(self.hosts) if rule.get("hosts", "all") == "all" else \
+                [self._host(h).name for h in rule["hosts"] if h in self.hosts or not self.known_hosts_only]
+            for host_name in hosts:
+                host = self.hosts[host_name]
+                pnics = list(host.net.pnics) if rule.get("pnics", "all") == "all" else list(rule["pnics"])
+                for pnic in pnics:
+                    if pnic not in host.net.pnics:
+                        raise ValueError("{0}: {1} has no {2}".format(where, host_name, pnic))
+                    if "port" in rule and (len(hosts) != 1 or len(pnics) != 1):
+                        raise ValueError("{0}: a port is given for one host and one pnic only".format(where))
+                    wanted[(host_name, pnic)] = (switch, rule.get("port"))
+        for host_name in self.hosts:  # fixed ports first, so that numbered ones never take them
+            for pnic in self.hosts[host_name].net.pnics:
+                switch, port = wanted.get((host_name, pnic), (None, None))
+                if port is not None:
+                    self._plug(host_name, pnic, switch, int(port))
+        for host_name in self.hosts:
+            for pnic in self.hosts[host_name].net.pnics:
+                switch, port = wanted.get((host_name, pnic), (None, None))
+                if switch is not None and port is None:
+                    self._plug(host_name, pnic, switch, switch.free_port())
+
+    def _plug(self, host_name, pnic, switch, port):
+        if port < 1 or port in switch.ports:
+            raise ValueError("physical: port {0} of {1} is {2}".format(port, switch.name, "taken" if port in switch.ports else "not a port"))
+        self._unplug(host_name, pnic)
+        switch.ports[port] = (host_name, pnic)
+        self.cables[(host_name, pnic)] = Cable(switch, port)
+
+    def _unplug(self, host_name, pnic):
+        cable = self.cables.pop((host_name, pnic), None)
+        if cable is not None:
+            cable.switch.release(cable.port)
+        return cable
+
+    def _changed(self, *_hosts):
+        """Every host's view can change (observed subnets come from other hosts), so every host is touched."""
+        with self.inv.lock:
+            self.inv.touch(*[obj for host in self.hosts.values() for obj in (host, host.network_system)])
+
+    def cable(self, host_name, pnic, switch_name, port=None):
+        """Re-cable a pnic (switch_name None unplugs it); port defaults to the switch's lowest free port."""
+        host = self._host(host_name)
+        if pnic not in host.net.pnics:
+            raise ValueError("{0} has no pnic {1}".format(host_name, pnic))
+        if switch_name is None:
+            self._unplug(host_name, pnic)
+        else:
+            switch = self._switch(switch_name)
+            current = self.cables.get((host_name, pnic))
+            up = current.up if current else True
+            self._unplug(host_name, pnic)
+            self._plug(host_name, pnic, switch, int(port) if port is not None else switch.free_port())
+            self.cables[(host_name, pnic)].up = up
+        self._changed(host)
+
+    def set_link(self, host_name, pnic, up):
+        host = self._host(host_name)
+        cable = self.cables.get((host_name, pnic))
+        if cable is None:
+            raise ValueError("{0} {1} is not cabled".format(host_name, pnic))
+        cable.up = bool(up)
+        self._changed(host)
+
+    def set_switch(self, name, mtu=None, vlans=None, vlans_given=False):
+        switch = self._switch(name)
+        if mtu is not None:
+            if not 68 <= int(mtu) <= 9216:
+                raise ValueError("switch MTU must be 68-9216")
+            switch.mtu = int(mtu)
+        if vlans_given:
+            switch.vlans = parse_vlans(vlans, "switch " + name)
+        self._changed()
+
+    def set_hints_empty(self, host_name, empty):
+        names = [self._host(host_name).name] if host_name else list(self.hosts)
+        for name in names:
+            (self.hints_empty.add if empty else self.hints_empty.discard)(name)
+        self._changed()
+
+    # --- what the hosts see ------------------------------------------------------------------
+
+    def link(self, host, pnic):
+        """(Switch, Cable) when the pnic's link is up, else None."""
+        cable = self.cables.get((host.name, pnic))
+        return (cable.switch, cable) if cable is not None and cable.up else None
+
+    def link_speeds(self, host):
+        """{pnic: speed in Mb or None (link down)} for config.network.pnic[].linkSpeed."""
+        speeds = {}
+        for device, pnic in host.net.pnics.items():
+            up = self.link(host, device)
+            speeds[device] = None if up is None else min(pnic.speed_mb, up[0].speed_mb or pnic.speed_mb)
+        return speeds
+
+    def endpoints(self):
+        """Every vmk of every host with the uplink it uses now; cached per inventory version."""
+        version, cached = self._endpoints
+        if version == self.inv.version:
+            return cached
+        found = [self._endpoint(host, vnic) for host in self.hosts.values() for vnic in host.net.vnics.values()]
+        self._endpoints = (self.inv.version, found)
+        return found
+
+    def _endpoint(self, host, vnic):
+        teaming = _vmk_teaming(host, vnic)
+        if teaming is None:
+            return Endpoint(host, vnic, None, None, 0, 0)
+        active, standby, vlan, vswitch_mtu = teaming
+        for pnic in list(active) + list(standby):  # failover order; "unused" uplinks are in neither list
+            up = self.link(host, pnic) if pnic else None
+            if up is not None:
+                return Endpoint(host, vnic, pnic, up[0], vlan, vswitch_mtu)
+        return Endpoint(host, vnic, None, None, vlan, vswitch_mtu)
+
+    def observed_subnets(self, host, pnic):
+        """[(vlan, IPv4 network)] the pnic sees: the subnets of vmks up on its island, on VLANs its port carries, that
+        send through another pnic (a NIC does not hear what it sends itself)."""
+        up = self.link(host, pnic)
+        if up is None:
+            return []
+        switch = up[0]
+        seen = set()
+        for point in self.endpoints():
+            if point.switch is None or point.switch.island != switch.island or (point.host is host and point.pnic == pnic):
+                continue
+            if not (switch.carries(point.vlan) and point.switch.carries(point.vlan)):
+                continue
+            for net in point.networks:
+                if net.version == 4:
+                    seen.add((point.vlan, net.network))
+        return sorted(seen, key=lambda item: (item[0], int(item[1].network_address), item[1].prefixlen))
+
+    # --- ping --------------------------------------------------------------------------------
+
+    def ping(self, host, options):
+        """esxcli network diag ping from host with the parsed options (dict of str -> str); a PingOutcome."""
+        count, size = int(options.get("count", 3)), int(options.get("size", 56))
+        address = options.get("host")
+        try:
+            address = ipaddress.ip_address(address or "")
+        except ValueError:
+            return PingOutcome(address, count, size, fault=["Unknown host specified"])
+        stack = options.get("netstack") or "defaultTcpipStack"
+        points = [p for p in self.endpoints() if p.host is host]
+        source = self._source(points, options.get("interface"), stack, address)
+        if isinstance(source, str):
+            return PingOutcome(address, count, size, fault=[source])
+        df = options.get("df", "false").lower() == "true"
+        headers = IPV6_HEADERS if address.version == 6 else IPV4_HEADERS
+        if source is not None and df and size + headers > source.mtu:
+            return PingOutcome(address, count, size, fault=["sendto() failed (Message too long)"] * count)
+        if source is None or not source.on_subnet(address):
+            return PingOutcome(address, count, size)  # nothing routes these non-routed segments: no reply
+        if source.has(address):
+            return PingOutcome(address, count, size, replies=[_round_trip(0, size, seq) for seq in range(count)])
+        frame = size + headers if df else min(size + headers, source.mtu)
+        hops = self._path(source, address, frame)
+        replies = [] if hops is None else [_round_trip(hops, size, seq) for seq in range(count)]
+        return PingOutcome(address, count, size, replies=replies)
+
+    @staticmethod
+    def _source(points, interface, stack, address):
+        """The sending vmk, None (no vmk of the stack holds the address's subnet) or an esxcli error text."""
+        if interface:
+            point = next((p for p in points if p.vnic.device == interface), None)
+            if point is None or point.stack != stack:
+                return "Unknown interface '{0}': Invalid argument".format(interface)
+            return point
+        return next((p for p in points if p.stack == stack and p.on_subnet(address)), None)
+
+    def _path(self, source, address, frame):
+        """Physical switches crossed (1 or 2) to a vmk holding the address on the same island and VLAN, or None."""
+        if source.switch is None or frame > min(source.vswitch_mtu, source.switch.mtu) or not source.switch.carries(source.vlan):
+            return None
+        for peer in self.endpoints():
+            if not peer.has(address) or peer.switch is None or peer.switch.island != source.switch.island:
+                continue
+            if peer.vlan != source.vlan or not peer.switch.carries(peer.vlan):
+                continue
+            if not any(peer.on_subnet(net.ip) for net in source.networks if net.version == address.version):
+                continue  # the reply would have no route back
+            if frame > min(peer.switch.mtu, peer.vswitch_mtu, peer.mtu):
+                continue
+            return 1 if peer.switch is source.switch else 2
+        return None
+
+    # --- QueryNetworkHint --------------------------------------------------------------------
+
+    def network_hints(self, host, devices):
+        """PhysicalNicHintInfo per device (None: every pnic, or [] on a host made to answer like the builds that do)."""
+        if not devices:
+            if host.name in self.hints_empty:
+                return []
+            devices = list(host.net.pnics)
+        return [self._hint(host, device) for device in devices]
+
+    def _hint(self, host, device):
+        hint = vim.host.PhysicalNic.NetworkHint(device=device, network=[], subnet=[
+            vim.host.PhysicalNic.NetworkHint.IpNetwork(vlanId=vlan, ipSubnet="{0}-{1}".format(net[1], net[-2]) if net.num_addresses > 2
+                                                       else "{0}-{1}".format(net[0], net[-1]))
+            for vlan, net in self.observed_subnets(host, device)])
+        up = self.link(host, device)
+        if up is None:
+            return hint
+        switch, cable = up
+        listening = _listening_protocol(host, device)
+        if switch.discovery in ("cdp", "both") and listening == "cdp":
+            hint.connectedSwitchPort = _cdp_info(switch, cable, host)
+        if switch.discovery in ("lldp", "both") and listening == "lldp":
+            hint.lldpInfo = _lldp_info(switch, cable)
+        return hint
+
+    # --- control -----------------------------------------------------------------------------
+
+    def state(self):
+        cabling = {}
+        for host in self.hosts.values():
+            row = {}
+            for device in host.net.pnics:
+                cable = self.cables.get((host.name, device))
+                row[device] = None if cable is None else {"switch": cable.switch.name, "island": cable.switch.island, "port": cable.port,
+                                                          "port_id": cable.switch.port_id(cable.port), "up": cable.up}
+            cabling[host.name] = row
+        return {"switches": {name: switch.state() for name, switch in self.switches.items()}, "cabling": cabling,
+                "hint_all_nics_empty": sorted(self.hints_empty)}
+
+
+def _round_trip(hops, size, seq):
+    """A deterministic, plausible round trip in µs: a base, the switches crossed, the bytes on the wire."""
+    return 120 + 40 * hops + size // 60 + 10 * seq
+
+
+def _vmk_teaming(host, vnic):
+    """(active pnics, standby pnics, VLAN, virtual switch MTU) of the vmk's port, or None when it has none."""
+    spec = vnic.spec
+    if spec.distributedVirtualPort is not None:
+        port = spec.distributedVirtualPort
+        dvs = next((d for d in host.dvswitches() if d.uuid == port.switchUuid), None)
+        portgroup = next((pg for pg in dvs.portgroups if pg.moid == port.portgroupKey), None) if dvs else None
+        if portgroup is None:
+            return None
+        setting = portgroup.config.defaultPortConfig
+        vlan = setting.vlan.vlanId if isinstance(setting.vlan, vim.dvs.VmwareDistributedVirtualSwitch.VlanIdSpec) else 0
+        order = setting.uplinkTeamingPolicy.uplinkPortOrder
+        by_uplink = {uplink: pnic for pnic, uplink, _port in dvs.members.get(host, [])}
+        return ([by_uplink.get(u) for u in order.activeUplinkPort or []], [by_uplink.get(u) for u in order.standbyUplinkPort or []],
+                vlan, dvs.mtu)
+    portgroup = host.net.portgroups.get(spec.portgroup)
+    vswitch = host.net.vswitches.get(portgroup.vswitchName) if portgroup else None
+    if vswitch is None:
+        return None
+    bridge = host.net._bridge_nics(vswitch)
+    order = merge_policy(vswitch.policy, portgroup.policy).nicTeaming.nicOrder
+    mtu = vswitch.mtu or 1500  # a switch whose spec leaves the MTU unset has 1500
+    if order is None:
+        return bridge, [], portgroup.vlanId, mtu
+    return [n for n in order.activeNic or [] if n in bridge], [n for n in order.standbyNic or [] if n in bridge], portgroup.vlanId, mtu
+
+
+def _listening_protocol(host, device):
+    """The discovery protocol the host listens with on a pnic: its vSwitch's (standard switches speak CDP only) or its
+    distributed switch's linkDiscoveryProtocolConfig; None for a pnic on no switch."""
+    for spec in host.net.vswitches.values():
+        if device in host.net._bridge_nics(spec):
+            config = spec.bridge.linkDiscoveryProtocolConfig if spec.bridge is not None else None
+            return "cdp" if config is None or config.operation in ("listen", "both") else None
+    for dvs in host.dvswitches():
+        if device in dvs.member_pnics(host):
+            config = dvs.p_config().linkDiscoveryProtocolConfig
+            return config.protocol if config is not None and config.operation in ("listen", "both") else None
+    return None
+
+
+def _cdp_info(switch, cable, host):
+    capability = vim.host.PhysicalNic.CdpDeviceCapability(router=False, transparentBridge=False, sourceRouteBridge=False, networkSwitch=True,
+                                                          host=False, igmpEnabled=True, repeater=False)
+    return vim.host.PhysicalNic.CdpInfo(
+        cdpVersion=2, timeout=0, ttl=174, samples=60 + host.index, devId=switch.name, address=switch.mgmt_ip, portId=switch.port_id(cable.port),
+        deviceCapability=capability, softwareVersion=switch.software, hardwarePlatform=switch.platform, ipPrefix="0.0.0.0",
+        ipPrefixLen=0, vlan=switch.native_vlan, fullDuplex=True, mtu=switch.mtu, systemName=switch.name, systemOID="",
+        mgmtAddr=switch.mgmt_ip, location=switch.location)
+
+
+def _lldp_info(switch, cable):
+    parameters = [("Port Description", switch.port_id(cable.port)), ("System Name", switch.name), ("System Description", switch.software),
+                  ("Management Address", switch.mgmt_ip)]
+    return vim.host.PhysicalNic.LldpInfo(chassisId=switch.chassis_mac, portId=switch.port_id(cable.port), timeToLive=120,
+                                         parameter=[vim.KeyAnyValue(key=key, value=value) for key, value in parameters])
