@@ -94,6 +94,10 @@ FINDING_FIX = {
                     "the islands, or carry the VLAN there): a cable must move, not the configuration.",
     "UPLINK_SPEED_MISMATCH": "Bring the NIC to the index's speed: check the cable, the transceiver and the switch port's speed and duplex.",
     "UPLINK_MTU_MISMATCH": "Set the physical switch port's MTU to the vmk's (jumbo frames end to end); the ESXi side is not the cause.",
+    "PATH_MTU_TOO_SMALL": "Find the hop that carries less than the vmk's MTU (the uplink evidence's CDP port MTU, the switches of the island, "
+                          "the peer's vSwitch and vmk) and raise it, or lower the vmk MTU on the whole index.",
+    "PATH_FAILED": "A host cut off from every peer has the cause on its side: check its active uplink's link, cable and switch port "
+                   "(UPLINK_DOWN, SPLIT_ISLAND, SUBNET_NOT_OBSERVED). Otherwise check the VLAN and the subnet of the failing pairs.",
 }
 
 
