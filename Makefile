@@ -14,7 +14,7 @@ GET_PIP      := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 
 .PHONY: help venv deps collection test sanity units simulator-tests integration lint docs build-install \
-        builder browser browser-deps demo bench stress clean
+        builder browser browser-deps demo bench stress interop clean
 
 help:
 	@echo "make test   - every gate: sanity, units, simulator, integration, lint, docs, build+install, builder, browser"
@@ -22,6 +22,7 @@ help:
 	@echo "make demo   - the seed fleet on the simulator: audit, fix, audit again"
 	@echo "make bench  - benchmarks against community.vmware (long; not part of make test)"
 	@echo "make stress - long reliability runs (not part of make test)"
+	@echo "make interop - a Go client on Debian's govmomi against the simulator (installs golang-go with apt-get; not part of make test)"
 
 $(BIN)/.installed: requirements.txt tests/requirements.txt tests/simulator/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +78,15 @@ bench: collection
 
 stress: collection
 	VENV=$(VENV) COLL_DIR=$(COLL_DIR) COLL_ROOT=$(COLL_ROOT) bash tests/utils/gates.sh stress
+
+# A client that is not pyVmomi: tests/interop/govmomi_network (README there), built offline in GOPATH mode on Debian's
+# golang-github-vmware-govmomi-dev (its sources live in /usr/share/gocode), run against the simulator in both modes.
+GOVMOMI_SRC := /usr/share/gocode/src/github.com/vmware/govmomi
+interop: venv
+	@(command -v go >/dev/null && test -d $(GOVMOMI_SRC)) || (apt-get update -q && apt-get install -y -q --no-install-recommends golang-go golang-github-vmware-govmomi-dev)
+	cd tests/interop/govmomi_network && GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE=$(BUILD)/go-cache \
+	    go build -o $(BUILD)/interop/govmomi-network .
+	$(BIN)/python tests/interop/run_interop.py $(BUILD)/interop/govmomi-network
 
 clean:
 	rm -rf $(BUILD) tests/output

@@ -6,6 +6,7 @@ SoapDeserializer; return values and faults are written with pyVmomi's SoapSerial
 client's own codec keeps the simulator byte-compatible with the client it serves.
 """
 
+import re
 from xml.parsers.expat import ParserCreate
 
 from pyVmomi import SoapAdapter, VmomiSupport
@@ -26,6 +27,18 @@ _ENVELOPE_END = "</soapenv:Body>\n</soapenv:Envelope>"
 
 # Fetch is how pyVmomi reads a single property (obj.prop); it is not in the WSDL.
 FETCH = "Fetch"
+
+# pyVmomi types a managed object reference held in an anyType (a PropertyCollector value) as xsi:type
+# "ManagedObject"; vCenter writes "ManagedObjectReference", as pyVmomi itself does for arrays of them
+# ("ArrayOfManagedObjectReference"). pyVmomi reads both; govmomi knows only the WSDL name and drops the value.
+# In a tag only: text cannot hold a "<" unescaped.
+_MOR_ANY_TYPE = re.compile(r'(<[^<>\s]+\s(?:[^<>]*?\s)?)xsi:type="ManagedObject"(?=[\s/>])')
+
+
+def _wsdl_types(xml):
+    if 'xsi:type="ManagedObject"' not in xml:
+        return xml
+    return _MOR_ANY_TYPE.sub(r'\1xsi:type="ManagedObjectReference"', xml)
 
 
 class SoapRequest:
@@ -135,7 +148,7 @@ def serialize_response(method, value, result_type, version):
     """The full envelope for a successful call; result_type is the declared return type."""
     body = ""
     if value is not None and result_type is not type(None):
-        body = SoapAdapter.SerializeToStr(value, _field("returnval", result_type, version), version, _NS_MAP)
+        body = _wsdl_types(SoapAdapter.SerializeToStr(value, _field("returnval", result_type, version), version, _NS_MAP))
     return "".join([_ENVELOPE_START, '<{0}Response xmlns="{1}">'.format(method, VIM_NS), body,
                     "</{0}Response>".format(method), _ENVELOPE_END]).encode("utf-8")
 
@@ -144,7 +157,7 @@ def serialize_fault(fault, version):
     """A soapenv:Fault envelope that pyVmomi turns back into the same vim/vmodl fault class."""
     wsdl_name = VmomiSupport.GetWsdlName(type(fault))
     tag = wsdl_name + "Fault"
-    detail = SoapAdapter.SerializeFaultDetail(fault, _field(tag, object, version), version, _NS_MAP)
+    detail = _wsdl_types(SoapAdapter.SerializeFaultDetail(fault, _field(tag, object, version), version, _NS_MAP))
     # The client looks the fault type up by the detail element's namespace, which the public
     # serializer leaves out; declare it on the element itself.
     detail = detail.replace("<" + tag, '<{0} xmlns="{1}"'.format(tag, VIM_NS), 1)
