@@ -354,3 +354,30 @@ def failures(results, fail_on):
         raise ConnectivityError("fail_on: unknown verdict(s) %s; known: %s" % (", ".join(unknown), ", ".join(FAILING_VERDICTS)))
     wanted = set(fail_on or ())
     return [r for r in results if r["verdict"] in wanted]
+
+
+def index_matrices(results):
+    """{index: {"hosts": [names], "cells": [[verdict or None]]}}: the verdict of each ordered pair pinged, per vMotion index.
+
+    ``cells[i][j]`` is the pair from host i to host j (None: not pinged, as on the diagonal or with star and ring).
+    """
+    matrices = {}
+    for index in sorted(set(r["index"] for r in results), key=natural_key):
+        entries = [r for r in results if r["index"] == index]
+        names = sorted(set(h for r in entries for h in (r["source"], r["destination"])), key=natural_key)
+        verdicts = dict(((r["source"], r["destination"]), r["verdict"]) for r in entries)
+        matrices[index] = {"hosts": names, "cells": [[verdicts.get((a, b)) for b in names] for a in names]}
+    return matrices
+
+
+def audit_part(results):
+    """What an audit keeps of vmotion_connectivity's results (one per vCenter): the pairs, their summary, the per-index matrices,
+    and the evidence per host that the PATH_* findings read. ``results``: registered results, each with ``pairs`` and ``summary``."""
+    runs = [r for r in results or () if isinstance(r, dict) and isinstance(r.get("pairs"), list)]
+    pairs = [p for r in runs for p in r["pairs"]]
+    strategies = sorted(set((r.get("summary") or {}).get("strategy") for r in runs) - {None})
+    return {
+        "summary": summarize(pairs, ", ".join(strategies) or None),
+        "matrices": index_matrices(pairs),
+        "failing": [p for p in pairs if not p["ok"]],
+    }, host_evidence(pairs)

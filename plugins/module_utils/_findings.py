@@ -1087,6 +1087,8 @@ RULES = {
 # The codes of each scope, for callers that tell host findings from cross-host ones.
 HOST_CODES = tuple(sorted(code for code, rule in RULES.items() if rule.scope == HOST))
 FLEET_CODES = tuple(sorted(code for code, rule in RULES.items() if rule.scope == FLEET))
+# The cross-host rules of the uplink evidence: what vmk_vmotion_facts adds to its hosts' own findings with uplinks.
+UPLINK_FLEET_CODES = ("SPLIT_ISLAND", "SUBNET_NOT_OBSERVED", "UPLINK_MTU_MISMATCH", "UPLINK_SPEED_MISMATCH")
 
 
 def _checks(scope, opts):

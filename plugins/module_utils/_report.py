@@ -43,6 +43,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._findings import 
     fleet_findings,
     stream_pairing,
 )
+from ansible_collections.multinic.vmotion.plugins.module_utils._connectivity import audit_part as connectivity_audit_part
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import is_vmotion, natural_key
 
 AUDIT_VERSION = 1
@@ -328,10 +329,12 @@ def _audit_vcenters(facts, options, include_healthy):
     return fleet, {"pairs": pairs, "summary": merge_counts(summaries)}, [vc for vc, _hosts in groups if vc]
 
 
-def build_audit(hosts, options=None):
+def build_audit(hosts, options=None, connectivity=None):
     """Fleet audit of the vMotion facts ``hosts`` ({name: facts}); raises FindingsError on bad input or options.
 
     Hosts of several vCenters (their facts' ``vcenter``) are audited per vCenter and reported together.
+    ``connectivity``: vmotion_connectivity's results (one per vCenter); their failing pairs become PATH_* findings
+    of the host they are blamed on, and the audit keeps their summary and per-index matrices.
     """
     hosts = _plain(_fleet_hosts(hosts))
     options, max_pairs = _split_options(options)
@@ -339,6 +342,10 @@ def build_audit(hosts, options=None):
         fleet_findings(hosts, options)  # says what is wrong with the input
         raise FindingsError(["hosts must be a dict of host facts or a list of them, got %s" % type(hosts).__name__])
     facts = hosts if isinstance(hosts, dict) else dict((h.get("name"), h) for h in hosts)
+    pings = None
+    if connectivity:
+        pings, evidence = connectivity_audit_part(_plain(connectivity))
+        facts = dict((name, dict(host, connectivity=evidence.get(name, {"failing": [], "cut_off": []}))) for name, host in facts.items())
     with_matrix = len(facts) <= MATRIX_MAX_HOSTS
     # every pair once, healthy ones too, for the matrix; the list keeps what the options ask for
     fleet, pairing, vcenters = _audit_vcenters(facts, options, include_healthy=with_matrix or options["include_healthy"])
@@ -361,6 +368,7 @@ def build_audit(hosts, options=None):
         "vmotion_subnets": fleet["vmotion_subnets"],
         "pairing": _listed_pairs(pairing, max_pairs),
         "matrix": matrix,
+        "connectivity": pings,
         "options": dict(options, max_pairs=max_pairs),
     }
 
@@ -642,6 +650,39 @@ def _md_logs(logs):
     return lines
 
 
+# How a ping verdict reads in a matrix cell; the class colours it in the HTML report.
+PING_MARKS = {"ok": ("ok", "full"), "packet_loss": ("loss", "lost1"), "mtu_too_small": ("MTU", "lost2"), "no_path": ("none", "fails"),
+              "link_down": ("down", "fails"), "no_address": ("addr", "lost3"), "error": ("err", "lost3")}
+
+
+def _ping_verdict(summary):
+    verdicts = ", ".join("%d %s" % (n, v.replace("_", " ")) for v, n in sorted((summary.get("verdicts") or {}).items()) if n and v != "ok")
+    return "%d of %d pairs answer at full size (%s)%s" % (summary.get("ok", 0), summary.get("pairs", 0), summary.get("strategy") or "?",
+                                                       "; " + verdicts if verdicts else "")
+
+
+def _ping_rows(index, matrix):
+    rows = []
+    for i, source in enumerate(matrix["hosts"]):
+        rows.append([source] + [PING_MARKS.get(cell, ("-", "self"))[0] if cell else "-" for cell in matrix["cells"][i]])
+    return rows
+
+
+def _md_connectivity(part):
+    if not part:
+        return []
+    summary = part["summary"]
+    lines = ["## Pings between vMotion vmks (vmotion_connectivity)", "", "**%s.**" % _ping_verdict(summary), "",
+             "Cells: `ok` full-size DF ping answered, `MTU` only small pings pass, `none` no answer at all, `down` link down, "
+             "`loss` some lost, `-` not pinged. Row: from; column: to.", ""]
+    for index, matrix in sorted(part["matrices"].items(), key=lambda kv: natural_key(kv[0])):
+        cut = (summary.get("indexes") or {}).get(index, {}).get("hosts_cut_off") or []
+        lines.extend(["### %s%s" % (index, " - cut off: " + ", ".join(cut) if cut else ""), ""])
+        if len(matrix["hosts"]) <= MATRIX_MAX_HOSTS:
+            lines.extend(_table(["from \\ to"] + matrix["hosts"], _ping_rows(index, matrix)) + [""])
+    return lines
+
+
 def _md_compare(comparison):
     if not comparison:
         return []
@@ -670,6 +711,7 @@ def render_markdown(audit, title=None, generated=None, max_rows=200, vcenter=Non
              + _md_hosts(hosts, names, devices)
              + _md_indexes(indexes, names, devices)
              + _md_pairs(audit.get("pairing") or {"pairs": [], "left_off": 0}, summary, max_rows)
+             + _md_connectivity(audit.get("connectivity"))
              + _md_logs(logs))
     return "\n".join(lines)
 
@@ -952,6 +994,31 @@ def _html_indexes(indexes, hosts, names, devices):
     return out + ["</section>"]
 
 
+def _html_connectivity(part):
+    if not part:
+        return []
+    summary = part["summary"]
+    out = ['<section id="connectivity"><h2>Pings between vMotion vmks</h2><p class="verdict %s">%s</p>' % (
+        "clean" if summary.get("clean") else "dirty", _h(_ping_verdict(summary))),
+        '<p class="legend">Row: from; column: to. <span style="background:#c8e6c9">ok</span> full-size DF ping answered '
+        '<span style="background:#ffcc80">MTU</span> only small pings pass <span style="background:#c62828;color:#fff">none / down</span> '
+        'no answer or link down; hover a cell for why.</p>']
+    reasons = dict(((p["index"], p["source"], p["destination"]), p.get("reason") or "") for p in part.get("failing") or ())
+    for index, matrix in sorted(part["matrices"].items(), key=lambda kv: natural_key(kv[0])):
+        names = matrix["hosts"]
+        rows = ['<h3>%s</h3><table class="matrix ping-matrix" data-index="%s"><thead><tr><th>from \\ to</th>%s</tr></thead><tbody>'
+                % (_h(index), _h(index), "".join('<th class="col">%s</th>' % _h(n) for n in names))]
+        for i, source in enumerate(names):
+            row = ['<tr><th class="row">%s</th>' % _h(source)]
+            for j, verdict in enumerate(matrix["cells"][i]):
+                mark, css = PING_MARKS.get(verdict, ("-", "self")) if verdict else ("-", "self")
+                title = "%s -> %s: %s" % (source, names[j], reasons.get((index, source, names[j])) or verdict or "not pinged")
+                row.append('<td class="%s" title="%s">%s</td>' % (css, _h(title), _h(mark)))
+            rows.append("".join(row) + "</tr>")
+        out.append("".join(rows) + "</tbody></table>")
+    return out + ["</section>"]
+
+
 def _html_logs(logs):
     parts = _log_parts(logs)
     if parts is None:
@@ -978,6 +1045,7 @@ def render_html(audit, title=None, generated=None, max_rows=200, vcenter=None, s
             + _html_matrix(audit.get("matrix"))
             + _html_pairs(audit.get("pairing") or {"pairs": [], "left_off": 0}, summary, max_rows)
             + _html_indexes(indexes, hosts, names, devices)
+            + _html_connectivity(audit.get("connectivity"))
             + _html_logs(logs)
             + ["<footer>multinic.vmotion audit report (audit format %s)%s</footer>"
                % (_h(audit.get("version", AUDIT_VERSION)), ", generated " + _h(generated) if generated else "")])

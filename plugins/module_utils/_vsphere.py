@@ -393,8 +393,9 @@ class VsphereClient(object):
             try:
                 return method(*args, **kwargs)
             except vim.fault.NotAuthenticated:
-                # the server refused the call before running it: safe to run again once logged in anew
-                if self.cache is None or not self.resumed:
+                # the server refused the call before running it (a cached session it has ended, or one it ended meanwhile):
+                # safe to run again once logged in anew. Without the cache, fail as community.vmware does.
+                if self.cache is None:
                     raise
                 self._relogin()
                 return method(*args, **kwargs)
