@@ -657,8 +657,8 @@ PING_MARKS = {"ok": ("ok", "full"), "packet_loss": ("loss", "lost1"), "mtu_too_s
 
 def _ping_verdict(summary):
     verdicts = ", ".join("%d %s" % (n, v.replace("_", " ")) for v, n in sorted((summary.get("verdicts") or {}).items()) if n and v != "ok")
-    return "%d of %d pairs answer at full size (%s)%s" % (summary.get("ok", 0), summary.get("pairs", 0), summary.get("strategy") or "?",
-                                                       "; " + verdicts if verdicts else "")
+    return "%d of %d pairs answer at full size (%s)%s" % (
+        summary.get("ok", 0), summary.get("pairs", 0), summary.get("strategy") or "?", "; " + verdicts if verdicts else "")
 
 
 def _ping_rows(index, matrix):
