@@ -1006,8 +1006,9 @@ def _html_connectivity(part):
     reasons = dict(((p["index"], p["source"], p["destination"]), p.get("reason") or "") for p in part.get("failing") or ())
     for index, matrix in sorted(part["matrices"].items(), key=lambda kv: natural_key(kv[0])):
         names = matrix["hosts"]
-        rows = ['<h3>%s</h3><table class="matrix ping-matrix" data-index="%s"><thead><tr><th>from \\ to</th>%s</tr></thead><tbody>'
-                % (_h(index), _h(index), "".join('<th class="col">%s</th>' % _h(n) for n in names))]
+        cut = (summary.get("indexes") or {}).get(index, {}).get("hosts_cut_off") or []
+        rows = ['<h3>%s%s</h3><table class="matrix ping-matrix" data-index="%s"><thead><tr><th>from \\ to</th>%s</tr></thead><tbody>'
+                % (_h(index), " - cut off: " + _h(", ".join(cut)) if cut else "", _h(index), "".join('<th class="col">%s</th>' % _h(n) for n in names))]
         for i, source in enumerate(names):
             row = ['<tr><th class="row">%s</th>' % _h(source)]
             for j, verdict in enumerate(matrix["cells"][i]):

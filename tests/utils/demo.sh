@@ -80,10 +80,29 @@ for line in compare_lines(compare_audits(before, after)):
     print("    " + line)
 PY
 
+step "5. A cable in the wrong island: 192.168.100.110's vmnic8 (the active uplink of vmk1) moves from backend-01 to frontend-01"
+echo "    Every port group, vmk and service still looks right; only the wire is wrong."
+"$PY" - "$SIM_URL" <<'PY'
+import json, ssl, sys, urllib.request
+ctx = ssl.create_default_context()
+ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+body = json.dumps({"host": "192.168.100.110", "pnic": "vmnic8", "switch": "frontend-01"}).encode()
+urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_sim/cable", data=body, method="POST"), context=ctx).read()
+PY
+api_calls >/dev/null
+
+step "6. Audit with the physical path: uplink evidence (QueryNetworkHint) and pings between the vmks of each index"
+audit wire -e vmotion_audit_uplinks=true -e vmotion_audit_connectivity=true -e vmotion_audit_fail_on=none \
+  | grep -E 'SPLIT_ISLAND|PATH_FAILED|UPLINK_MTU|SUBNET_NOT_OBSERVED|Findings:' || true
+api_calls
+echo "    The audit names the host, the vmk and the uplink, and says a cable must move (not the configuration);"
+echo "    the ping matrix of vmk1 is in $DEMO_DIR/wire/vmotion-audit.html."
+
 step "Reports"
 echo "    HTML (open it in a browser; findings, the host x host matrix of streams, indexes):"
 echo "      before the fix: $DEMO_DIR/before/vmotion-audit.html"
 echo "      after the fix:  $DEMO_DIR/after/vmotion-audit.html  (with the comparison)"
-echo "    Markdown: $DEMO_DIR/before/vmotion-audit.md, $DEMO_DIR/after/vmotion-audit.md"
+echo "      with the cable in the wrong island: $DEMO_DIR/wire/vmotion-audit.html  (the ping matrix per index)"
+echo "    Markdown: $DEMO_DIR/before/vmotion-audit.md, $DEMO_DIR/after/vmotion-audit.md, $DEMO_DIR/wire/vmotion-audit.md"
 echo "    JSON data: $DEMO_DIR/before/vmotion-audit.json, $DEMO_DIR/after/vmotion-audit.json"
 step "Done: the simulator stops now."

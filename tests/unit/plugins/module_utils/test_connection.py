@@ -134,3 +134,36 @@ def test_results_of_several_vcenters_join():
         {"skipped": True},
     ])
     assert joined == {"summary": {"hosts": 3, "migrations": 4, "hosts_not_ok": ["a", "c"], "ok": True}, "hosts": {"a": 1, "b": 2, "c": 3}}
+
+
+def _pings(fleet, cut_host, index="vmk1"):
+    """Mesh results over the fleet's vMotion indexes, every pair answering except ``index`` pairs of ``cut_host``."""
+    from ansible_collections.multinic.vmotion.plugins.module_utils import _connectivity as connectivity
+    pairs, _references = connectivity.plan(connectivity.endpoints(fleet), "mesh")
+    answered = {"transmitted": 3, "received": 3, "loss_percent": 0, "rtt_avg_ms": 0.2}
+    silent = {"transmitted": 3, "received": 0, "loss_percent": 100}
+    results = []
+    for pair in pairs:
+        cut = pair["index"] == index and cut_host in (pair["source"], pair["destination"])
+        results.append(connectivity.pair_result(pair, silent if cut else answered, silent if cut else None))
+    return [{"pairs": results, "summary": {"strategy": "mesh"}}]
+
+
+def test_an_audit_with_pings_blames_the_host_cut_off_and_shows_a_matrix_per_index():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._report import render_html, render_markdown
+    fleet = seed_fleet(disabled={})
+    audit = build_audit(fleet, connectivity=_pings(fleet, "192.168.100.110"))
+    failed = [f for f in audit["findings"] if f["code"] == "PATH_FAILED"]
+    assert [(f["host"], f["device"]) for f in failed] == [("192.168.100.110", "vmk1")]
+    part = audit["connectivity"]
+    assert part["summary"]["indexes"]["vmk1"]["hosts_cut_off"] == ["192.168.100.110"]
+    assert part["summary"]["failing"] == 22 and len(part["failing"]) == 22
+    matrix = part["matrices"]["vmk1"]
+    row = matrix["hosts"].index("192.168.100.110")
+    assert set(matrix["cells"][row]) == {None, "no_path"} and matrix["cells"][0][1] == "ok"
+    markdown = render_markdown(audit)
+    assert "### vmk1 - cut off: 192.168.100.110" in markdown and "220 of 242 pairs" not in markdown
+    assert "## Pings between vMotion vmks (vmotion_connectivity)" in markdown
+    page = render_html(audit)
+    assert 'class="matrix ping-matrix" data-index="vmk1"' in page and "192.168.100.110 -&gt; 192.168.100.107" in page
+    assert build_audit(fleet)["connectivity"] is None
