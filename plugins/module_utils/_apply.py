@@ -86,7 +86,10 @@ def ip_config(op):
     """HostIpConfig for an add_vmk/update_vmk operation: static IPv4, or IPv6-only with the old addresses removed."""
     if op["version"] == 6:
         addresses = [vim.host.IpConfig.IpV6Address(ipAddress=op["ip"], prefixLength=op["prefix_length"], operation="add")]
-        addresses += [vim.host.IpConfig.IpV6Address(ipAddress=a, prefixLength=64, operation="remove") for a in op.get("remove_ipv6") or []]
+        # remove_ipv6: "address/prefix length" of the manual addresses the vmk had, each removed with its own prefix length.
+        for old in op.get("remove_ipv6") or []:
+            address, _slash, prefix = old.partition("/")
+            addresses.append(vim.host.IpConfig.IpV6Address(ipAddress=address, prefixLength=int(prefix or 64), operation="remove"))
         return vim.host.IpConfig(dhcp=False, ipV6Config=vim.host.IpConfig.IpV6AddressConfiguration(
             ipV6Address=addresses, autoConfigurationEnabled=False, dhcpV6Enabled=False))
     return vim.host.IpConfig(dhcp=False, ipAddress=op["ip"], subnetMask=op["netmask"])

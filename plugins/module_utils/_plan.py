@@ -26,7 +26,6 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._problems import 
 from ansible_collections.multinic.vmotion.plugins.module_utils._schema import validate_item
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
     NETSTACK_KEYS,
-    canonical_address,
     in_subnets,
     is_vmotion,
     management_reason,
@@ -93,8 +92,29 @@ def _parse_address(vmk):
 
 def _current_address(vmk, version):
     if version == 6:
-        return [canonical_address(a["address"]) for a in vmk.get("ipv6") or []]
+        return list(_manual_ipv6(vmk))
     return [vmk["ip"]] if vmk.get("ip") else []
+
+
+def _shown_ipv6(vmk):
+    """The IPv6 addresses a diff and a change line show: all but the link-local one every vmk has while IPv6 is on."""
+    shown = []
+    for item in vmk.get("ipv6") or []:
+        address = parse_address(item["address"])
+        if address is None or not address.is_link_local():
+            shown.append(item["address"])
+    return shown
+
+
+def _manual_ipv6(vmk):
+    """{address: prefix length} of the IPv6 addresses a vmk was given; its link-local (origin "other") and
+    autoconfigured ones are the host's own and are never compared nor removed."""
+    found = {}
+    for item in vmk.get("ipv6") or []:
+        address = parse_address(item["address"])
+        if address is not None and not address.is_link_local() and item.get("origin") in (None, "manual"):
+            found[str(address)] = item["prefix_length"]
+    return found
 
 
 def _summary(host):
@@ -103,7 +123,7 @@ def _summary(host):
         "portgroups": dict((p["name"], {"switch": p["switch"], "vlan_id": p["vlan_id"], "active": p["teaming"]["active"],
                                         "standby": p["teaming"]["standby"]}) for p in host.get("portgroups") or []),
         "vmks": dict((v["device"], {"portgroup": v["portgroup"], "ip": v["ip"], "prefix_length": v["prefix_length"],
-                                    "ipv6": [a["address"] for a in v.get("ipv6") or []], "mtu": v["mtu"], "netstack": v["netstack"],
+                                    "ipv6": _shown_ipv6(v), "mtu": v["mtu"], "netstack": v["netstack"],
                                     "vmotion": is_vmotion(v)}) for v in host.get("vmks") or []),
     }
 
@@ -384,9 +404,9 @@ class _Planner(object):
         if vmk["version"] == 4 and (addresses != [vmk["ip"]] or current["prefix_length"] != vmk["prefix_length"] or current.get("dhcp")):
             changes.update(ip=vmk["ip"], netmask=vmk["netmask"], prefix_length=vmk["prefix_length"])
         if vmk["version"] == 6:
-            prefixes = dict((a["address"], a["prefix_length"]) for a in current.get("ipv6") or [])
+            prefixes = _manual_ipv6(current)
             if prefixes.get(vmk["ip"]) != vmk["prefix_length"]:
-                changes.update(ip=vmk["ip"], prefix_length=vmk["prefix_length"], remove_ipv6=[a for a in prefixes if a != vmk["ip"]])
+                changes.update(ip=vmk["ip"], prefix_length=vmk["prefix_length"], remove_ipv6=["%s/%s" % (a, n) for a, n in prefixes.items() if a != vmk["ip"]])
         if vmk["mtu"] and current["mtu"] != vmk["mtu"]:
             changes["mtu"] = vmk["mtu"]
         if changes:

@@ -111,7 +111,7 @@ def test_vmotion_stack_and_update(host):
                                                                   ipV6Config=ipv6)))
     vmk = [v for v in network_system.networkInfo.vnic if v.device == device][0]
     assert (vmk.portgroup, vmk.spec.mtu, vmk.spec.ip.ipAddress) == ("vMotion-moved", 1500, "172.16.9.119")
-    assert [a.ipAddress for a in vmk.spec.ip.ipV6Config.ipV6Address] == ["fd00::118"]
+    assert [a.ipAddress for a in vmk.spec.ip.ipV6Config.ipV6Address if a.origin == "manual"] == ["fd00::118"]
 
 
 def test_vswitch_lifecycle(host):
@@ -239,3 +239,79 @@ def test_browse_vmkernel_log(sim, content, host):
     assert (header.lineStart, header.lineEnd, header.lineText) == (3, 6, ["line 3", "line 4", "line 5", "line 6"])
     assert diagnostics.BrowseDiagnosticLog(host=host, key="vmkernel").lineText[-1] == "line 10"
     assert "vmkernel" in [d.key for d in diagnostics.QueryDescriptions(host=host)]
+
+
+def ipv6_spec(*addresses, ipv4=None, autoconf=None, mtu=1500):
+    """dhcp off; IPv4 only when given; manual IPv6 addresses as 'address/prefix' with operation add."""
+    v6 = vim.host.IpConfig.IpV6AddressConfiguration(autoConfigurationEnabled=autoconf, ipV6Address=[
+        vim.host.IpConfig.IpV6Address(ipAddress=a.split("/")[0], prefixLength=int(a.split("/")[1]), operation="add") for a in addresses])
+    ip = vim.host.IpConfig(dhcp=False, ipAddress=ipv4, subnetMask="255.255.255.0" if ipv4 else None, ipV6Config=v6)
+    return vim.host.VirtualNic.Specification(ip=ip, mtu=mtu)
+
+
+def vnic(host, device):
+    return [v for v in host.configManager.networkSystem.networkInfo.vnic if v.device == device][0]
+
+
+def test_ipv6_only_and_dual_stack_vmks(host):
+    """IPv6-only (dhcp off, no IPv4 address) is what Terraform's vsphere_vnic sends and ESXi accepts; every vmk has its
+    link-local address from its MAC (origin other), manual ones read back as sent."""
+    network_system = host.configManager.networkSystem
+    network_system.AddPortGroup(portgroup_spec("v6-only", active=["vmnic8"]))
+    network_system.AddPortGroup(portgroup_spec("dual"))
+    v6_only = network_system.AddVirtualNic("v6-only", ipv6_spec("fd00:16:1::118/64", autoconf=False, mtu=9000))
+    dual = network_system.AddVirtualNic("dual", ipv6_spec("fd00:16:2::118/64", ipv4="172.16.22.118"))
+    vmk = vnic(host, v6_only)
+    assert (vmk.spec.ip.dhcp, vmk.spec.ip.ipAddress, vmk.spec.mtu) == (False, None, 9000)
+    config = vmk.spec.ip.ipV6Config
+    assert (config.autoConfigurationEnabled, config.dhcpV6Enabled) == (False, False)
+    mac = [int(x, 16) for x in vmk.spec.mac.split(":")]
+    link_local = "fe80::{0:x}:{1:x}ff:fe{2:02x}:{3:x}".format((mac[0] ^ 2) << 8 | mac[1], mac[2], mac[3], mac[4] << 8 | mac[5])
+    assert [(a.ipAddress, a.prefixLength, a.origin, a.dadState) for a in config.ipV6Address] == [
+        (link_local, 64, "other", "preferred"), ("fd00:16:1::118", 64, "manual", "preferred")]
+    assert vnic(host, dual).spec.ip.ipAddress == "172.16.22.118"
+    assert [a.ipAddress for a in vnic(host, dual).spec.ip.ipV6Config.ipV6Address if a.origin == "manual"] == ["fd00:16:2::118"]
+    # An IPv4-only vmk has its link-local address too; the candidate entries of the nic manager show the same.
+    assert [a.origin for a in vnic(host, "vmk1").spec.ip.ipV6Config.ipV6Address] == ["other"]
+    candidate = [c for c in host.configManager.virtualNicManager.QueryNetConfig("vmotion").candidateVnic if c.device == v6_only][0]
+    assert [a.ipAddress for a in candidate.spec.ip.ipV6Config.ipV6Address] == [link_local, "fd00:16:1::118"]
+    # Replacing the manual address keeps the link-local one; removing the link-local one changes nothing.
+    remove = vim.host.IpConfig.IpV6Address(ipAddress="fd00:16:1::118", prefixLength=64, operation="remove")
+    keep = vim.host.IpConfig.IpV6Address(ipAddress=link_local, prefixLength=64, operation="remove")
+    add = vim.host.IpConfig.IpV6Address(ipAddress="fd00:16:1::119", prefixLength=64, operation="add")
+    network_system.UpdateVirtualNic(v6_only, vim.host.VirtualNic.Specification(ip=vim.host.IpConfig(
+        dhcp=False, ipV6Config=vim.host.IpConfig.IpV6AddressConfiguration(ipV6Address=[remove, keep, add]))))
+    assert [a.ipAddress for a in vnic(host, v6_only).spec.ip.ipV6Config.ipV6Address] == [link_local, "fd00:16:1::119"]
+
+
+def test_vmk_without_any_address_and_duplicate_ipv6_are_refused(host):
+    network_system = host.configManager.networkSystem
+    network_system.AddPortGroup(portgroup_spec("v6-a"))
+    network_system.AddPortGroup(portgroup_spec("v6-b"))
+    with pytest.raises(vmodl.fault.InvalidArgument):
+        network_system.AddVirtualNic("v6-a", ipv6_spec())  # dhcp off, no IPv4, no IPv6 address
+    with pytest.raises(vmodl.fault.InvalidArgument):
+        network_system.AddVirtualNic("v6-a", ipv6_spec("fd00:16:1::118/129"))
+    device = network_system.AddVirtualNic("v6-a", ipv6_spec("fd00:16:1::118/64"))
+    with pytest.raises(vim.fault.HostConfigFault):
+        network_system.AddVirtualNic("v6-b", ipv6_spec("fd00:16:1::118/64"))
+    # Taking the last address away leaves a vmk without one.
+    remove = vim.host.IpConfig.IpV6Address(ipAddress="fd00:16:1::118", prefixLength=64, operation="remove")
+    with pytest.raises(vmodl.fault.InvalidArgument):
+        network_system.UpdateVirtualNic(device, vim.host.VirtualNic.Specification(ip=vim.host.IpConfig(
+            dhcp=False, ipV6Config=vim.host.IpConfig.IpV6AddressConfiguration(ipV6Address=[remove]))))
+    # With autoconfiguration on, the vmk gets its addresses from router advertisements: accepted without a manual one.
+    autoconf = network_system.AddVirtualNic("v6-b", ipv6_spec(autoconf=True))
+    assert vnic(host, autoconf).spec.ip.ipV6Config.autoConfigurationEnabled is True
+
+
+def test_deselect_of_a_vmk_that_is_not_selected(host):
+    """API reference of DeselectVnicForNicType: InvalidArgument if the VirtualNic is nonexistent or not selected."""
+    manager = host.configManager.virtualNicManager
+    with pytest.raises(vmodl.fault.InvalidArgument):
+        manager.DeselectVnicForNicType("vmotion", "vmk5")  # NAS vmk, vMotion off
+    with pytest.raises(vmodl.fault.InvalidArgument):
+        manager.DeselectVnicForNicType("vmotion", "vmk42")
+    manager.DeselectVnicForNicType("vmotion", "vmk1")
+    with pytest.raises(vmodl.fault.InvalidArgument):
+        manager.DeselectVnicForNicType("vmotion", "vmk1")

@@ -254,7 +254,13 @@ class DistributedSwitch(Entity):
         hosts = [h.ref for h in self.members]
         return vim.DistributedVirtualSwitch.Summary(
             name=self.name, uuid=self.uuid, numPorts=len(self.ports), productInfo=PRODUCT, hostMember=hosts, host=hosts,
-            vm=[vm.ref for vm in self.vms()], portgroupName=[pg.name for pg in self.portgroups], numHosts=len(hosts))
+            vm=[vm.ref for vm in self.vms()], portgroupName=[pg.name for pg in self.portgroups], numHosts=len(hosts),
+            contact=vim.DistributedVirtualSwitch.ContactInfo(name="", contact=""))
+
+    def p_runtime(self):
+        """Every member is up, as config.host[].status says."""
+        return vim.DistributedVirtualSwitch.RuntimeInfo(
+            hostMemberRuntime=[vim.dvs.HostMember.RuntimeInfo(host=host.ref, status="up") for host in self.members])
 
     def p_config(self):
         members = [vim.dvs.HostMember(
@@ -268,6 +274,8 @@ class DistributedSwitch(Entity):
             uplinkPortgroup=[self.uplink_portgroup.ref], defaultPortConfig=self.default_setting, host=members, productInfo=PRODUCT,
             configVersion=str(self.config_version), contact=vim.DistributedVirtualSwitch.ContactInfo(name="", contact=""),
             createTime=CREATED, networkResourceManagementEnabled=False, maxMtu=self.mtu, pvlanConfig=[],
+            # Network I/O Control version 3 is what a switch of version 6.0 or later has (vSphere Networking guide).
+            networkResourceControlVersion="version3", defaultProxySwitchMaxNumPorts=512,
             linkDiscoveryProtocolConfig=vim.host.LinkDiscoveryProtocolConfig(protocol="cdp", operation="listen"),
             lacpApiVersion="multipleLag", multicastFilteringMode="legacyFiltering",
             # NetFlow off (no collector; vSphere's defaults: 60 s active, 15 s idle timeout, every packet sampled) and no health checks.

@@ -1,15 +1,21 @@
 """HostSystem with its HostNetworkSystem and HostVirtualNicManager."""
 
 import datetime
+import ipaddress
 
 from pyVmomi import vim
 
-from . import faults
+from . import esxcli, faults
 from .about import esxi_about
 from .hostnet import NETSTACKS, TEAMING_POLICIES
+from .hostsystems import build_config_managers, datastore_capabilities, firewall_info, service_info
 from .model import Entity, ManagedObject
 
 BOOT_TIME = datetime.datetime(2024, 6, 1, 8, 0, 0, tzinfo=datetime.timezone.utc)
+BIOS_DATE = datetime.datetime(2024, 3, 12, 0, 0, 0, tzinfo=datetime.timezone.utc)
+# The pnics' PCI function: Intel 82599 (driver ixgben), PCI class 0x0200 (Ethernet controller).
+NIC_PCI = {"classId": 0x0200, "vendorId": -0x7F7A, "vendorName": "Intel(R)", "deviceId": 0x10FB,
+           "deviceName": "82599EB 10-Gigabit SFI/SFP+ Network Connection"}  # vendorId 0x8086 as the signed short of the wire
 
 
 class HostSystem(Entity):
@@ -26,6 +32,7 @@ class HostSystem(Entity):
         esxi = not inv.is_vcenter
         self.network_system = inv.add(HostNetworkSystem(inv, "networkSystem" if esxi else inv.new_moid("networkSystem"), self))
         self.nic_manager = inv.add(HostVirtualNicManager(inv, "ha-vnic-mgr" if esxi else inv.new_moid("virtualNicManager"), self))
+        self.config_managers = build_config_managers(inv, self)
         self._rendered = {}  # name -> (inventory version, value): rendering is the cost of big reads
 
     # --- changes ---------------------------------------------------------------------------
@@ -47,7 +54,7 @@ class HostSystem(Entity):
 
     def network_changed(self):
         self.datacenter().sync_networks()
-        self.inv.touch(self, self.network_system, self.nic_manager)
+        self.inv.touch(self, self.network_system, self.nic_manager, self.config_managers["vmotionSystem"])
 
     def dvswitches(self):
         return [dvs for dvs in self.datacenter().dvswitches() if self in dvs.members] if self.inv.is_vcenter else []
@@ -98,15 +105,42 @@ class HostSystem(Entity):
                                  address=[], searchDomain=[self.identity["domain"]])
         # As a real host lists them (govmomi's capture simulator/esx/host_config_info.go): the two system stacks
         # without a name and before the default one, whether a vmk uses them or not.
-        stacks = [vim.host.NetStackInstance(key=key, name=key if key == "defaultTcpipStack" else "", requestedMaxNumberOfConnections=11000,
-                                            congestionControlAlgorithm="newreno", ipV6Enabled=True,
-                                            dnsConfig=dns if key == "defaultTcpipStack" else vim.host.DnsConfig(),
-                                            ipRouteConfig=gateway if key == "defaultTcpipStack" else vim.host.IpRouteConfig())
-                  for key in reversed(NETSTACKS)]
+        stacks = []
+        for key in reversed(NETSTACKS):
+            ipv4, ipv6 = self._routes(key)
+            stacks.append(vim.host.NetStackInstance(
+                key=key, name=key if key == "defaultTcpipStack" else "", requestedMaxNumberOfConnections=11000,
+                congestionControlAlgorithm="newreno", ipV6Enabled=True, dnsConfig=dns if key == "defaultTcpipStack" else vim.host.DnsConfig(),
+                ipRouteConfig=gateway if key == "defaultTcpipStack" else vim.host.IpRouteConfig(),
+                routeTableConfig=vim.host.IpRouteTableConfig(
+                    ipRoute=[vim.host.IpRouteOp(changeOperation="ignore", route=r) for r in ipv4],
+                    ipv6Route=[vim.host.IpRouteOp(changeOperation="ignore", route=r) for r in ipv6]) if ipv4 or ipv6 else None))
+        ipv4, ipv6 = self._routes("defaultTcpipStack")
         return vim.host.NetworkInfo(
             vswitch=net.render_vswitches(), proxySwitch=[dvs.render_proxy_switch(self) for dvs in self.dvswitches()],
-            portgroup=net.render_portgroups(), pnic=net.render_pnics(), vnic=net.render_vnics(), consoleVnic=[],
-            dnsConfig=dns, ipRouteConfig=gateway, ipV6Enabled=True, atBootIpV6Enabled=True, netStackInstance=stacks)
+            portgroup=net.render_portgroups(), pnic=net.render_pnics(self.link_speeds()), vnic=net.render_vnics(), consoleVnic=[],
+            dnsConfig=dns, ipRouteConfig=gateway, ipV6Enabled=True, atBootIpV6Enabled=True, netStackInstance=stacks,
+            routeTableInfo=vim.host.IpRouteTableInfo(ipRoute=ipv4, ipv6Route=ipv6))
+
+    def _routes(self, stack):
+        """(IPv4, IPv6) routes of a TCP/IP stack, as the capture shows the default stack's: its default route through
+        vmk0, then the network of each vmk's static address (gateway 0.0.0.0, or :: for IPv6) on that vmk."""
+        ipv4, ipv6 = [], []
+        if stack == "defaultTcpipStack":
+            ipv4.append(vim.host.IpRouteEntry(network="0.0.0.0", prefixLength=0, gateway=self.identity["gateway"], deviceName="vmk0"))
+        for vnic in self.net.vnics.values():
+            ip = vnic.spec.ip
+            if vnic.spec.netStackInstanceKey != stack:
+                continue
+            if ip.ipAddress and not ip.dhcp:
+                network = ipaddress.IPv4Network("{0}/{1}".format(ip.ipAddress, ip.subnetMask), strict=False)
+                ipv4.append(vim.host.IpRouteEntry(network=str(network.network_address), prefixLength=network.prefixlen,
+                                                  gateway="0.0.0.0", deviceName=vnic.device))
+            for address in ip.ipV6Config.ipV6Address if ip.ipV6Config else []:
+                network = ipaddress.IPv6Network("{0}/{1}".format(address.ipAddress, address.prefixLength), strict=False)
+                ipv6.append(vim.host.IpRouteEntry(network=str(network.network_address), prefixLength=network.prefixlen,
+                                                  gateway="::", deviceName=vnic.device))
+        return ipv4, ipv6
 
     def p_summary(self):
         return vim.host.Summary(
@@ -120,15 +154,35 @@ class HostSystem(Entity):
         return vim.host.Summary.HardwareSummary(
             vendor="Dell Inc.", model="PowerEdge R760", uuid=self.identity["uuid"], memorySize=512 * 1024 ** 3,
             cpuModel="Intel(R) Xeon(R) Gold 6448Y", cpuMhz=2100, numCpuPkgs=2, numCpuCores=32, numCpuThreads=64,
-            numNics=len(self.net.pnics), numHBAs=2)
+            numNics=len(self.net.pnics), numHBAs=0, otherIdentifyingInfo=self._identification())
+
+    def _identification(self):
+        """Asset and service tags as a real host's SMBIOS gives them (the kinds of govmomi's capture host_system.go)."""
+        kinds = (("AssetTag", "Asset Tag", "Asset tag of the system", " No Asset Tag"),
+                 ("ServiceTag", "Service tag", "Service tag of the system", "SIM{0:04d}".format(self.index)))
+        return [vim.host.SystemIdentificationInfo(identifierValue=value, identifierType=vim.ElementDescription(key=key, label=label, summary=summary))
+                for key, label, summary, value in kinds]
 
     def p_hardware(self):
         return vim.host.HardwareInfo(
-            systemInfo=vim.host.SystemInfo(vendor="Dell Inc.", model="PowerEdge R760", uuid=self.identity["uuid"]),
+            systemInfo=vim.host.SystemInfo(vendor="Dell Inc.", model="PowerEdge R760", uuid=self.identity["uuid"],
+                                           serialNumber="SIM{0:04d}".format(self.index), otherIdentifyingInfo=self._identification()),
             cpuInfo=vim.host.CpuInfo(numCpuPackages=2, numCpuCores=32, numCpuThreads=64, hz=2100000000),
             cpuPkg=[vim.host.CpuPackage(index=n, vendor="intel", hz=2100000000, busHz=100000000, description="Intel(R) Xeon(R) Gold 6448Y",
                                         threadId=list(range(n * 32, n * 32 + 32))) for n in range(2)],
-            memorySize=512 * 1024 ** 3, smcPresent=False)
+            memorySize=512 * 1024 ** 3, smcPresent=False, pciDevice=self._pci_devices(),
+            biosInfo=vim.host.BIOSInfo(biosVersion="2.1.5", releaseDate=BIOS_DATE, vendor="Dell Inc.", majorRelease=2, minorRelease=1,
+                                       firmwareType="UEFI"))
+
+    def _pci_devices(self):
+        """The pnics' PCI functions, so that a pnic's `pci` names a device of host.hardware (vmware_host_vmnic_info joins them)."""
+        devices = []
+        for pnic in self.net.pnics.values():
+            _domain, bus, slot_function = pnic.pci.split(":")
+            slot, function = slot_function.split(".")
+            devices.append(vim.host.PciDevice(id=pnic.pci, bus=int(bus, 16), slot=int(slot, 16), function=int(function, 16), subVendorId=0,
+                                              subDeviceId=0, parentBridge="", **NIC_PCI))
+        return devices
 
     def p_runtime(self):
         return self._cached("runtime", self._render_runtime)
@@ -157,10 +211,15 @@ class HostSystem(Entity):
             virtualNicManagerInfo=self.nic_manager_info(), capabilities=network_capabilities(),
             offloadCapabilities=vim.host.NetOffloadCapabilities(csumOffload=True, tcpSegmentation=True, zeroCopyXmit=True),
             hyperThread=vim.host.CpuSchedulerSystem.HyperThreadScheduleInfo(available=True, active=True, config=True),
-            lockdownMode="lockdownDisabled")
+            vmotion=vim.host.VMotionInfo(netConfig=self.net.legacy_vmotion_config()), service=service_info(self.inv.is_vcenter),
+            firewall=firewall_info(), option=self.config_managers["advancedOption"].settings(),
+            optionDef=self.config_managers["advancedOption"].option_defs(), dateTimeInfo=self.config_managers["dateTimeSystem"].p_dateTimeInfo(),
+            datastoreCapabilities=datastore_capabilities(), lockdownMode="lockdownDisabled")
 
     def p_configManager(self):
-        return vim.host.ConfigManager(networkSystem=self.network_system.ref, virtualNicManager=self.nic_manager.ref)
+        """The managers the simulator implements; a real host has ~35 (see tests/simulator/README.md)."""
+        refs = {field: obj.ref for field, obj in self.config_managers.items()}
+        return vim.host.ConfigManager(networkSystem=self.network_system.ref, virtualNicManager=self.nic_manager.ref, **refs)
 
     def p_network(self):
         return vim.Network.Array([n.ref for n in self.networks()])
@@ -173,6 +232,18 @@ class HostSystem(Entity):
 
     def p_vm(self):
         return vim.VirtualMachine.Array([vm.ref for vm in self.vms()])
+
+    # --- the physical network and esxcli (vsim/physical.py, vsim/esxcli.py) -----------------------------
+
+    def link_speeds(self):
+        physical = getattr(self.inv, "physical", None)
+        return physical.link_speeds(self) if physical is not None else None
+
+    def RetrieveManagedMethodExecuter(self, call):
+        return esxcli.executer_for(self).ref
+
+    def RetrieveDynamicTypeManager(self, call):
+        return esxcli.type_manager_for(self).ref
 
 
 def network_capabilities():
@@ -211,6 +282,7 @@ class HostNetworkSystem(ManagedObject):
             portgroup=[vim.host.PortGroup.Config(spec=pg.spec) for pg in info.portgroup],
             pnic=[vim.host.PhysicalNic.Config(device=p.device, spec=p.spec) for p in info.pnic],
             vnic=[vim.host.VirtualNic.Config(device=v.device, portgroup=v.portgroup, spec=v.spec) for v in info.vnic],
+            proxySwitch=[vim.host.HostProxySwitch.Config(uuid=p.dvsUuid, spec=p.spec) for p in info.proxySwitch],
             dnsConfig=info.dnsConfig, ipRouteConfig=info.ipRouteConfig, ipV6Enabled=True)
 
     def AddVirtualSwitch(self, call, vswitchName, spec=None):
@@ -247,6 +319,13 @@ class HostNetworkSystem(ManagedObject):
 
     def RefreshNetworkSystem(self, call):
         return None
+
+    def QueryNetworkHint(self, call, device=None):
+        """Per pnic: the subnets seen on the wire and the CDP / LLDP neighbour, from the physical network."""
+        unknown = [d for d in device or [] if d not in self.host.net.pnics]
+        if unknown:
+            raise faults.not_found("Physical NIC {0} not found".format(unknown[0]))
+        return self.inv.physical.network_hints(self.host, list(device or []))
 
     def UpdateNetworkConfig(self, call, config, changeMode):
         """changeMode "modify": apply the listed add/edit/remove operations, all or nothing."""

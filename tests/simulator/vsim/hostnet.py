@@ -25,6 +25,8 @@ NIC_TYPES = ("faultToleranceLogging", "management", "nvmeRdma", "nvmeTcp", "vSph
              "vSphereReplication", "vSphereReplicationNFC", "vmotion", "vsan", "vsanWitness")
 
 MTU_MIN, MTU_MAX = 1280, 9000
+# What a vSwitch reports as numPorts whatever its spec.numPorts (govmomi's capture host_config_info.go: spec 128, 1536).
+VSWITCH_PORTS = 1536
 FIRST_PORT_KEY = 33554436  # hostd numbers vmk ports from here (0x2000004)
 
 
@@ -44,18 +46,35 @@ def vnic_key(device):
     return "key-vim.host.VirtualNic-" + device
 
 
+_FCOE = {}  # MAC -> FcoeConfig: rendered values are never mutated, so one object per NIC serves every read
+
+
+def _fcoe_config(mac):
+    """FCoE fields as a real host fills them (govmomi's capture simulator/esx/host_config_info.go)."""
+    if mac not in _FCOE:
+        _FCOE[mac] = vim.host.FcoeConfig(
+            priorityClass=3, sourceMac=mac, vlanRange=[vim.host.FcoeConfig.VlanRange(vlanLow=0, vlanHigh=0)], fcoeActive=False,
+            capabilities=vim.host.FcoeConfig.FcoeCapabilities(priorityClass=False, sourceMacAddress=False, vlanRange=True))
+    return _FCOE[mac]
+
+
 class Pnic:
     """A physical NIC; fixed for the life of the host."""
 
     def __init__(self, device, mac, speed_mb=1000, pci="0000:00:00.0", driver="ixgben"):
         self.device, self.mac, self.speed_mb, self.pci, self.driver = device, mac, speed_mb, pci, driver
 
-    def render(self):
+    def render(self, link_mb=True):
+        """link_mb: the link's speed from the physical network (vsim/physical.py), None when the link is down
+        (linkSpeed is then unset: "If this object is not set, then the link is down", API reference), True for
+        the NIC's own speed."""
         link = vim.host.PhysicalNic.LinkSpeedDuplex(speedMb=self.speed_mb, duplex=True)
+        current = None if link_mb is None else link if link_mb is True else vim.host.PhysicalNic.LinkSpeedDuplex(speedMb=link_mb, duplex=True)
+        fcoe = _fcoe_config(self.mac)
         return vim.host.PhysicalNic(
             key=pnic_key(self.device), device=self.device, pci=self.pci, driver=self.driver, mac=self.mac,
-            linkSpeed=link, validLinkSpecification=[link], wakeOnLanSupported=False, autoNegotiateSupported=True,
-            spec=vim.host.PhysicalNic.Specification(ip=vim.host.IpConfig(dhcp=False), linkSpeed=link),
+            linkSpeed=current, validLinkSpecification=[link], wakeOnLanSupported=False, autoNegotiateSupported=True,
+            spec=vim.host.PhysicalNic.Specification(ip=vim.host.IpConfig(dhcp=False), linkSpeed=link), fcoeConfiguration=fcoe,
             resourcePoolSchedulerAllowed=True, vmDirectPathGen2Supported=False)
 
 
@@ -153,7 +172,10 @@ def _check_mtu(mtu, where):
 
 
 def _check_ipv4(ip, where):
-    if ip is None or ip.dhcp:
+    """A static IPv4 address comes with its mask; without IPv4 (dhcp off, no address) IPv6 must give the vmk an address."""
+    if ip is None:
+        raise faults.invalid_argument(where + ".ip")
+    if ip.dhcp or not (ip.ipAddress or ip.subnetMask):
         return
     try:
         ipaddress.IPv4Address(ip.ipAddress or "")
@@ -162,26 +184,61 @@ def _check_ipv4(ip, where):
         raise faults.invalid_argument(where + ".ip") from None
 
 
+def _check_addressed(ip, where):
+    """What ESXi accepts as a vmk's addressing (the vSphere Client's "No IPv4 settings" with IPv6, Terraform's vsphere_vnic
+    with only `ipv6`): DHCP, a static IPv4 address, or IPv6 that yields an address (manual, autoconfiguration, DHCPv6)."""
+    v6 = ip.ipV6Config
+    if ip.dhcp or ip.ipAddress or (v6 is not None and (v6.autoConfigurationEnabled or v6.dhcpV6Enabled or v6.ipV6Address)):
+        return
+    raise faults.invalid_argument(where + ".ip")
+
+
+def link_local_address(mac):
+    """The fe80::/64 address a vmk configures itself from its MAC (modified EUI-64, RFC 4291 appendix A)."""
+    octets = [int(part, 16) for part in mac.split(":")]
+    octets[0] ^= 0x02
+    interface_id = int.from_bytes(bytes(octets[:3] + [0xff, 0xfe] + octets[3:]), "big")
+    return str(ipaddress.IPv6Address((0xfe80 << 112) | interface_id))
+
+
 def _apply_ipv6(current, requested, where):
-    """Apply HostIpConfigIpV6AddressConfiguration add/remove operations to the stored config."""
+    """Apply HostIpConfigIpV6AddressConfiguration add/remove operations to the stored (manual) addresses.
+
+    Unset flags keep their current value; removing an address the vmk does not have manually (its link-local one
+    included) changes nothing.
+    """
     if requested is None:
-        return current
+        return copy.deepcopy(current)
     result = vim.host.IpConfig.IpV6AddressConfiguration(
-        autoConfigurationEnabled=bool(requested.autoConfigurationEnabled),
-        dhcpV6Enabled=bool(requested.dhcpV6Enabled), ipV6Address=[])
+        autoConfigurationEnabled=bool(current and current.autoConfigurationEnabled), dhcpV6Enabled=bool(current and current.dhcpV6Enabled),
+        ipV6Address=[])
+    for flag in ("autoConfigurationEnabled", "dhcpV6Enabled"):
+        if getattr(requested, flag) is not None:
+            setattr(result, flag, bool(getattr(requested, flag)))
     addresses = {a.ipAddress: a for a in (current.ipV6Address if current else [])}
     for addr in requested.ipV6Address or []:
         try:
-            ipaddress.IPv6Address(addr.ipAddress)
+            address = ipaddress.IPv6Address(addr.ipAddress)
         except ValueError:
-            raise faults.invalid_argument(where + ".ip.ipV6Config") from None
+            raise faults.invalid_argument(where + ".ip.ipV6Config.ipV6Address") from None
         if addr.operation == "remove":
-            addresses.pop(addr.ipAddress, None)
-        else:
-            addresses[addr.ipAddress] = vim.host.IpConfig.IpV6Address(
-                ipAddress=addr.ipAddress, prefixLength=addr.prefixLength, origin="manual", dadState="preferred")
+            addresses.pop(str(address), None)
+            continue
+        if not 1 <= (addr.prefixLength or 0) <= 128 or address.is_multicast or address.is_unspecified:
+            raise faults.invalid_argument(where + ".ip.ipV6Config.ipV6Address")
+        addresses[str(address)] = vim.host.IpConfig.IpV6Address(
+            ipAddress=str(address), prefixLength=addr.prefixLength, origin="manual", dadState="preferred")
     result.ipV6Address = list(addresses.values())
     return result
+
+
+def _stored_ip(ip, current, where):
+    """The IpConfig a vmk keeps from a request: IPv4 (or DHCP) as sent, IPv6 operations applied to the current addresses."""
+    stored = vim.host.IpConfig(dhcp=bool(ip.dhcp), ipAddress=None if ip.dhcp else ip.ipAddress or None,
+                               subnetMask=None if ip.dhcp or not ip.ipAddress else ip.subnetMask,
+                               ipV6Config=_apply_ipv6(current.ipV6Config if current else None, ip.ipV6Config, where))
+    _check_addressed(stored, where)
+    return stored
 
 
 class HostNetState:
@@ -197,6 +254,7 @@ class HostNetState:
         self.next_port = FIRST_PORT_KEY
         self.proxy_pnics = set()  # uplinks claimed by distributed switches, refreshed by the host
         self.vm_ports = {}  # standard port group -> [(port key, MAC)] of the connected NICs of powered-on VMs
+        self.default_mtu = set()  # vSwitches whose spec never set an MTU: hostd leaves spec.mtu unset (the switch has 1500)
 
     def clone(self):
         return copy.deepcopy(self)
@@ -226,6 +284,8 @@ class HostNetState:
         nics = self._bridge_nics(spec)
         self._claim_uplinks(name, nics)
         spec.numPorts = spec.numPorts or 128
+        if not spec.mtu:
+            self.default_mtu.add(name)
         spec.mtu = spec.mtu or 1500
         if spec.bridge is not None:
             spec.bridge = self._full_bridge(nics)
@@ -246,6 +306,8 @@ class HostNetState:
         nics = self._bridge_nics(spec)
         self._claim_uplinks(name, nics)
         spec.numPorts = spec.numPorts or current.numPorts
+        if spec.mtu:
+            self.default_mtu.discard(name)
         spec.mtu = spec.mtu or current.mtu
         spec.bridge = self._full_bridge(nics) if spec.bridge is not None else None
         spec.policy = merge_policy(current.policy, spec.policy)
@@ -267,6 +329,7 @@ class HostNetState:
         for pg in pgs:
             del self.portgroups[pg.name]
         del self.vswitches[name]
+        self.default_mtu.discard(name)
 
     def _vswitch(self, name):
         try:
@@ -344,16 +407,12 @@ class HostNetState:
         if stack not in NETSTACKS:
             raise faults.invalid_argument("nic.netStackInstanceKey")
         _check_mtu(spec.mtu, "nic.mtu")
-        if spec.ip is None:
-            raise faults.invalid_argument("nic.ip")
         _check_ipv4(spec.ip, "nic")
-        self._check_ip_free(spec.ip, None)
+        ip = _stored_ip(spec.ip, None, "nic")
+        self._check_ip_free(ip, None)
         device = self._free_device()
         stored = vim.host.VirtualNic.Specification(
-            ip=vim.host.IpConfig(dhcp=bool(spec.ip.dhcp),
-                                 ipAddress=None if spec.ip.dhcp else spec.ip.ipAddress,
-                                 subnetMask=None if spec.ip.dhcp else spec.ip.subnetMask,
-                                 ipV6Config=_apply_ipv6(None, spec.ip.ipV6Config, "nic")),
+            ip=ip,
             mac=spec.mac or "{0}:{1:02x}".format(self.mac_prefix, int(device[3:])),
             portgroup=None if dvport is not None else portgroup,
             distributedVirtualPort=dvport,
@@ -373,11 +432,8 @@ class HostNetState:
         new = copy.deepcopy(current)
         if spec.ip is not None:
             _check_ipv4(spec.ip, "nic")
-            self._check_ip_free(spec.ip, device)
-            new.ip = vim.host.IpConfig(dhcp=bool(spec.ip.dhcp),
-                                       ipAddress=None if spec.ip.dhcp else spec.ip.ipAddress,
-                                       subnetMask=None if spec.ip.dhcp else spec.ip.subnetMask,
-                                       ipV6Config=_apply_ipv6(current.ip.ipV6Config, spec.ip.ipV6Config, "nic"))
+            new.ip = _stored_ip(spec.ip, current.ip, "nic")
+            self._check_ip_free(new.ip, device)
         if spec.mtu:
             new.mtu = spec.mtu
         if spec.tsoEnabled is not None:
@@ -414,11 +470,17 @@ class HostNetState:
         return "vmk{0}".format(n)
 
     def _check_ip_free(self, ip, device):
-        if ip.dhcp or not ip.ipAddress:
-            return
+        """A static IPv4 or manual IPv6 address is on one vmk of the host only."""
+        wanted = self._static_addresses(ip)
         for other in self.vnics.values():
-            if other.device != device and other.spec.ip.ipAddress == ip.ipAddress:
-                raise faults.host_config("IP address {0} is already used by {1}".format(ip.ipAddress, other.device))
+            taken = wanted & self._static_addresses(other.spec.ip) if other.device != device else set()
+            if taken:
+                raise faults.host_config("IP address {0} is already used by {1}".format(sorted(taken)[0], other.device))
+
+    @staticmethod
+    def _static_addresses(ip):
+        found = {ip.ipAddress} if ip.ipAddress and not ip.dhcp else set()
+        return found | {a.ipAddress for a in (ip.ipV6Config.ipV6Address if ip.ipV6Config else [])}
 
     @staticmethod
     def _route_spec(route_spec):
@@ -456,13 +518,33 @@ class HostNetState:
             devices.append(device)
 
     def deselect(self, nic_type, device):
+        """InvalidArgument for an unknown nicType, a nonexistent vmk or one that is not selected (API reference of
+        HostVirtualNicManager.DeselectVnicForNicType)."""
         self._check_nic_type(nic_type)
-        self._vnic(device)
+        if device not in self.vnics:
+            raise faults.invalid_argument("device", "The virtual NIC {0} was not found".format(device))
         if nic_type == "vmotion" and self.vnics[device].spec.netStackInstanceKey == "vmotion":
             raise faults.host_config("vMotion cannot be disabled on {0}: it uses the vmotion TCP/IP stack".format(device))
         devices = self.selected.get(nic_type, [])
-        if device in devices:
-            devices.remove(device)
+        if device not in devices:
+            raise faults.invalid_argument("device", "{0} is not selected for {1}".format(device, nic_type))
+        devices.remove(device)
+
+    def deselect_all(self, nic_type):
+        """HostVMotionSystem.DeselectVnic: no vmk selected any more (vmotion-stack vmks keep vMotion by their stack)."""
+        self.selected[nic_type] = []
+
+    def legacy_vmotion_config(self):
+        """HostVMotionSystem.netConfig: the vMotion candidates (keys prefixed VMotionConfig.vmotion., as in govmomi's
+        capture host_config_info.go) and the first selected vmk, the one selection the legacy interface knows."""
+        prefix = "VMotionConfig.vmotion."
+        candidates = []
+        for vnic in self._candidates("vmotion"):
+            candidate = self._render_vnic(vnic, key_prefix=prefix)
+            candidate.port = ""
+            candidates.append(candidate)
+        selected = self.selected_devices("vmotion")
+        return vim.host.VMotionSystem.NetConfig(candidateVnic=candidates, selectedVnic=prefix + vnic_key(selected[0]) if selected else None)
 
     def net_config(self, nic_type):
         self._check_nic_type(nic_type)
@@ -480,20 +562,37 @@ class HostNetState:
 
     def _render_vnic(self, vnic, key_prefix=""):
         spec = copy.deepcopy(vnic.spec)
+        spec.ip.ipV6Config = self._render_ipv6(spec)
         on_dvs = spec.distributedVirtualPort is not None
         return vim.host.VirtualNic(device=vnic.device, key=key_prefix + vnic_key(vnic.device),
                                    portgroup="" if on_dvs else spec.portgroup, spec=spec,
                                    port=None if on_dvs else vnic.port_key)
+
+    @staticmethod
+    def _render_ipv6(spec):
+        """IPv6 is on (the host's ipV6Enabled), so every vmk has its link-local address besides the manual ones.
+
+        Its origin is "other", the type the API reference names for "automatic address configuration for the link
+        local address" (HostIpConfigIpV6AddressConfigType); Terraform's vsphere_vnic keeps only "manual" ones for that.
+        """
+        config = spec.ip.ipV6Config or vim.host.IpConfig.IpV6AddressConfiguration(autoConfigurationEnabled=False, dhcpV6Enabled=False)
+        link_local = vim.host.IpConfig.IpV6Address(ipAddress=link_local_address(spec.mac), prefixLength=64, origin="other", dadState="preferred")
+        return vim.host.IpConfig.IpV6AddressConfiguration(
+            autoConfigurationEnabled=bool(config.autoConfigurationEnabled), dhcpV6Enabled=bool(config.dhcpV6Enabled),
+            ipV6Address=[link_local] + [a for a in config.ipV6Address or [] if a.ipAddress != link_local.ipAddress])
 
     def render_vswitch(self, name):
         spec = self.vswitches[name]
         nics = self._bridge_nics(spec)
         pgs = [pg.name for pg in self.portgroups.values() if pg.vswitchName == name]
         used = len(nics) + sum(len(self._vnics_on(pg)) + len(self.vm_ports.get(pg, [])) for pg in pgs)
+        rendered = copy.deepcopy(spec)
+        if name in self.default_mtu:
+            rendered.mtu = None
         return vim.host.VirtualSwitch(
-            name=name, key=vswitch_key(name), numPorts=spec.numPorts, numPortsAvailable=spec.numPorts - used,
+            name=name, key=vswitch_key(name), numPorts=VSWITCH_PORTS, numPortsAvailable=VSWITCH_PORTS - used,
             mtu=spec.mtu, portgroup=[portgroup_key(pg) for pg in pgs], pnic=[pnic_key(n) for n in nics],
-            spec=copy.deepcopy(spec))
+            spec=rendered)
 
     def render_portgroup(self, name):
         spec = self.portgroups[name]
@@ -506,8 +605,9 @@ class HostNetState:
     def render_vnics(self):
         return [self._render_vnic(v) for v in self.vnics.values()]
 
-    def render_pnics(self):
-        return [p.render() for p in self.pnics.values()]
+    def render_pnics(self, link_speeds=None):
+        """link_speeds: {device: speed in Mb or None (down)} from the physical network; missing devices are up."""
+        return [p.render((link_speeds or {}).get(p.device, True)) for p in self.pnics.values()]
 
     def render_vswitches(self):
         return [self.render_vswitch(name) for name in self.vswitches]

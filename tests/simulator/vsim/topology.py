@@ -41,7 +41,7 @@ refuse is a ValueError that names the host, switch or VM.
         speed_mb: 1000
         gateway: 192.168.100.1
         domain: seed.local
-        vswitches: [{name: vSwitch0, uplinks: [vmnic0, vmnic1], mtu: 1500}]
+        vswitches: [{name: vSwitch0, uplinks: [vmnic0, vmnic1], mtu: 1500}]   # without mtu: unset in the spec, 1500
         portgroups:
           - {name: VM Network, vswitch: vSwitch0, vlan: 0, active: [vmnic0], standby: [vmnic1],
              vm_ports: 2}                 # 2 powered-on VMs per host on it, named <host>-vm-network-<n>

@@ -8,7 +8,7 @@ __metaclass__ = type
 import pytest
 from pyVmomi import vim, vmodl
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._apply import Applier, ApplyError, dvportgroup_spec, portgroup_config
+from ansible_collections.multinic.vmotion.plugins.module_utils._apply import Applier, ApplyError, dvportgroup_spec, ip_config, portgroup_config
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import HostState
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import TaskError, VsphereClient, VsphereError
 
@@ -233,3 +233,10 @@ def test_dropped_connection_during_dvportgroup_task_is_in_doubt_in_the_outcome()
     with pytest.raises(ApplyError) as info:
         Applier(Client(), {"esx01": state()}, FakeInventory()).apply({"esx01": [op]})
     assert info.value.outcome.in_doubt["esx01"] == [op] and info.value.outcome.changed
+
+
+def test_ipv6_update_removes_the_old_addresses_with_their_own_prefix_length():
+    config = ip_config({"version": 6, "ip": "fd00:16:1::52", "prefix_length": 64, "remove_ipv6": ["fd00:16:1::51/80"]})
+    assert (config.dhcp, config.ipAddress) == (False, None)
+    assert [(a.ipAddress, a.prefixLength, a.operation) for a in config.ipV6Config.ipV6Address] == [
+        ("fd00:16:1::52", 64, "add"), ("fd00:16:1::51", 80, "remove")]

@@ -216,6 +216,31 @@ def test_ipv6_vmk():
     assert add["ip"] == "2001:db8:1::33" and add["prefix_length"] == 64 and add["netmask"] is None
 
 
+def ipv6_host(address="2001:db8:1::51", prefix=64):
+    """A host with an IPv6-only vMotion vmk as ESXi reports it: its link-local address (origin other) and the manual one."""
+    host = built_host(1)
+    host["vmks"][-1].update(ip=None, netmask=None, prefix_length=None, ipv6=[
+        {"address": "fe80::250:56ff:fe00:c01", "prefix_length": 64, "origin": "other"},
+        {"address": address, "prefix_length": prefix, "origin": "manual"}])
+    return host
+
+
+def test_ipv6_vmk_with_link_local_address_converges():
+    layout = [dict(desired(1)[0], ip="2001:db8:1:0::51", prefix_length=64)]
+    assert plan_layout(layout, ipv6_host()) == []
+
+
+def test_ipv6_address_change_never_removes_the_link_local_address():
+    layout = [dict(desired(1)[0], ip="2001:db8:1::52", prefix_length=64)]
+    update = [o for o in plan_layout(layout, ipv6_host()) if o["op"] == "update_vmk"][0]
+    assert update["ip"] == "2001:db8:1::52" and update["remove_ipv6"] == ["2001:db8:1::51/64"]
+
+
+def test_preview_shows_no_link_local_address():
+    before, _after = preview(ipv6_host(), [])
+    assert before["vmks"]["vmk1"]["ipv6"] == ["2001:db8:1::51"]
+
+
 def test_absent_removes_vmks_then_portgroups():
     ops = plan_layout(desired(2), built_host(2), state="absent")
     assert [(o["op"], o.get("device") or o.get("portgroup")) for o in ops] == [
