@@ -13,6 +13,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._fleet import bat
 from ansible_collections.multinic.vmotion.plugins.module_utils._layout import (
     LayoutError,
     build_layout,
+    layout_line,
     vmotion_ip,
 )
 
@@ -44,6 +45,7 @@ class FilterModule(object):
             "vmotion_ip": _vmotion_ip,
             "vmotion_layout": _vmotion_layout,
             "vmotion_layout_check": _vmotion_layout_check,
+            "vmotion_layout_line": layout_line,
             "vmotion_batch_result": batch_host_result,
             "vmotion_connection_groups": connection_groups,
         }

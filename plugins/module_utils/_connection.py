@@ -85,18 +85,27 @@ def vcenter_label(hostname, port):
     return hostname if port == 443 else "%s:%s" % (hostname, port)
 
 
-def connection_groups(entries):
+def _with_environment(connection, environ):
+    """What the module will use: an unset hostname, port or user comes from VMWARE_HOST, VMWARE_PORT, VMWARE_USER,
+    as the modules (run on the controller) take them."""
+    return dict((key, connection.get(key) if _given(connection.get(key)) is not None else environ.get(variable))
+                for key, variable in (("hostname", "VMWARE_HOST"), ("port", "VMWARE_PORT"), ("username", "VMWARE_USER")))
+
+
+def connection_groups(entries, environ=None):
     """Group inventory hosts by the vCenter connection that reaches them, in first-seen order.
 
     entries: [{"inventory_hostname", "esxi_hostname" (optional), "connection": {"hostname", "port", "username"}}].
-    A host whose connection is unset (environment variables decide) joins the group of unset connections.
+    An unset value is the environment's (VMWARE_HOST, VMWARE_PORT, VMWARE_USER of ``environ``, default os.environ), as
+    the modules take it; with none there either, the host joins the group of unset connections.
     Returns [{"vcenter", "representative", "hosts", "esxi_hostnames"}]: the representative is the first host
     of the group; a role runs the group's module call on it, with its connection variables.
     """
     groups = {}
     order = []
+    environ = os.environ if environ is None else environ
     for entry in entries or ():
-        connection = entry.get("connection") or {}
+        connection = _with_environment(entry.get("connection") or {}, environ)
         key = connection_key(connection.get("hostname"), connection.get("port"), connection.get("username"))
         if key not in groups:
             groups[key] = {
@@ -163,7 +172,8 @@ class SessionCache(object):
         path = self._path(hostname, port, username)
         try:
             info = os.stat(path)
-            if self.clock() - info.st_mtime > self.idle:
+            # idle too long, or readable by others (written by hand or by something else): not to be trusted
+            if self.clock() - info.st_mtime > self.idle or info.st_mode & 0o077:
                 self.drop(hostname, port, username)
                 return None
             with open(path) as handle:

@@ -219,3 +219,18 @@ def build_layout(plan, mgmt_ip, defaults=None):
     if problems:
         raise LayoutError(problems)
     return sorted(layout, key=lambda e: e["index"])
+
+
+def layout_line(entry):
+    """One vmk of a layout as a person reads it: index, address, port group, switch, active uplink, VLAN, MTU."""
+    where = entry.get("switch") or entry.get("dvswitch") or "?"
+    parts = ["index %s:" % entry.get("index")] + ([entry["device"]] if entry.get("device") else []) + [
+             "%s/%s" % (entry.get("ip"), entry.get("prefix_length")),
+             "pg %s (%s)" % (entry.get("portgroup"), where), "active %s" % entry.get("active_uplink")]
+    if entry.get("vlan_id") is not None:
+        parts.append("VLAN %s" % entry["vlan_id"])
+    if entry.get("mtu") is not None:
+        parts.append("mtu %s" % entry["mtu"])
+    if entry.get("netstack") not in (None, "default", "defaultTcpipStack"):
+        parts.append("stack %s" % entry["netstack"])
+    return " ".join(parts)

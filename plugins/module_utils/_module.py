@@ -75,6 +75,8 @@ class VmotionModule(object):
     def connect(self):
         if self.client is None:
             self.client = VsphereClient.from_params(self.params)
+            for warning in self.client.warnings:
+                self.module.warn(warning)
         return self.client
 
     @property

@@ -184,7 +184,10 @@ def _pair_reasons(pair):
 # ---------------------------------------------------------------- the audit
 
 
-def _index_state(entry, index):
+def _index_state(entry, index, host=None):
+    """on, off, other_subnet or missing; n/a for a host of another vCenter than the index's."""
+    if host is not None and index.get("vcenter") not in (None, host.get("vcenter")):
+        return "n/a"
     if entry is None:
         return "missing"
     if index.get("subnet") and entry.get("subnet") != index["subnet"]:
@@ -209,7 +212,8 @@ def _host_entry(name, host, findings, stats, indexes):
         "findings": _severity_counts(findings),
         "worst_severity": findings[0]["severity"] if findings else None,
         "vmotion_vmks": [v.get("device") for v in host.get("vmks") or () if isinstance(v, dict) and is_vmotion(v)],
-        "indexes": dict((device, _index_state(index["hosts"].get(name), index)) for device, index in indexes.items()),
+        "indexes": dict((device, _index_state(index["hosts"].get(name), index)) for device, index in indexes.items()
+                        if index.get("vcenter") in (None, host.get("vcenter"))),
         "streams": {"min": stats.get("min_streams"), "max": stats.get("max_streams"),
                     "failing": stats.get("failing", 0), "degraded": stats.get("degraded", 0)},
     }
@@ -320,7 +324,8 @@ def _audit_vcenters(facts, options, include_healthy):
         fleet["findings"].extend(found["findings"])
         fleet["by_host"].update(found["by_host"])
         for device, index in found["indexes"].items():
-            fleet["indexes"]["%s (%s)" % (device, vcenter) if several else device] = index
+            # with several vCenters an index is one vCenter's: named and marked so
+            fleet["indexes"]["%s (%s)" % (device, vcenter) if several else device] = dict(index, vcenter=vcenter) if several else index
         fleet["vmotion_subnets"] = sorted(set(fleet["vmotion_subnets"]) | set(found["vmotion_subnets"]), key=natural_key)
         pairing = stream_pairing(hosts, dict(options, include_healthy=include_healthy))
         pairs.extend(pairing["pairs"])
@@ -433,6 +438,8 @@ def _table(header, rows):
 
 
 def _grid_cell(entry, index, state):
+    if state == "n/a":
+        return "-"
     if state == "missing":
         return "**missing**"
     text = entry.get("ip") or "no IP"
@@ -479,13 +486,22 @@ def _md_head(summary, title, generated, devices, about=None):
     return lines + ["**%s**" % verdict, ""] + ["- %s" % f for f in facts] + [""]
 
 
-def _md_findings(findings, max_rows):
+def _where(item, several):
+    """A host as the reports name it: with its vCenter when the audit has several."""
+    return "%s (%s)" % (item.get("host") or item.get("name"), item["vcenter"]) if several and item.get("vcenter") else item.get("host") or item.get("name")
+
+
+def _several_vcenters(items):
+    return len(set(i.get("vcenter") for i in items if i.get("vcenter"))) > 1
+
+
+def _md_findings(findings, max_rows, several=False):
     lines = ["## Findings (%d)" % len(findings), ""]
     if not findings:
         return lines + ["No findings.", ""]
     shown = _capped(findings, max_rows)
     lines.extend(_table(["Severity", "Host", "vmk", "Port group", "Code", "What is wrong and what to do"],
-                        [[f["severity"], f.get("host"), f.get("device"), f.get("portgroup"), f["code"], f["message"]] for f in shown]))
+                        [[f["severity"], _where(f, several), f.get("device"), f.get("portgroup"), f["code"], f["message"]] for f in shown]))
     if len(shown) < len(findings):
         lines.extend(["", "... and %d more findings (see the JSON report)." % (len(findings) - len(shown))])
     return lines + [""]
@@ -493,44 +509,46 @@ def _md_findings(findings, max_rows):
 
 def _md_hosts(hosts, names, devices):
     rows = []
+    several = _several_vcenters(hosts.values())
     for name in names:
         host = hosts[name]
-        not_on = ["%s %s" % (d, (s or "").replace("_", " ")) for d, s in _not_on(host, devices)]
-        index_text = "%d of %d%s" % (len(devices) - len(not_on), len(devices), " (%s)" % ", ".join(not_on) if not_on else "")
+        own = [d for d in devices if d in (host.get("indexes") or {})]  # with several vCenters, the indexes of its own
+        not_on = ["%s %s" % (d, (s or "").replace("_", " ")) for d, s in _not_on(host, own)]
+        index_text = "%d of %d%s" % (len(own) - len(not_on), len(own), " (%s)" % ", ".join(not_on) if not_on else "")
         streams = host.get("streams") or {}
-        rows.append([name, host.get("mgmt_ip"), host.get("cluster"), index_text, _severity_text(host.get("findings") or {}),
+        rows.append([_where(dict(host, name=name), several), host.get("mgmt_ip"), host.get("cluster"), index_text, _severity_text(host.get("findings") or {}),
                      _streams_text(streams), "%d / %d" % (streams.get("failing", 0), streams.get("degraded", 0))])
     return ["## Hosts (%d)" % len(names), ""] + _table(
         ["Host", "Management IP", "Cluster", "vMotion indexes on", "Findings", "Streams to the other hosts",
          "Pairs failing / losing streams (as source)"], rows) + [""]
 
 
-def _md_indexes(indexes, names, devices):
+def _md_indexes(indexes, names, devices, hosts=None):
     lines = ["## vMotion indexes (%d)" % len(devices), ""]
     if not devices:
         return lines + ["No vMotion index is shared by the fleet.", ""]
     rows = []
     for device in devices:
         index = indexes[device]
-        by_state = dict((s, []) for s in INDEX_STATES)
+        by_state = dict((s, []) for s in INDEX_STATES + ("n/a",))
         for name in names:
-            by_state[_index_state((index.get("hosts") or {}).get(name), index)].append(name)
+            by_state[_index_state((index.get("hosts") or {}).get(name), index, (hosts or {}).get(name))].append(name)
         described = dict((s, "%d%s" % (len(by_state[s]), " (%s)" % ", ".join(by_state[s][:5]) + (" ..." if len(by_state[s]) > 5 else "")
                                        if by_state[s] and s != "on" else "")) for s in INDEX_STATES)
         rows.append([device, index.get("subnet"), index.get("mtu"), described["on"], described["off"], described["other_subnet"],
                      described["missing"]])
     lines.extend(_table(["vmk", "Subnet", "MTU", "vMotion on", "vMotion off", "In another subnet", "Missing"], rows))
-    return lines + [""] + _md_addresses(indexes, names, devices)
+    return lines + [""] + _md_addresses(indexes, names, devices, hosts)
 
 
-def _md_addresses(indexes, names, devices):
+def _md_addresses(indexes, names, devices, hosts=None):
     """The host x index grid of addresses, with what is wrong marked in each cell."""
     rows = []
     for name in names:
         row = [name]
         for device in devices:
             entry = (indexes[device].get("hosts") or {}).get(name)
-            row.append(_grid_cell(entry, indexes[device], _index_state(entry, indexes[device])))
+            row.append(_grid_cell(entry, indexes[device], _index_state(entry, indexes[device], (hosts or {}).get(name))))
         rows.append(row)
     return ["### Addresses per host and index", ""] + _table(["Host"] + ["%s %s" % (d, indexes[d].get("subnet") or "") for d in devices], rows) + [""]
 
@@ -707,9 +725,9 @@ def render_markdown(audit, title=None, generated=None, max_rows=200, vcenter=Non
     comparison, summary, hosts, indexes, devices, names = _report_parts(audit, "render_markdown", max_rows, previous)
     lines = (_md_head(summary, title, generated, devices, {"vcenter": vcenter, "scope": scope, "version": version})
              + _md_compare(comparison)
-             + _md_findings(audit.get("findings") or [], max_rows)
+             + _md_findings(audit.get("findings") or [], max_rows, len(audit.get("vcenters") or ()) > 1)
              + _md_hosts(hosts, names, devices)
-             + _md_indexes(indexes, names, devices)
+             + _md_indexes(indexes, names, devices, hosts)
              + _md_pairs(audit.get("pairing") or {"pairs": [], "left_off": 0}, summary, max_rows)
              + _md_connectivity(audit.get("connectivity"))
              + _md_logs(logs))
@@ -894,7 +912,7 @@ def _html_head(audit, title, about, comparison):
     return out
 
 
-def _html_findings(findings, max_rows):
+def _html_findings(findings, max_rows, several=False):
     out = ['<section id="findings"><h2>Findings (%d)</h2>' % len(findings)]
     if not findings:
         return out + ["<p>No findings.</p></section>"]
@@ -911,7 +929,8 @@ def _html_findings(findings, max_rows):
         if code in FINDING_FIX:
             out.append('<p class="fix"><b>Fix:</b> %s</p>' % _h(FINDING_FIX[code]))
         out.append(_html_table(["Severity", "Host", "vmk", "Port group", "What is wrong and what to do"],
-                               [[(f["severity"], "sev-" + f["severity"]), f.get("host"), f.get("device"), f.get("portgroup"), f["message"]] for f in members],
+                               [[(f["severity"], "sev-" + f["severity"]), _where(f, several), f.get("device"), f.get("portgroup"), f["message"]]
+                                for f in members],
                                ' class="findings"'))
         out.append("</article>")
     if len(findings) > len(_capped(findings, max_rows)):
@@ -977,7 +996,7 @@ def _html_indexes(indexes, hosts, names, devices):
     rows = []
     for device in devices:
         index = indexes[device]
-        states = [_index_state((index.get("hosts") or {}).get(n), index) for n in names]
+        states = [_index_state((index.get("hosts") or {}).get(n), index, hosts.get(n)) for n in names]
         rows.append([device, index.get("subnet"), index.get("mtu")] + [states.count(s) for s in INDEX_STATES])
     out.append(_html_table(["vmk", "Subnet", "MTU", "vMotion on", "vMotion off", "In another subnet", "Missing"], rows, ' class="indexes"'))
     grid = []
@@ -985,7 +1004,7 @@ def _html_indexes(indexes, hosts, names, devices):
         row = [name, (hosts.get(name) or {}).get("mgmt_ip")]
         for device in devices:
             entry = (indexes[device].get("hosts") or {}).get(name)
-            state = _index_state(entry, indexes[device])
+            state = _index_state(entry, indexes[device], hosts.get(name))
             row.append((_grid_cell(entry or {}, indexes[device], state).replace("**", ""), state))
         grid.append(row)
     out.append("<h3>Addresses per host and index</h3>")
@@ -1042,7 +1061,7 @@ def render_html(audit, title=None, generated=None, max_rows=200, vcenter=None, s
     comparison, summary, hosts, indexes, devices, names = _report_parts(audit, "render_html", max_rows, previous)
     about = {"vcenter": vcenter, "scope": scope, "version": version, "generated": generated}
     body = (_html_head(audit, title, about, comparison)
-            + _html_findings(audit.get("findings") or [], max_rows)
+            + _html_findings(audit.get("findings") or [], max_rows, len(audit.get("vcenters") or ()) > 1)
             + _html_matrix(audit.get("matrix"))
             + _html_pairs(audit.get("pairing") or {"pairs": [], "left_off": 0}, summary, max_rows)
             + _html_indexes(indexes, hosts, names, devices)

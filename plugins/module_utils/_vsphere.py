@@ -279,6 +279,7 @@ class VsphereClient(object):
     """
 
     timeouts = None
+    warnings = ()
     cache = None
 
     def __init__(self, hostname, username, password, port=443, validate_certs=True, proxy_host=None, proxy_port=None,
@@ -298,17 +299,26 @@ class VsphereClient(object):
         # a proxy gets pyVmomi's session-oriented stub, which logs in again by itself
         if session_cache is not None and not proxy_host and SessionCache.usable():
             self.cache = session_cache
+        self.warnings = []
+        if self.cache is not None:
+            try:
+                self._connect_through_cache(validate_certs, proxy_host, proxy_port)
+            except OSError as e:  # the cache directory, not the server: go on without the cache
+                self.warnings.append("session cache not used (%s: %s); this run logs in and out" % (self.cache.directory, e.strerror or e))
+                self.cache = None
         if self.cache is None:
             self._login(validate_certs, proxy_host, proxy_port)
-        else:
-            with self.cache.locked(hostname, port, username):
-                cookie = self.cache.load(hostname, port, username, password)
-                if cookie:
-                    self._resume(cookie, validate_certs)
-                else:
-                    self._login(validate_certs, proxy_host, proxy_port)
-                    self._keep_session()
         self.timeouts.install(self.si)
+
+    def _connect_through_cache(self, validate_certs, proxy_host, proxy_port):
+        username, password = self._credentials
+        with self.cache.locked(self.hostname, self.port, username):
+            cookie = self.cache.load(self.hostname, self.port, username, password)
+            if cookie:
+                self._resume(cookie, validate_certs)
+            else:
+                self._login(validate_certs, proxy_host, proxy_port)
+                self._keep_session()
 
     def _login(self, validate_certs, proxy_host, proxy_port):
         username, password = self._credentials
@@ -332,7 +342,10 @@ class VsphereClient(object):
                     "(VMWARE_CONNECT_TIMEOUT)" % (self.hostname, self.port, self.timeouts.connect, timeout))
         if _is_certificate_error(message):
             return "Cannot connect to %s:%s: %s" % (self.hostname, self.port, CERT_HINT)
-        return message
+        if "Connection refused" in message:
+            return ("Cannot connect to %s:%s: connection refused. Is it the address and port of the vCenter or ESXi API "
+                    "(option hostname and port, VMWARE_HOST and VMWARE_PORT)?" % (self.hostname, self.port))
+        return message.replace("  as ", " as ")  # community.vmware's message has a double space there
 
     def _keep_session(self):
         """Cache the session just logged in to, and leave it open at exit (community.vmware logs out then)."""
@@ -508,7 +521,7 @@ class VsphereClient(object):
                  pathSet=["name", "key", "vm", "config.distributedVirtualSwitch", "config.defaultPortConfig", "config.uplink"]),
         ]
         root = vmodl.query.PropertyCollector.ObjectSpec(obj=self.content.rootFolder, skip=False, selectSet=traversal)
-        return Inventory(self.retrieve([root], props, what="reading the inventory"))
+        return Inventory(self.retrieve([root], props, what="reading the inventory"), server="%s:%s" % (self.hostname, self.port))
 
     def read_scope(self, esxi_hostname=None, cluster_name=None, datacenter=None, fleet_properties=(), host_properties=()):
         """(Inventory, {host name: {path: value}}) for the hosts in scope.
@@ -546,8 +559,9 @@ def network_info(values):
 class Inventory(object):
     """The inventory tree from one read, with scope resolution done locally."""
 
-    def __init__(self, found):
+    def __init__(self, found, server=None):
         self.objects = found
+        self.server = server  # host:port of the vCenter read, for messages
 
     def of_type(self, kind):
         return [(obj, values) for obj, values in self.objects.items() if isinstance(obj, kind)]
@@ -587,11 +601,22 @@ class Inventory(object):
             unknown = [n for n in wanted if n not in by_name]
             if unknown:
                 where = " in %s" % " / ".join(x for x in (datacenter, cluster_name) if x) if (datacenter or cluster_name) else ""
-                problems.append("unknown ESXi host(s)%s: %s%s" % (where, ", ".join(unknown), self._did_you_mean(unknown, by_name)))
+                server = " in vCenter %s" % self.server if self.server else ""
+                problems.append("unknown ESXi host(s)%s: %s%s%s" % (where, ", ".join(unknown), server, self._did_you_mean(unknown, by_name)
+                                                                    or self._how_named(selected)))
             selected = [(n, by_name[n]) for n in wanted if n in by_name]
         if problems:
             raise ScopeError("; ".join(problems), unknown=unknown if esxi_hostname else ())
         return [obj for _name, obj in sorted(selected, key=lambda x: x[0])]
+
+    @staticmethod
+    def _how_named(selected):
+        """When no known name is near: how this vCenter names its hosts, and where else the host may be."""
+        names = sorted(name for name, _obj in selected)
+        if not names:
+            return " (no host in scope)"
+        return (" (this vCenter knows %d host(s), named like %s; a host of another vCenter needs that vCenter's connection)"
+                % (len(names), names[0]))
 
     def _did_you_mean(self, unknown, in_scope, limit=10):
         """' (did you mean esx01.example.com?)' for the first unknown names with near known names, else ''.

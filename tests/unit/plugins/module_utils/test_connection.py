@@ -31,14 +31,20 @@ def test_hosts_group_by_vcenter_port_and_user_in_first_seen_order():
     groups = connection_groups([
         entry("a1", "vc-a.example.com"), entry("b1", "vc-b", 8443), entry("a2", "VC-A.example.com", "443"),
         entry("b2", "vc-b", "8443", esxi="esx-b2.example.com"), entry("a3", "vc-a.example.com", username="other"),
-    ])
+    ], environ={})
     assert [(g["vcenter"], g["representative"], g["hosts"]) for g in groups] == [
         ("vc-a.example.com", "a1", ["a1", "a2"]), ("vc-b:8443", "b1", ["b1", "b2"]), ("vc-a.example.com", "a3", ["a3"])]
     assert groups[1]["esxi_hostnames"] == ["b1", "esx-b2.example.com"]
 
 
+def test_unset_connections_take_the_environment_as_the_modules_do():
+    environ = {"VMWARE_HOST": "vc-a.example.com", "VMWARE_PORT": "443"}
+    groups = connection_groups([entry("h1"), entry("h2", "VC-A.example.com", 443), entry("h3", OMIT, "8443")], environ)
+    assert [(g["vcenter"], g["hosts"]) for g in groups] == [("vc-a.example.com", ["h1", "h2"]), ("vc-a.example.com:8443", ["h3"])]
+
+
 def test_unset_connections_and_the_omit_placeholder_are_one_group_named_after_the_variable():
-    groups = connection_groups([entry("h1"), entry("h2", OMIT, OMIT, OMIT), {"inventory_hostname": "h3"}])
+    groups = connection_groups([entry("h1"), entry("h2", OMIT, OMIT, OMIT), {"inventory_hostname": "h3"}], environ={})
     assert len(groups) == 1 and groups[0]["hosts"] == ["h1", "h2", "h3"] and groups[0]["vcenter"] == "VMWARE_HOST"
     assert vcenter_label("vc", 443) == "vc" and vcenter_label("vc", "8443") == "vc:8443"
 
@@ -167,3 +173,46 @@ def test_an_audit_with_pings_blames_the_host_cut_off_and_shows_a_matrix_per_inde
     page = render_html(audit)
     assert 'class="matrix ping-matrix" data-index="vmk1"' in page and "192.168.100.110 -&gt; 192.168.100.107" in page
     assert build_audit(fleet)["connectivity"] is None
+
+
+def test_a_report_of_two_vcenters_names_each_finding_and_host_with_its_vcenter_and_no_index_of_the_other_is_missing():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._report import render_html, render_markdown
+    hosts = {}
+    for prefix, vcenter, disabled in (("a-", "vc-a", None), ("b-", "vc-b", {})):
+        for name, host in seed_fleet(disabled=disabled).items():
+            hosts[prefix + name] = dict(host, name=prefix + name, vcenter=vcenter)
+    audit = build_audit(hosts)
+    assert audit["hosts"]["a-192.168.100.107"]["indexes"] == dict(("%s (vc-a)" % d, "on") for d in ("vmk1", "vmk2", "vmk3", "vmk4", "vmk6"))
+    markdown = render_markdown(audit)
+    assert "| a-192.168.100.109 (vc-a) |" in markdown and "5 of 5" in markdown and "missing" not in markdown.split("### Addresses")[1]
+    assert "| b-192.168.100.107 (vc-b) | 192.168.100.107 | CL01 | 5 of 5 |" in markdown
+    page = render_html(audit)
+    assert "a-192.168.100.109 (vc-a)" in page and ">missing<" not in page
+
+
+def test_a_cache_file_others_can_read_is_not_trusted(tmp_path):
+    cache = SessionCache(str(tmp_path))
+    cache.store("vc", 443, "admin", "pw", COOKIE)
+    path = [os.path.join(str(tmp_path), f) for f in os.listdir(str(tmp_path)) if f.endswith(".json")][0]
+    os.chmod(path, 0o644)
+    assert cache.load("vc", 443, "admin", "pw") is None and not os.path.exists(path)
+
+
+def _closed_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_unusable_cache_directory_is_passed_over_and_a_refused_connection_says_where_to_look(tmp_path):
+    import pytest
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import VsphereClient, VsphereError
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    port = _closed_port()
+    with pytest.raises(VsphereError) as error:
+        VsphereClient("127.0.0.1", "admin", "pw", port=port, validate_certs=False, connect_timeout=5,
+                      session_cache=SessionCache(str(blocker / "sessions")))
+    message = str(error.value)
+    assert "127.0.0.1:%d: connection refused" % port in message and "VMWARE_PORT" in message and "  " not in message

@@ -211,3 +211,13 @@ def test_ipv6_inside_subnet(octet, words):
     network = ipaddress.ip_network("%x:%x:%x:%x::/64" % tuple(words))
     ip = vmotion_ip("10.1.2.%d" % octet, str(network))
     assert ipaddress.ip_address(ip) in network and int(ipaddress.ip_address(ip)) - int(network.network_address) == octet
+
+
+def test_a_layout_line_reads_as_a_person_would_say_it():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._layout import build_layout, layout_line
+    plan = [{"index": 1, "subnet": "172.16.1.0/24", "portgroup": "vMotion-1", "switch": "vSwitch4", "active_uplink": "vmnic8", "mtu": 9000},
+            {"index": 2, "subnet": "172.16.2.0/24", "portgroup": "vMotion-2", "switch": "vSwitch4", "active_uplink": "vmnic9",
+             "vlan_id": 12, "device": "vmk2", "netstack": "vmotion"}]
+    lines = [layout_line(v) for v in build_layout(plan, "192.168.100.51")]
+    assert lines == ["index 1: 172.16.1.51/24 pg vMotion-1 (vSwitch4) active vmnic8 mtu 9000",
+                     "index 2: vmk2 172.16.2.51/24 pg vMotion-2 (vSwitch4) active vmnic9 VLAN 12 stack vmotion"]

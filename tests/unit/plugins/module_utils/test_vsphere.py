@@ -223,15 +223,25 @@ FLEET = inventory(("esx01.example.com", "CL01"), ("esx02.example.com", "CL01"), 
     (["192.168.100.110"], None, "unknown ESXi host(s): 192.168.100.110 (did you mean 192.168.100.101 or 192.168.100.102?)"),
     (["esx05.example.com"], "CL01", "unknown ESXi host(s) in CL01: esx05.example.com (did you mean esx05.example.com (in CL02)?)"),
     (["esx01", "esx-nope-2"], None, "unknown ESXi host(s): esx01, esx-nope-2 (esx01: did you mean esx01.example.com?)"),
-    (["esx-nope-1", "esx-nope-2"], None, "unknown ESXi host(s): esx-nope-1, esx-nope-2"),
+    # Nothing near: how this vCenter names its hosts, and that another vCenter's host needs its own connection.
+    (["esx-nope-1", "esx-nope-2"], None, "unknown ESXi host(s): esx-nope-1, esx-nope-2 (this vCenter knows 5 host(s), named like "
+                                         "192.168.100.101; a host of another vCenter needs that vCenter's connection)"),
     # A shared domain does not make every name near; a typo in the host part is.
-    (["esx-nope.example.com"], None, "unknown ESXi host(s): esx-nope.example.com"),
+    (["esx-nope.example.com"], None, "unknown ESXi host(s): esx-nope.example.com (this vCenter knows 5 host(s), named like "
+                                     "192.168.100.101; a host of another vCenter needs that vCenter's connection)"),
     (["esx-05.example.com"], None, "unknown ESXi host(s): esx-05.example.com (did you mean esx05.example.com?)"),
 ])
 def test_an_unknown_host_gets_the_nearest_known_names(names, cluster, expected):
     with pytest.raises(ScopeError) as info:
         FLEET.hosts(names, cluster_name=cluster)
     assert str(info.value) == expected
+
+
+def test_an_unknown_host_names_the_vcenter_searched():
+    fleet = Inventory(FLEET.objects, server="vc01.example.com:443")
+    with pytest.raises(ScopeError) as info:
+        fleet.hosts(["esx01"])
+    assert str(info.value) == "unknown ESXi host(s): esx01 in vCenter vc01.example.com:443 (did you mean esx01.example.com?)"
 
 
 def test_several_unknown_hosts_each_get_their_hint_after_the_list():
