@@ -98,7 +98,7 @@ _FAILURE = re.compile(r"considered a failure|\b[Ff]ail(?:ed|ure|s)?\b|\bFAIL|0xb
 
 _UNITS_TO_MB = {"B": 1e-6, "KB": 1e-3, "MB": 1.0, "GB": 1e3, "TB": 1e6}
 # The pre-copy bandwidth is in megabytes per second, as ESXi prints it (571 MB/s is 4.6 Gbit/s). Its first name,
-# bandwidth_mbps, read as megabits: it is still emitted with the same value for one release (deprecated, removed in 0.2.0).
+# bandwidth_mbps, read as megabits: it is still emitted with the same value for one release (deprecated, removed in 0.3.0).
 BANDWIDTH_KEY = "bandwidth_mbytes_per_s"
 DEPRECATED_BANDWIDTH_KEY = "bandwidth_mbps"
 # ESXi 8 severities at warning level or worse: Wa(180), Er(179), Cr(178), Al(177), Em(176).

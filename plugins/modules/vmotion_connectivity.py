@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vmotion_connectivity
 short_description: Ping every vMotion vmk from its peers through vCenter, with DF and the vmk's full MTU
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - For every vMotion index (a vmk device with vMotion enabled on at least half of the hosts in scope, as
     M(multinic.vmotion.vmk_vmotion_facts) and the audit count them), makes the vmk of one host ping the same vmk of

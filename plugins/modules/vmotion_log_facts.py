@@ -147,7 +147,7 @@ hosts:
         bandwidth_mbps:
           description:
             - Deprecated, use RV(hosts.migrations[].bandwidth_mbytes_per_s); the same value, in megabytes (not megabits) per second.
-            - Kept for one release, removed in 0.2.0.
+            - Kept for one release, removed in 0.3.0.
           type: float
         failed: {description: Whether the migration logged a failure., type: bool}
         partial:
