@@ -224,9 +224,9 @@ def build_layout(plan, mgmt_ip, defaults=None):
 def layout_line(entry):
     """One vmk of a layout as a person reads it: index, address, port group, switch, active uplink, VLAN, MTU."""
     where = entry.get("switch") or entry.get("dvswitch") or "?"
-    parts = ["index %s:" % entry.get("index")] + ([entry["device"]] if entry.get("device") else []) + [
-             "%s/%s" % (entry.get("ip"), entry.get("prefix_length")),
-             "pg %s (%s)" % (entry.get("portgroup"), where), "active %s" % entry.get("active_uplink")]
+    parts = ["index %s:" % entry.get("index")] + ([entry["device"]] if entry.get("device") else [])
+    parts += ["%s/%s" % (entry.get("ip"), entry.get("prefix_length")), "pg %s (%s)" % (entry.get("portgroup"), where),
+              "active %s" % entry.get("active_uplink")]
     if entry.get("vlan_id") is not None:
         parts.append("VLAN %s" % entry["vlan_id"])
     if entry.get("mtu") is not None:
