@@ -240,3 +240,22 @@ def test_concurrent_sessions_on_256_hosts():
         stats = json.load(urllib.request.urlopen("https://127.0.0.1:{0}/_sim/stats".format(port), context=ssl._create_unverified_context()))
     assert not errors and counts == [256] * 64
     assert stats["logins"] == 64 and stats["calls"]["RetrievePropertiesEx"] == 64
+
+
+def test_two_simulators_have_cas_one_trust_bundle_can_hold():
+    """Each run's CA has its own name and key identifiers (two vCenters in one test, one SSL_CERT_FILE)."""
+    from cryptography import x509
+    from vsim.certs import make_certificates
+
+    def load(paths, name):
+        with open(paths[name], "rb") as handle:
+            return x509.load_pem_x509_certificate(handle.read())
+
+    first, second = make_certificates(), make_certificates()
+    ca_a, ca_b = load(first, "ca.pem"), load(second, "ca.pem")
+    assert ca_a.subject != ca_b.subject
+    for paths, ca in ((first, ca_a), (second, ca_b)):
+        server = load(paths, "server.pem")
+        assert server.issuer == ca.subject
+        key_id = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+        assert server.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier == key_id

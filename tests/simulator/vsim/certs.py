@@ -7,6 +7,7 @@ import datetime
 import ipaddress
 import os
 import tempfile
+import uuid
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -29,8 +30,12 @@ def make_certificates(directory=None):
     now = datetime.datetime.now(tz=datetime.timezone.utc)
     valid = dict(not_valid_before=now - datetime.timedelta(days=1), not_valid_after=now + datetime.timedelta(days=30))
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_cert = (x509.CertificateBuilder().subject_name(_name("vsim CA")).issuer_name(_name("vsim CA"))
+    # each simulator's CA has a name of its own and key identifiers, so that one trust bundle can hold the CAs of
+    # several simulators (two vCenters) and OpenSSL picks the right one for each server certificate
+    ca_name = _name("vsim CA %s" % uuid.uuid4().hex[:12])
+    ca_cert = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
                .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
                .not_valid_before(valid["not_valid_before"]).not_valid_after(valid["not_valid_after"])
                .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
                .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
@@ -44,6 +49,7 @@ def make_certificates(directory=None):
             .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.IPv4Address("127.0.0.1")), x509.DNSName("localhost")]),
                            critical=False)
             .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
             .sign(ca_key, hashes.SHA256()))
     paths = {name: os.path.join(directory, name) for name in ("ca.pem", "server.pem", "server.key")}
     for name, data in (("ca.pem", ca_cert.public_bytes(serialization.Encoding.PEM)),
