@@ -381,3 +381,11 @@ def audit_part(results):
         "matrices": index_matrices(pairs),
         "failing": [p for p in pairs if not p["ok"]],
     }, host_evidence(pairs)
+
+
+def failure_message(failed, fail_on, summary, shown=5):
+    """The failing pairs in one message: the hosts that look cut off per index, then the first reasons."""
+    cut = ["%s: %s" % (index, ", ".join(entry["hosts_cut_off"])) for index, entry in summary["indexes"].items() if entry["hosts_cut_off"]]
+    reasons = [r["reason"] for r in failed[:shown]] + (["and %d more (see pairs)" % (len(failed) - shown)] if len(failed) > shown else [])
+    return "%d vMotion path(s) failed (%s)%s: %s" % (len(failed), ", ".join(fail_on), "; hosts cut off on %s" % "; ".join(cut) if cut else "",
+                                                     "; ".join(reasons))

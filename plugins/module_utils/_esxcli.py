@@ -301,3 +301,26 @@ class Esxcli(object):
             raise EsxcliError("%s: %s" % (what, e))
         parsed.update(fault=None, too_long=False)
         return parsed
+
+
+class Pinger(object):
+    """ping(pair, arguments) for _connectivity.run_pairs: one Esxcli per source host, created on first use.
+
+    ``states`` are the hosts as _module.VmotionModule.read_hosts returns them; pings run from several threads.
+    """
+
+    def __init__(self, client, states):
+        self.client = client
+        self.states = states
+        self.hosts = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, pair, arguments):
+        with self.lock:
+            if pair["source"] not in self.hosts:
+                self.hosts[pair["source"]] = Esxcli(self.client, self.states[pair["source"]].moref, pair["source"])
+            esxcli = self.hosts[pair["source"]]
+        return esxcli.ping(**arguments)
+
+    def calls(self):
+        return dict((method, sum(e.calls[method] for e in self.hosts.values())) for method in ("RetrieveManagedMethodExecuter", "ExecuteSoap"))

@@ -181,3 +181,10 @@ def read_uplink_evidence(client, states):
         ports = uplink_ports(state.raw_network, (state.facts or {}).get("switches"))
         evidence[name] = pnic_evidence(pnics, hints, ports)
     return evidence, calls
+
+
+def host_link_states(states):
+    """{host: {(switch, uplink): up}} for {name: HostState} read with their pnics (read_hosts(host_properties=(PNIC_PROPERTY,)))."""
+    return dict((name, link_states(pnic_evidence(getattr(state.raw_network, "pnic", None), (),
+                                                 uplink_ports(state.raw_network, state.facts.get("switches")))))
+                for name, state in states.items())

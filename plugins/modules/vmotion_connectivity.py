@@ -198,48 +198,11 @@ summary:
         reference: 192.168.100.51
 """
 
-import threading
-
 from ansible_collections.multinic.vmotion.plugins.module_utils import _connectivity as connectivity
-from ansible_collections.multinic.vmotion.plugins.module_utils._esxcli import Esxcli
+from ansible_collections.multinic.vmotion.plugins.module_utils._esxcli import Pinger
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
-from ansible_collections.multinic.vmotion.plugins.module_utils._uplinks import link_states, pnic_evidence, uplink_ports
+from ansible_collections.multinic.vmotion.plugins.module_utils._uplinks import host_link_states
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import PNIC_PROPERTY
-
-
-class Pinger(object):
-    """ping(pair, arguments) for run_pairs: one Esxcli per source host, created on first use."""
-
-    def __init__(self, client, states):
-        self.client = client
-        self.states = states
-        self.hosts = {}
-        self.lock = threading.Lock()
-
-    def __call__(self, pair, arguments):
-        with self.lock:
-            if pair["source"] not in self.hosts:
-                self.hosts[pair["source"]] = Esxcli(self.client, self.states[pair["source"]].moref, pair["source"])
-            esxcli = self.hosts[pair["source"]]
-        return esxcli.ping(**arguments)
-
-    def calls(self):
-        return dict((method, sum(e.calls[method] for e in self.hosts.values())) for method in ("RetrieveManagedMethodExecuter", "ExecuteSoap"))
-
-
-def failure_message(failed, fail_on, summary, shown=5):
-    """The failing pairs in one message: the hosts that look cut off per index, then the first reasons."""
-    cut = ["%s: %s" % (index, ", ".join(entry["hosts_cut_off"])) for index, entry in summary["indexes"].items() if entry["hosts_cut_off"]]
-    reasons = [r["reason"] for r in failed[:shown]] + (["and %d more (see pairs)" % (len(failed) - shown)] if len(failed) > shown else [])
-    return "%d vMotion path(s) failed (%s)%s: %s" % (len(failed), ", ".join(fail_on), "; hosts cut off on %s" % "; ".join(cut) if cut else "",
-                                                     "; ".join(reasons))
-
-
-def links(states):
-    """{host: {(switch, uplink): up}} from the hosts' pnics, read with their vmks."""
-    return dict((name, link_states(pnic_evidence(getattr(state.raw_network, "pnic", None), (),
-                                                 uplink_ports(state.raw_network, state.facts.get("switches")))))
-                for name, state in states.items())
 
 
 class VmotionConnectivity(VmotionModule):
@@ -258,12 +221,12 @@ class VmotionConnectivity(VmotionModule):
         except connectivity.ConnectivityError as e:
             self.fail(str(e))
         pinger = Pinger(self.client, states)
-        results = connectivity.run_pairs(pairs, pinger, self.params["concurrency"], links=links(states), count=self.params["count"])
+        results = connectivity.run_pairs(pairs, pinger, self.params["concurrency"], links=host_link_states(states), count=self.params["count"])
         calls = dict(pinger.calls(), reads=2 if self.params.get("esxi_hostname") else 1)
         summary = connectivity.summarize(results, self.params["strategy"], references, calls)
         failed = connectivity.failures(results, self.params["fail_on"])
         if failed:
-            self.fail(failure_message(failed, self.params["fail_on"], summary), pairs=results, summary=summary)
+            self.fail(connectivity.failure_message(failed, self.params["fail_on"], summary), pairs=results, summary=summary)
         self.exit(changed=False, pairs=results, summary=summary)
 
 

@@ -13,6 +13,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._connectivity imp
     SMALL_PAYLOAD,
     ConnectivityError,
     endpoints,
+    failure_message,
     failures,
     host_evidence,
     pair_count,
@@ -267,3 +268,14 @@ class TestFindings:
 
     def test_without_ping_evidence_nothing_is_said(self):
         assert [f for f in fleet_findings(fleet(3))["findings"] if f["code"].startswith("PATH_")] == []
+
+
+def test_the_failure_message_names_the_hosts_cut_off_then_the_first_reasons():
+    pairs, _refs = plan(endpoints(fleet(4)), "mesh")
+    cut = "192.168.100.101"
+    results = [pair_result(p, answer(0) if p["index"] == "vmk1" and cut in (p["source"], p["destination"]) else answer(),
+                           answer(0) if p["index"] == "vmk1" and cut in (p["source"], p["destination"]) else None) for p in pairs]
+    failed = failures(results, ["no_path"])
+    text = failure_message(failed, ["no_path"], summarize(results, "mesh"), shown=2)
+    assert text.startswith("6 vMotion path(s) failed (no_path); hosts cut off on vmk1: 192.168.100.101: ")
+    assert text.endswith("; and 4 more (see pairs)") and text.count("neither the") == 2

@@ -220,3 +220,17 @@ def test_hosts_read_with_their_pnics_cost_no_second_read():
     evidence, calls = read_uplink_evidence(client, {"esx01": state})
     assert calls == 1 and [c[0] for c in client.calls] == ["QueryNetworkHint on esx01"]
     assert evidence["esx01"]["vmnic3"]["link"] == "down"
+
+
+def test_host_link_states_from_hosts_read_with_their_pnics():
+    from collections import namedtuple
+    from pyVmomi import vim
+    from ansible_collections.multinic.vmotion.plugins.module_utils._uplinks import host_link_states
+    speed = vim.host.PhysicalNic.LinkSpeedDuplex(speedMb=10000, duplex=True)
+    vswitch = vim.host.VirtualSwitch(name="vSwitch1", spec=vim.host.VirtualSwitch.Specification(
+        numPorts=128, bridge=vim.host.VirtualSwitch.BondBridge(nicDevice=["vmnic2", "vmnic3"])))
+    network = vim.host.NetworkInfo(vswitch=[vswitch], pnic=[vim.host.PhysicalNic(device="vmnic2", key="p2", driver="ixgben", linkSpeed=speed),
+                                                            vim.host.PhysicalNic(device="vmnic3", key="p3", driver="ixgben")])
+    switches = [{"name": "vSwitch1", "type": "standard", "uplinks": ["vmnic2", "vmnic3"]}]
+    state = namedtuple("State", "raw_network facts")(network, {"switches": switches})
+    assert host_link_states({"esx01": state}) == {"esx01": {("vSwitch1", "vmnic2"): True, ("vSwitch1", "vmnic3"): False}}
