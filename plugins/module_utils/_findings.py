@@ -1101,6 +1101,14 @@ def _check_host(view, opts, fleet):
     return [finding for check in _checks(HOST, opts) for finding in check(view, opts, context)]
 
 
+def vmotion_portgroup_pattern(options=None):
+    """The compiled pattern by which the rules know a vMotion port group by name (None: by its vmks only).
+
+    Raises FindingsError, with every problem of the options, as the rules do.
+    """
+    return _normalize_options(options)["pattern"]
+
+
 def host_findings(host, options=None):
     """Findings of one host's facts dict, worst first, then by code and device."""
     opts = _normalize_options(options)

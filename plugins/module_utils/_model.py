@@ -5,8 +5,8 @@
 
 The functions here only read attributes of the data objects returned by the
 PropertyCollector (HostNetworkInfo, HostVirtualNicManagerInfo, dvportgroup
-config); they make no API calls. The output is the host dict that the facts
-module returns and that the findings and the plan work on.
+config); they make no API calls. The output is the host dict (the model) that the
+plan and the findings work on; ``published_facts`` is the part of it the facts module returns.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -203,17 +203,49 @@ def _management_ip(name, vmks):
     return name if address is not None and address.version == 4 and str(address) == name else None
 
 
+def pnic_link(pnic):
+    """Link state and speed of a PhysicalNic: {link, speed_mbps}.
+
+    No duplex: at the speeds vMotion runs on (1 Gb/s and up, where auto-negotiation is mandatory and 10 Gb/s and up
+    know no half duplex) a link is full duplex, and a half-duplex link shows as a wrong speed.
+    """
+    speed = getattr(pnic, "linkSpeed", None)  # unset while the link is down
+    return {"link": "up" if speed is not None else "down", "speed_mbps": getattr(speed, "speedMb", None)}
+
+
 def pnic_facts(network_info):
-    """Link state and speed of every physical NIC read (config.network.pnic): {device: {link, speed_mbps, duplex}}."""
-    pnics = {}
-    for pnic in sorted(_list(getattr(network_info, "pnic", None)), key=lambda p: natural_key(p.device)):
-        speed = getattr(pnic, "linkSpeed", None)  # unset while the link is down
-        pnics[pnic.device] = {
-            "link": "up" if speed is not None else "down",
-            "speed_mbps": speed.speedMb if speed is not None else None,
-            "duplex": ("full" if speed.duplex else "half") if speed is not None else None,
-        }
-    return pnics
+    """Link state and speed of every physical NIC read (config.network.pnic): {device: {link, speed_mbps}}."""
+    return dict((pnic.device, pnic_link(pnic)) for pnic in sorted(_list(getattr(network_info, "pnic", None)), key=lambda p: natural_key(p.device)))
+
+
+def _automatic_link_local(item):
+    address = parse_address(item.get("address"))
+    return address is not None and address.version == 6 and address.is_link_local() and item.get("origin") != "manual"
+
+
+def published_facts(model, vmotion_portgroup=None):
+    """What vmk_vmotion_facts returns of a host: its model, about its vmks and vMotion.
+
+    - Port groups: those a vmk of the host is on, and those vmotion_portgroup (a compiled pattern, or None) names as
+      vMotion ones. VM networks are left out: no rule reads them and a distributed switch may carry hundreds, each
+      repeated for every member host. The write side keeps working on the whole model.
+    - A vmk's ipv6: without its automatic link-local address (fe80::/64 made from its MAC on every vmk of a host with
+      IPv6 on, so ``mac`` tells it; vMotion never uses it). A link-local address set by hand stays.
+    - ``key``, ``uuid`` and ``dvport`` only on distributed port groups, switches and vmks, where they mean something.
+    """
+    used = set((v["portgroup"], v["switch"]) for v in model["vmks"])
+    portgroups = []
+    for group in model["portgroups"]:
+        if (group["name"], group["switch"]) in used or (vmotion_portgroup is not None and vmotion_portgroup.search(group["name"] or "")):
+            portgroups.append(group if group["type"] == "distributed" else dict((k, v) for k, v in group.items() if k != "key"))
+    switches = [s if s["type"] == "distributed" else dict((k, v) for k, v in s.items() if k != "uuid") for s in model["switches"]]
+    vmks = []
+    for vmk in model["vmks"]:
+        vmk = dict(vmk, ipv6=[a for a in vmk["ipv6"] if not _automatic_link_local(a)])
+        if vmk["dvport"] is None:
+            del vmk["dvport"]
+        vmks.append(vmk)
+    return dict(model, switches=switches, portgroups=portgroups, vmks=vmks)
 
 
 def _active_uplink(vmk, portgroups):

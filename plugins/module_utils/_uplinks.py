@@ -15,7 +15,7 @@ Cost, for N hosts: one QueryNetworkHint per host, plus one PropertyCollector rea
 (some ESXi builds answer so while per-NIC queries work) costs one more call per pnic. 12 hosts: 12
 calls (13 with the read); 256 hosts: 256 (257). QueryNetworkHint needs System.Read only.
 
-The evidence of a pnic is a superset of ``_model.pnic_facts`` (``link``, ``speed_mbps``, ``duplex``).
+The evidence of a pnic is a superset of ``_model.pnic_facts`` (``link``, ``speed_mbps``).
 
 ``read_uplink_evidence(client, states)`` returns ``{host: {pnic: evidence}}``; everything else here
 is pure and takes the data objects as read.
@@ -25,6 +25,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.multinic.vmotion.plugins.module_utils._model import pnic_link
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import natural_key, parse_address
 
 try:
@@ -98,20 +99,17 @@ def pnic_evidence(pnics, hints, ports=None):
     hints_by_device = dict((getattr(h, "device", None), h) for h in hints or ())
     found = {}
     for pnic in sorted(_list(pnics), key=lambda p: natural_key(p.device)):
-        speed = getattr(pnic, "linkSpeed", None)
         hint = hints_by_device.get(pnic.device)
         observed = _observed_subnets(hint) if hint is not None else []
         switch, uplink = (ports or {}).get(pnic.device, (None, None))
-        found[pnic.device] = {
+        found[pnic.device] = dict(pnic_link(pnic), **{
             "device": pnic.device, "mac": getattr(pnic, "mac", None), "driver": getattr(pnic, "driver", None),
-            "link": "up" if speed is not None else "down",
-            "speed_mbps": getattr(speed, "speedMb", None), "duplex": ("full" if speed.duplex else "half") if speed is not None else None,
             "switch": switch, "uplink": uplink,
             "neighbour": neighbour(hint) if hint is not None else None,
             "observed": observed,
             "vlans": sorted(set(o["vlan"] for o in observed if isinstance(o["vlan"], int))),
             "hinted": hint is not None,
-        }
+        })
     return found
 
 

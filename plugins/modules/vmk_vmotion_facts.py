@@ -14,8 +14,10 @@ version_added: 0.1.0
 description:
   - Reads every VMkernel adapter (vmk) of one ESXi host, a list of hosts, a cluster, a datacenter or every host,
     with its port group, switch, addresses, MTU, TCP/IP stack and B(all) enabled services.
-  - Reports the switches (standard and distributed) with their uplinks and MTU, and the port groups with their VLAN and
-    B(effective) teaming (active, standby and unused uplinks, and whether the teaming is inherited from the switch).
+  - Reports the switches (standard and distributed) with their uplinks and MTU, the physical NICs with their link state and
+    speed, and the port groups of the vmks and the vMotion ones (named as O(vmotion_portgroup_pattern) says) with their VLAN
+    and B(effective) teaming (active, standby and unused uplinks, and whether the teaming is inherited from the switch).
+    Port groups of virtual machines only are left out.
   - Adds findings per host (code, severity, message) about the multi-NIC vMotion layout, such as a vmk in a vMotion
     port group or subnet with vMotion disabled, or a vMotion port group with more than one active uplink.
   - Costs a constant number of API calls whatever the number of hosts, two PropertyCollector reads in all.
@@ -147,11 +149,11 @@ ansible_facts:
               description: V(up) or V(down).
               type: str
             speed_mbps:
-              description: Link speed in megabits per second (null while the link is down).
+              description:
+                - Link speed in megabits per second (null while the link is down).
+                - There is no duplex - at the speeds vMotion runs on (1 Gb/s and up) a link is full duplex, and a
+                  half-duplex link shows as a wrong speed.
               type: int
-            duplex:
-              description: V(full) or V(half) (null while the link is down).
-              type: str
         switches:
           description: Standard and distributed switches of the host.
           type: list
@@ -171,10 +173,15 @@ ansible_facts:
               description: Switch MTU.
               type: int
             uuid:
-              description: Distributed switch UUID (null for a standard switch).
+              description: Distributed switch UUID.
+              returned: on distributed switches
               type: str
         portgroups:
-          description: Port groups with VLAN and effective teaming.
+          description:
+            - Port groups with VLAN and effective teaming - those a vmk of the host is on, and those whose name matches
+              O(vmotion_portgroup_pattern) (the ones the findings judge as vMotion port groups).
+            - Port groups of virtual machines only are left out - no finding reads them, and a distributed switch can carry
+              hundreds of them, each repeated for every host.
           type: list
           elements: dict
           contains:
@@ -191,7 +198,8 @@ ansible_facts:
               description: VLAN ID (null for a trunk or private VLAN on a distributed switch).
               type: int
             key:
-              description: Distributed port group key (null for a standard port group).
+              description: Distributed port group key.
+              returned: on distributed port groups
               type: str
             teaming:
               description: Effective teaming; an uplink of the switch in neither active nor standby is unused.
@@ -230,7 +238,8 @@ ansible_facts:
               description: Switch name.
               type: str
             dvport:
-              description: Distributed port (switch_uuid, portgroup_key, port_key) or null.
+              description: Distributed port (switch_uuid, portgroup_key, port_key).
+              returned: on vmks of a distributed switch
               type: dict
             ip:
               description: IPv4 address.
@@ -242,7 +251,10 @@ ansible_facts:
               description: IPv4 prefix length.
               type: int
             ipv6:
-              description: IPv6 addresses (address, prefix_length, origin).
+              description:
+                - IPv6 addresses (address, prefix_length, origin), without the automatic link-local one - C(fe80::/64) made
+                  from RV(ansible_facts.vmk_vmotion_facts.vmks.mac) on every vmk of a host with IPv6 on, which vMotion never
+                  uses. A link-local address set by hand (origin V(manual)) is listed.
               type: list
               elements: dict
             dhcp:
@@ -292,20 +304,18 @@ ansible_facts:
           mgmt_ip: 192.168.100.109
           mgmt_octet: 109
           switches:
-            - {name: vSwitch4, type: standard, uplinks: [vmnic8, vmnic9], mtu: 9000, uuid: null}
+            - {name: vSwitch4, type: standard, uplinks: [vmnic8, vmnic9], mtu: 9000}
           portgroups:
             - name: vMotion-1
               switch: vSwitch4
               type: standard
               vlan_id: 0
-              key: null
               teaming: {active: [vmnic8], standby: [], unused: [vmnic9], inherited: false}
               vm_ports: 0
           vmks:
             - device: vmk3
               portgroup: vMotion-3
               switch: vSwitch1
-              dvport: null
               ip: 172.16.3.109
               netmask: 255.255.255.0
               prefix_length: 24
@@ -345,8 +355,9 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._findings import 
     UPLINK_FLEET_CODES,
     fleet_findings,
     host_findings,
+    vmotion_portgroup_pattern,
 )
-from ansible_collections.multinic.vmotion.plugins.module_utils._model import pnic_facts, vmk_table
+from ansible_collections.multinic.vmotion.plugins.module_utils._model import pnic_facts, published_facts, vmk_table
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._uplinks import read_uplink_evidence
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import PNIC_PROPERTY
@@ -361,24 +372,24 @@ class VmkVmotionFacts(VmotionModule):
             "one_vmk_per_subnet": self.params["one_vmk_per_subnet"],
             "ignore": self.params["ignore_findings"],
         }
+        try:
+            pattern = vmotion_portgroup_pattern(options)  # bad options fail before the read
+        except FindingsError as e:
+            self.fail("invalid findings options: %s" % e)
         states = self.read_hosts(host_properties=(PNIC_PROPERTY,))
         evidence = read_uplink_evidence(self.client, states)[0] if self.params["uplinks"] else {}
-        hosts = {}
+        # what is returned is what the rules judge, so that the audit of these facts finds what the module found
+        hosts = dict((name, published_facts(dict(
+            state.facts, cluster=state.cluster, datacenter=state.datacenter, vcenter=self.vcenter,
+            pnics=evidence[name] if name in evidence else pnic_facts(state.raw_network)), pattern)) for name, state in states.items())
+        findings = dict((n, host_findings(f, options)) for n, f in hosts.items())
+        if evidence:
+            # the uplink evidence is judged across the hosts read (what the other hosts' uplinks see)
+            for name, found in fleet_findings(hosts, options)["by_host"].items():
+                findings[name] += [f for f in found if f["code"] in UPLINK_FLEET_CODES]
         table = {}
         counts = dict((s, 0) for s in SEVERITIES)
         vmks = vmotion_vmks = 0
-        for name, state in states.items():
-            facts = dict(state.facts, cluster=state.cluster, datacenter=state.datacenter, vcenter=self.vcenter,
-                         pnics=evidence[name] if name in evidence else pnic_facts(state.raw_network))
-            hosts[name] = facts
-        try:
-            findings = dict((n, host_findings(f, options)) for n, f in hosts.items())
-            if evidence:
-                # the uplink evidence is judged across the hosts read (what the other hosts' uplinks see)
-                for name, found in fleet_findings(hosts, options)["by_host"].items():
-                    findings[name] += [f for f in found if f["code"] in UPLINK_FLEET_CODES]
-        except FindingsError as e:
-            self.fail("invalid findings options: %s" % e)
         for name, facts in hosts.items():
             facts["findings"] = findings.get(name, [])
             for finding in facts["findings"]:

@@ -5,9 +5,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from pyVmomi import vim
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._model import host_facts, pnic_facts, vmk_table, vnic_services
+from ansible_collections.multinic.vmotion.plugins.module_utils._model import host_facts, pnic_facts, published_facts, vmk_table, vnic_services
 
 
 def nic_order(active, standby=()):
@@ -147,9 +149,9 @@ def pnics():
 def test_pnic_link_state_and_speed_in_device_order():
     found = pnic_facts(pnics())
     assert list(found) == ["vmnic8", "vmnic9", "vmnic10"]
-    assert found["vmnic8"] == {"link": "up", "speed_mbps": 1000, "duplex": "half"}
-    assert found["vmnic9"] == {"link": "down", "speed_mbps": None, "duplex": None}
-    assert found["vmnic10"] == {"link": "up", "speed_mbps": 10000, "duplex": "full"}
+    assert found["vmnic8"] == {"link": "up", "speed_mbps": 1000}
+    assert found["vmnic9"] == {"link": "down", "speed_mbps": None}
+    assert found["vmnic10"] == {"link": "up", "speed_mbps": 10000}
     assert pnic_facts(vim.host.NetworkInfo()) == {}
 
 
@@ -159,3 +161,44 @@ def test_the_vmk_table_has_one_line_per_vmk_with_its_active_uplink_and_link():
     assert rows[1] == "vmk1 172.16.1.51/24 pg vMotion-1 (vSwitch4) active vmnic8 (1000 Mb/s) mtu 9000 vmotion stack vmotion"
     assert rows[2] == "vmk2 172.16.2.51/24 pg vMotion-2 (vSwitch4) active vmnic9 (down) mtu 9000 vSphereProvisioning,vmotion"
     assert rows[3].startswith("vmk10 172.16.9.51/24 pg dv-vMotion-1 (dvSwitch-vMotion) active Uplink 2 mtu 1500")
+
+
+def with_vm_networks_and_link_local():
+    """The model of network() plus a VM network on each switch, a vMotion-named port group without a vmk, and
+    link-local addresses on vmk2: the automatic one (origin other) and one set by hand."""
+    info = network()
+    info.portgroup += [portgroup("VM Network", "vSwitch0", computed_order=nic_order(["vmnic0", "vmnic1"])),
+                       portgroup("vMotion-spare", "vSwitch4", computed_order=nic_order(["vmnic8", "vmnic9"]))]
+    vmk2 = [v for v in info.vnic if v.device == "vmk2"][0]
+    vmk2.spec.ip.ipV6Config.ipV6Address += [
+        vim.host.IpConfig.IpV6Address(ipAddress="fe80::250:56ff:fe00:2", prefixLength=64, origin="other"),
+        vim.host.IpConfig.IpV6Address(ipAddress="fe80::2", prefixLength=64, origin="manual")]
+    dvpg = dict(DVPG, **{"dvportgroup-40": {"name": "dv-VM-Web", "switch_uuid": "50 1a", "uplink": False, "port_config": DV1_PORT_CONFIG}})
+    return host_facts("esx01.example.com", info, nic_manager_info({"management": ["vmk0"], "vmotion": ["vmk2"]}), DVS, dvpg)
+
+
+def test_published_port_groups_are_those_of_the_vmks_and_the_vmotion_named_ones():
+    model = with_vm_networks_and_link_local()
+    assert sorted(p["name"] for p in model["portgroups"]) == [
+        "Management Network", "VM Network", "dv-VM-Web", "dv-vMotion-1", "vMotion-1", "vMotion-2", "vMotion-spare"]
+    published = published_facts(model, re.compile("(?i)vmotion"))
+    assert [p["name"] for p in published["portgroups"]] == ["Management Network", "vMotion-1", "vMotion-2", "vMotion-spare", "dv-vMotion-1"]
+    # without a pattern, only the port groups the vmks are on
+    assert "vMotion-spare" not in [p["name"] for p in published_facts(model)["portgroups"]]
+    # the model the write side works on is left whole
+    assert len(model["portgroups"]) == 7 and "key" in model["portgroups"][0]
+
+
+def test_published_vmks_leave_out_the_automatic_link_local_address_only():
+    published = published_facts(with_vm_networks_and_link_local())
+    vmk2 = [v for v in published["vmks"] if v["device"] == "vmk2"][0]
+    assert vmk2["ipv6"] == [{"address": "2001:db8:2::33", "prefix_length": 64, "origin": "manual"},
+                            {"address": "fe80::2", "prefix_length": 64, "origin": "manual"}]
+
+
+def test_distributed_only_keys_are_published_on_distributed_objects_only():
+    published = published_facts(facts())
+    assert [("uuid" in s, s["type"]) for s in published["switches"]] == [(False, "standard"), (False, "standard"), (True, "distributed")]
+    assert [("key" in p, p["type"]) for p in published["portgroups"]] == [(False, "standard")] * 3 + [(True, "distributed")]
+    assert [("dvport" in v, v["device"]) for v in published["vmks"]] == [(False, "vmk0"), (False, "vmk1"), (False, "vmk2"), (True, "vmk10")]
+    assert published["vmks"][-1]["dvport"]["portgroup_key"] == "dvportgroup-30"

@@ -65,7 +65,7 @@ class TestEvidence:
                               [hint("vmnic2", [(0, "172.16.1.1-172.16.1.254"), (20, "10.20.0.1-10.20.0.254")], cdp())],
                               {"vmnic2": ("vSwitch1", "vmnic2"), "vmnic3": ("vSwitch1", "vmnic3")})
         up, down = found["vmnic2"], found["vmnic3"]
-        assert (up["link"], up["speed_mbps"], up["duplex"], up["switch"], up["uplink"]) == ("up", 10000, "full", "vSwitch1", "vmnic2")
+        assert (up["link"], up["speed_mbps"], up["switch"], up["uplink"]) == ("up", 10000, "vSwitch1", "vmnic2")
         assert up["neighbour"]["switch"] == "backend-01" and up["neighbour"]["port"] == "Gi1/0/5" and up["neighbour"]["mtu"] == 9000
         assert up["vlans"] == [0, 20] and up["observed"][0] == {"vlan": 0, "subnet": "172.16.1.1-172.16.1.254"}
         assert (down["link"], down["speed_mbps"], down["neighbour"], down["observed"], down["hinted"]) == ("down", None, None, [], False)
@@ -203,8 +203,8 @@ class TestFindings:
         # vmk_vmotion_facts' pnics (_model.pnic_facts): link and speed only, known by device
         hosts = [fleet_host(o) for o in range(101, 105)]
         for _name, facts in hosts:
-            facts["pnics"] = {"vmnic2": {"link": "up", "speed_mbps": 10000, "duplex": "full"}, "vmnic3": {"link": "up", "speed_mbps": 10000}}
-        hosts[0][1]["pnics"]["vmnic2"] = {"link": "down", "speed_mbps": None, "duplex": None}
+            facts["pnics"] = {"vmnic2": {"link": "up", "speed_mbps": 10000}, "vmnic3": {"link": "up", "speed_mbps": 10000}}
+        hosts[0][1]["pnics"]["vmnic2"] = {"link": "down", "speed_mbps": None}
         hosts[1][1]["pnics"]["vmnic2"]["speed_mbps"] = 1000
         assert [f["host"] for f in findings_of(hosts, "UPLINK_DOWN")] == ["192.168.100.101"]
         assert [f["host"] for f in findings_of(hosts, "UPLINK_SPEED_MISMATCH")] == ["192.168.100.102"]
