@@ -253,7 +253,7 @@ ansible_facts:
             ipv6:
               description:
                 - IPv6 addresses (address, prefix_length, origin), without the automatic link-local one - C(fe80::/64) made
-                  from RV(ansible_facts.vmk_vmotion_facts.vmks.mac) on every vmk of a host with IPv6 on, which vMotion never
+                  from RV(ansible_facts.vmk_vmotion_facts.vmks[].mac) on every vmk of a host with IPv6 on, which vMotion never
                   uses. A link-local address set by hand (origin V(manual)) is listed.
               type: list
               elements: dict
