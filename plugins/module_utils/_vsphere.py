@@ -50,7 +50,9 @@ except ImportError:
 
 from ansible.module_utils.common.parameters import env_fallback
 from ansible_collections.multinic.vmotion.plugins.module_utils._connection import SessionCache
-from ansible_collections.community.vmware.plugins.module_utils.vmware import vmware_argument_spec
+# community.vmware's own home of its connection options since 5.6.0 (module_utils.vmware.vmware_argument_spec, which only
+# returns it, is deprecated there); importing it alone keeps module_utils.vmware (72 KB) out of every module's payload
+from ansible_collections.community.vmware.plugins.module_utils._argument_spec import base_argument_spec
 from ansible_collections.community.vmware.plugins.module_utils.clients._vmware import (
     ApiAccessError,
     MissingLibError,
@@ -137,7 +139,7 @@ def scope_argument_spec():
 
 def connection_argument_spec():
     """Connection options exactly as community.vmware, plus the timeouts (doc fragment multinic.vmotion.connection)."""
-    spec = vmware_argument_spec()
+    spec = base_argument_spec()
     spec.update(
         connect_timeout=dict(type="int", default=CONNECT_TIMEOUT, fallback=(env_fallback, ["VMWARE_CONNECT_TIMEOUT"])),
         request_timeout=dict(type="int", default=REQUEST_TIMEOUT, fallback=(env_fallback, ["VMWARE_REQUEST_TIMEOUT"])),
