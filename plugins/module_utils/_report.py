@@ -334,6 +334,21 @@ def _audit_vcenters(facts, options, include_healthy):
     return fleet, {"pairs": pairs, "summary": merge_counts(summaries)}, [vc for vc, _hosts in groups if vc]
 
 
+def _by_name(hosts):
+    """{name: facts} of a list of host facts; a name twice (one host name in two vCenters) is refused, not dropped."""
+    facts, problems = {}, []
+    for host in hosts:
+        name = host.get("name")
+        if name in facts:
+            where = [h.get("vcenter") or "?" for h in (facts[name], host)]
+            problems.append("host %s was read twice (%s): the audit knows a host by its name, so audit these vCenters in "
+                            "separate runs (limit the play to one vCenter's hosts)" % (name, " and ".join(where)))
+        facts[name] = host
+    if problems:
+        raise FindingsError(problems)
+    return facts
+
+
 def build_audit(hosts, options=None, connectivity=None):
     """Fleet audit of the vMotion facts ``hosts`` ({name: facts}); raises FindingsError on bad input or options.
 
@@ -346,7 +361,7 @@ def build_audit(hosts, options=None, connectivity=None):
     if not isinstance(hosts, dict) and not (isinstance(hosts, list) and all(isinstance(h, dict) for h in hosts)):
         fleet_findings(hosts, options)  # says what is wrong with the input
         raise FindingsError(["hosts must be a dict of host facts or a list of them, got %s" % type(hosts).__name__])
-    facts = hosts if isinstance(hosts, dict) else dict((h.get("name"), h) for h in hosts)
+    facts = hosts if isinstance(hosts, dict) else _by_name(hosts)
     pings = None
     if connectivity:
         pings, evidence = connectivity_audit_part(_plain(connectivity))

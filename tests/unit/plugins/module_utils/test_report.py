@@ -190,6 +190,14 @@ class TestSeedFleet:
     def test_list_of_hosts_is_accepted(self):
         assert build_audit(list(seed_fleet().values()))["summary"] == build_audit(seed_fleet())["summary"]
 
+    def test_one_host_name_in_two_vcenters_is_refused_not_dropped(self):
+        hosts = list(seed_fleet().values())
+        twin = dict(hosts[0], vcenter="vc-b.example.com")
+        with pytest.raises(FindingsError) as raised:
+            build_audit([dict(h, vcenter="vc-a.example.com") for h in hosts] + [twin])
+        assert str(raised.value).count("read twice") == 1
+        assert "host %s was read twice (vc-a.example.com and vc-b.example.com)" % hosts[0]["name"] in str(raised.value)
+
     def test_host_order_does_not_matter(self):
         fleet = seed_fleet()
         reversed_fleet = dict(reversed(list(fleet.items())))
