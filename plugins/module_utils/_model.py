@@ -223,6 +223,10 @@ def _automatic_link_local(item):
     return address is not None and address.version == 6 and address.is_link_local() and item.get("origin") != "manual"
 
 
+def _without(item, key):
+    return dict((k, v) for k, v in item.items() if k != key)
+
+
 def published_facts(model, vmotion_portgroup=None):
     """What vmk_vmotion_facts returns of a host: its model, about its vmks and vMotion.
 
@@ -237,14 +241,10 @@ def published_facts(model, vmotion_portgroup=None):
     portgroups = []
     for group in model["portgroups"]:
         if (group["name"], group["switch"]) in used or (vmotion_portgroup is not None and vmotion_portgroup.search(group["name"] or "")):
-            portgroups.append(group if group["type"] == "distributed" else dict((k, v) for k, v in group.items() if k != "key"))
-    switches = [s if s["type"] == "distributed" else dict((k, v) for k, v in s.items() if k != "uuid") for s in model["switches"]]
-    vmks = []
-    for vmk in model["vmks"]:
-        vmk = dict(vmk, ipv6=[a for a in vmk["ipv6"] if not _automatic_link_local(a)])
-        if vmk["dvport"] is None:
-            del vmk["dvport"]
-        vmks.append(vmk)
+            portgroups.append(group if group["type"] == "distributed" else _without(group, "key"))
+    switches = [s if s["type"] == "distributed" else _without(s, "uuid") for s in model["switches"]]
+    vmks = [dict(v if v["dvport"] is not None else _without(v, "dvport"), ipv6=[a for a in v["ipv6"] if not _automatic_link_local(a)])
+            for v in model["vmks"]]
     return dict(model, switches=switches, portgroups=portgroups, vmks=vmks)
 
 
