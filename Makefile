@@ -1,23 +1,28 @@
 # multinic.vmotion — build, test and demo from a fresh clone.
-# Needs only python3.11, make and the package registries (PyPI).
+# Needs Python 3.12 (the newest stack: ansible-core 2.21 needs 3.12+) and, for the compat gate, Python 3.11; make, git,
+# unzip and the package registries (PyPI). tests/utils/find_python.sh finds each on PATH or under pyenv;
+# `make PYTHON=/path/to/python3.12` names one.
 
-PYTHON       ?= python3.11
+PYTHON       ?= $(shell bash tests/utils/find_python.sh 3.12)
 VENV         := $(CURDIR)/.venv
 BIN          := $(VENV)/bin
 BUILD        := $(CURDIR)/build
 COLL_ROOT    := $(BUILD)/collections
 COLL_DIR     := $(COLL_ROOT)/ansible_collections/multinic/vmotion
-# community.vmware and vmware.vmware come from the ansible bundle on PyPI (Galaxy is not reachable).
-ANSIBLE_BUNDLE := ansible==12.3.0
+# community.vmware and vmware.vmware come from the ansible bundle on PyPI (Galaxy is not reachable): the newest stack
+# of tests/compat/stacks.yml, which the compat gate checks this venv against.
+ANSIBLE_BUNDLE := ansible==14.5.0
 GET_PIP      := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 
 .PHONY: help venv deps collection test sanity units simulator-tests integration lint docs build-install \
-        builder browser browser-deps demo bench stress interop clean
+        builder compat browser browser-deps demo bench stress interop clean
 
 help:
-	@echo "make test   - every gate: sanity, units, simulator, integration, lint, docs, build+install, builder, browser"
+	@echo "make test   - every gate on the newest stack (sanity, units, simulator, integration, lint, docs, build+install, builder,"
+	@echo "              browser) and the compat matrix on the others (tests/compat/stacks.yml)"
+	@echo "make compat - the compat matrix alone: each stack's unit tests, ansible-doc and smoke on the simulator"
 	@echo "make browser - the HTML report in headless Chromium (installs Debian's chromium with apt-get when missing)"
 	@echo "make demo   - the seed fleet on the simulator: audit, fix, audit again"
 	@echo "make bench  - benchmarks against community.vmware (long; not part of make test)"
@@ -25,6 +30,7 @@ help:
 	@echo "make interop - a Go client on Debian's govmomi against the simulator (installs golang-go with apt-get; not part of make test)"
 
 $(BIN)/.installed: requirements.txt tests/requirements.txt tests/simulator/requirements.txt
+	@test -n "$(PYTHON)" || { echo "no Python 3.12 found (see above); make PYTHON=/path/to/python3.12" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt -r tests/requirements.txt
 	touch $@
@@ -60,7 +66,7 @@ browser-deps:
 test: collection browser-deps
 	VENV=$(VENV) COLL_DIR=$(COLL_DIR) COLL_ROOT=$(COLL_ROOT) bash tests/utils/gates.sh all
 
-sanity units simulator-tests integration lint docs build-install builder: collection
+sanity units simulator-tests integration lint docs build-install builder compat: collection
 	VENV=$(VENV) COLL_DIR=$(COLL_DIR) COLL_ROOT=$(COLL_ROOT) bash tests/utils/gates.sh $@
 
 browser: collection browser-deps

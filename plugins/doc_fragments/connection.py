@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Connection options of the collection beyond community.vmware's (timeouts, sessions).
+    # Connection options of the collection beyond vmware.vmware.base_options (timeouts, sessions).
     DOCUMENTATION = r"""
 options:
   connect_timeout:

@@ -7,6 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+import os
+
+import yaml
+
 from ansible.errors import AnsibleFilterError
 from ansible_collections.multinic.vmotion.plugins.module_utils._findings import FindingsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._report import (
@@ -37,6 +42,25 @@ def _compare(after, before):
     return compare_audits(before, after)
 
 
+def collection_version(path):
+    """The version of the collection that holds `path` (a role_path, say): MANIFEST.json once installed, galaxy.yml in
+    a checkout, '' when neither is found. Read here rather than in a role's Jinja, where ansible-core before 2.19 turns
+    the JSON text into a dict on the way."""
+    directory = os.path.abspath(str(path))
+    while True:
+        manifest, galaxy = os.path.join(directory, "MANIFEST.json"), os.path.join(directory, "galaxy.yml")
+        if os.path.isfile(manifest):
+            with open(manifest) as f:
+                return str(json.load(f).get("collection_info", {}).get("version") or "")
+        if os.path.isfile(galaxy):
+            with open(galaxy) as f:
+                return str((yaml.safe_load(f) or {}).get("version") or "")
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return ""
+        directory = parent
+
+
 class FilterModule(object):
     def filters(self):
         pure = {
@@ -46,5 +70,6 @@ class FilterModule(object):
             "vmotion_audit_compare": _compare,
             "vmotion_audit_summary": summary_lines,
             "vmotion_merge_results": merge_results,
+            "vmotion_collection_version": collection_version,
         }
         return dict((name, _filter(name, function)) for name, function in pure.items())

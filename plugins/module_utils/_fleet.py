@@ -181,6 +181,8 @@ def _shared_users_judgment(plans, layouts, hosts, fleet):
                 reason = management_reason(vmk, everyone.get(owner))
                 if reason:
                     carried.append("management vmk %s of %s (%s)" % (vmk["device"], owner, reason))
+                elif vmk.get("owner"):
+                    carried.append("%s of %s, owned by %s" % (vmk["device"], owner, vmk["owner"]))
                 elif other_services(vmk):
                     carried.append("%s of %s with %s" % (vmk["device"], owner, ", ".join(other_services(vmk))))
             if info.get("vms"):

@@ -147,7 +147,7 @@ def _vmk(vnic, services, standard_pg_switch, distributed_switches, distributed_p
             for a in _list(getattr(getattr(ip, "ipV6Config", None), "ipV6Address", None))]
     vmk_services = services.get(vnic.device, [])
     netmask = getattr(ip, "subnetMask", None) or None
-    return {
+    vmk = {
         "device": vnic.device,
         "portgroup": portgroup_name,
         "switch": switch_name,
@@ -163,6 +163,11 @@ def _vmk(vnic, services, standard_pg_switch, distributed_switches, distributed_p
         "services": vmk_services,
         "vmotion": is_vmotion({"services": vmk_services, "netstack": netstack}),
     }
+    # HostVirtualNic.owner (API 9.0): a vmk an NSX or vSAN solution owns; pyVmomi 8 and 8.x servers have none
+    owner = getattr(vnic, "owner", None)
+    if owner:
+        vmk["owner"] = owner
+    return vmk
 
 
 def host_facts(name, network_info, nic_manager_info, distributed_switches=None, distributed_portgroups=None):

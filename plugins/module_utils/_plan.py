@@ -30,6 +30,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
     is_vmotion,
     management_reason,
     other_services,
+    owner_refusal,
     parse_address,
     removal_refusal,
     require_netaddr,
@@ -296,8 +297,12 @@ class _Planner(object):
                                  % (vmk["where"], pg["name"], pg["type"], pg["switch"], vmk["switch"] or vmk["dvswitch"]))
         users = self._users(pg)
         managing = [v["device"] for v in users if self._management(v)]
+        owned = ["%s (%s)" % (v["device"], v["owner"]) for v in users if owner_refusal(v)]
         if managing:
             self.problems.append("%s: port group %r carries management (%s); it is never changed" % (vmk["where"], pg["name"], ", ".join(managing)))
+        elif owned:
+            self.problems.append("%s: port group %r carries solution-owned vmk(s) %s; it is never changed"
+                                 % (vmk["where"], pg["name"], ", ".join(owned)))
         elif pg.get("vm_ports"):
             self.problems.append("%s: port group %r is taken: %d virtual machine port(s) use it; choose another name"
                                  % (vmk["where"], pg["name"], pg["vm_ports"]))
@@ -308,7 +313,7 @@ class _Planner(object):
         if vmk["device"]:
             return self.vmks.get(vmk["device"]), "named"
         pg = self._portgroup_of(vmk)
-        in_group = [v for v in self._users(pg) if not self._management(v)] if pg is not None else []
+        in_group = [v for v in self._users(pg) if not self._management(v) and not owner_refusal(v)] if pg is not None else []
         if in_group:
             return in_group[0], "portgroup"
         # A vMotion-only vmk holding the address is the one to move; any other holder is a conflict, reported later.
@@ -324,6 +329,10 @@ class _Planner(object):
                                      % (vmk["where"], vmk["device"]))
             return
         where = vmk["where"]
+        owned = owner_refusal(current)
+        if owned:
+            self.problems.append("%s: %s" % (where, owned))
+            return
         reason = self._management(current)
         if reason:
             self.problems.append("%s: %s carries management; the management vmk is never modified (%s)" % (where, current["device"], reason))

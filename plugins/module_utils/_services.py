@@ -17,7 +17,15 @@ import re
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._layout import LayoutError, parse_subnet
 from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import NIC_TYPES, addresses, has_service, in_subnets, management_reason, natural_key
+from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
+    NIC_TYPES,
+    addresses,
+    has_service,
+    in_subnets,
+    management_reason,
+    natural_key,
+    owner_refusal,
+)
 
 
 class ServicePlanError(ProblemsError):
@@ -76,8 +84,13 @@ class _Selection(object):
         return not self.networks or _matches_subnets(vmk, self.networks)
 
     def refusal(self, name, host, vmk):
-        """(skip, problem): management vmks are never chosen (naming one is a problem); vMotion cannot go off the vmotion stack."""
+        """(skip, problem): management and solution-owned vmks are never chosen (naming one is a problem); vMotion cannot
+        go off the vmotion stack."""
         device = vmk["device"]
+        owned = owner_refusal(vmk)
+        if owned:
+            # named: a problem (nothing is written); chosen by a pattern or subnet: left alone
+            return True, "%s %s" % (name, owned) if device in self.wanted else None
         reason = management_reason(vmk, host)
         if reason and self.service != "management":
             if device in self.wanted:

@@ -223,12 +223,27 @@ def is_management(vmk, host=None):
     return management_reason(vmk, host) is not None
 
 
+def owner_refusal(vmk):
+    """Why a solution-owned vmk is never changed (a phrase naming the owner), or None when no solution owns it.
+
+    vSphere 9 marks the vmks a solution created for itself (HostVirtualNic.owner: NSX, VSAN); their settings are that
+    solution's to keep, whatever services they carry.
+    """
+    owner = vmk.get("owner")
+    if not owner:
+        return None
+    return "%s is owned by %s (HostVirtualNic.owner); a solution's vmk is changed only through that solution" % (vmk.get("device"), owner)
+
+
 def removal_refusal(vmk, host=None):
     """Why a vmk may not be removed by this collection (a phrase), or None when it is a vMotion-only vmk.
 
     Only vmks that carry vMotion and nothing else are ever removed: a storage vmk with no
     service, a vSAN or provisioning vmk, or anything management stays.
     """
+    owned = owner_refusal(vmk)
+    if owned:
+        return owned
     reason = management_reason(vmk, host)
     if reason:
         return "%s is a management vmk (%s)" % (vmk.get("device"), reason)

@@ -5,7 +5,7 @@
 
 Knows nothing of AnsibleModule: problems are raised as VsphereError so that a
 module (or a test, or a benchmark) decides how to report them. Logging in is
-community.vmware's job (PyvmomiClient); this file adds the batched reads.
+vmware.vmware's job (PyvmomiClient); this file adds the batched reads.
 
 Cost of a read, whatever the number of hosts: one RetrievePropertiesEx for the
 inventory tree (names and parents of folders, datacenters, clusters, hosts and
@@ -50,14 +50,12 @@ except ImportError:
 
 from ansible.module_utils.common.parameters import env_fallback
 from ansible_collections.multinic.vmotion.plugins.module_utils._connection import SessionCache
-# community.vmware's own home of its connection options since 5.6.0 (module_utils.vmware.vmware_argument_spec, which only
-# returns it, is deprecated there); importing it alone keeps module_utils.vmware (72 KB) out of every module's payload
-from ansible_collections.community.vmware.plugins.module_utils._argument_spec import base_argument_spec
-from ansible_collections.community.vmware.plugins.module_utils.clients._vmware import (
-    ApiAccessError,
-    MissingLibError,
-    PyvmomiClient,
-)
+# The connection code of the VMware collections lives in vmware.vmware (>= 2.3.0 under these names); community.vmware 6
+# imports it from there too and removed its own copies (module_utils._argument_spec, clients._vmware) in 6.0.0, so this
+# works beside community.vmware 5.x and 6.x alike and ships only the connection code in each module's payload.
+from ansible_collections.vmware.vmware.plugins.module_utils.argument_spec import base_argument_spec
+from ansible_collections.vmware.vmware.plugins.module_utils.clients.errors import ApiAccessError, MissingLibError
+from ansible_collections.vmware.vmware.plugins.module_utils.clients.pyvmomi import PyvmomiClient
 
 # The parts of config.network the collection uses. Reading them rather than the whole of
 # config.network leaves out pnic, netStackInstance, DNS and routes: about a quarter of config.network
@@ -175,7 +173,7 @@ def _is_certificate_error(error):
 
 
 def _timeout_in(error):
-    """The socket timeout behind an error (community.vmware re-raises it as ApiAccessError), or None."""
+    """The socket timeout behind an error (vmware.vmware's client re-raises it as ApiAccessError), or None."""
     for _depth in range(8):
         if error is None or isinstance(error, socket.timeout):
             return error
@@ -205,7 +203,7 @@ def _default_socket_timeout(seconds):
 class Timeouts(object):
     """connect_timeout and request_timeout, applied to the connections of a pyVmomi SOAP stub.
 
-    While logging in (inside community.vmware's PyvmomiClient, which passes no timeout to pyVmomi) the
+    While logging in (inside vmware.vmware's PyvmomiClient, which passes no timeout to pyVmomi) the
     default socket timeout is connect_timeout. Once logged in, the stub's connection class is replaced
     by one that connects within connect_timeout and waits request_timeout for each answer, and the
     connection kept from the login gets request_timeout.
@@ -231,7 +229,7 @@ class Timeouts(object):
                 conn.sock.settimeout(self.read)
 
     def after_timeout(self):
-        # A server silent for request_timeout: the logout at exit (community.vmware's atexit) gets connect_timeout only.
+        # A server silent for request_timeout: the logout at exit (the client's atexit) gets connect_timeout only.
         self.read = min(self.connect, self.request)
 
 
@@ -326,7 +324,9 @@ class VsphereClient(object):
         username, password = self._credentials
         try:
             with _default_socket_timeout(self.timeouts.connect):
+                # proxy_* since vmware.vmware 2.6, http_proxy_* (deprecated there) before: each ignores the other's names
                 client = PyvmomiClient(self.hostname, username, password, port=self.port, validate_certs=validate_certs,
+                                       proxy_host=proxy_host, proxy_port=proxy_port,
                                        http_proxy_host=proxy_host, http_proxy_port=proxy_port)
         except MissingLibError as e:
             raise VsphereError(str(e))
@@ -347,7 +347,7 @@ class VsphereClient(object):
         if "Connection refused" in message:
             return ("Cannot connect to %s:%s: connection refused. Is it the address and port of the vCenter or ESXi API "
                     "(option hostname and port, VMWARE_HOST and VMWARE_PORT)?" % (self.hostname, self.port))
-        return message.replace("  as ", " as ")  # community.vmware's message has a double space there
+        return message
 
     def _keep_session(self):
         """Cache the session just logged in to, and leave it open at exit (community.vmware logs out then)."""
@@ -383,7 +383,7 @@ class VsphereClient(object):
             try:
                 self.content.sessionManager.Login(*self._credentials)
             except vim.fault.InvalidLogin as e:
-                raise VsphereError("Unable to log on to vCenter or ESXi API at %s:%s as %s: %s"
+                raise VsphereError("Unable to log on to the vCenter or ESXi API at %s:%s as %s: %s"
                                    % (self.hostname, self.port, self._credentials[0], e.msg))
             self.resumed = False
             self._keep_session()

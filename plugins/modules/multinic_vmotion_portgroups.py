@@ -132,7 +132,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
-  - community.vmware.vmware.documentation
+  - vmware.vmware.base_options
   - multinic.vmotion.connection
   - multinic.vmotion.scope.attributes_change
 notes:

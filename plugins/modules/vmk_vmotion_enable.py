@@ -65,7 +65,7 @@ options:
     choices: [fail, skip]
     default: fail
 extends_documentation_fragment:
-  - community.vmware.vmware.documentation
+  - vmware.vmware.base_options
   - multinic.vmotion.connection
   - multinic.vmotion.scope
   - multinic.vmotion.scope.attributes_change

@@ -67,7 +67,7 @@ options:
     elements: str
     default: []
 extends_documentation_fragment:
-  - community.vmware.vmware.documentation
+  - vmware.vmware.base_options
   - multinic.vmotion.connection
   - multinic.vmotion.scope
   - multinic.vmotion.scope.attributes_read_only
@@ -276,6 +276,13 @@ ansible_facts:
             vmotion:
               description: Whether vMotion uses the vmk (vmotion service or the vmotion TCP/IP stack).
               type: bool
+            owner:
+              description:
+                - The solution that owns the vmk (C(HostVirtualNic.owner) of vSphere 9, for example V(NSX) or V(VSAN)).
+                  The collection never changes or removes such a vmk.
+                - Only on owned vmks, and only when vCenter and pyVmomi speak API 9.0 or later.
+              type: str
+              returned: when set
         findings:
           description: Problems of the multi-NIC vMotion layout, most severe first.
           type: list

@@ -70,7 +70,7 @@ options:
     choices: [packet_loss, mtu_too_small, no_path, link_down, no_address, error]
     default: []
 extends_documentation_fragment:
-  - community.vmware.vmware.documentation
+  - vmware.vmware.base_options
   - multinic.vmotion.connection
   - multinic.vmotion.scope
   - multinic.vmotion.scope.attributes_read_only

@@ -43,7 +43,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - community.vmware.vmware.documentation
+  - vmware.vmware.base_options
   - multinic.vmotion.connection
   - multinic.vmotion.scope
   - multinic.vmotion.scope.attributes_read_only

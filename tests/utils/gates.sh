@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs the project's gates inside the laid-out collection tree and prints a summary.
-# Usage: gates.sh all | sanity | units | simulator-tests | integration | lint | docs | build-install | builder | browser | stress
+# Usage: gates.sh all | sanity | units | simulator-tests | integration | lint | docs | build-install | builder | browser | compat | stress
 set -u
 : "${VENV:?}" "${COLL_DIR:?}" "${COLL_ROOT:?}"
 export PATH="$VENV/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$COLL_ROOT"
 PY="$VENV/bin/python"
+# the venv's Python X.Y (the newest stack's), which ansible-test is told to use
+PYVER=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+BUILD=$(dirname "$COLL_ROOT")
 cd "$COLL_DIR" || exit 2
 
 declare -a RESULTS=()
@@ -24,11 +27,11 @@ run_gate() {
 }
 
 gate_sanity() {
-  ansible-test sanity --venv --python 3.11 --color no
+  ansible-test sanity --venv --python "$PYVER" --color no
 }
 
 gate_units() {
-  ansible-test units --local --python 3.11 --color no
+  ansible-test units --local --python "$PYVER" --color no
 }
 
 gate_simulator_tests() {
@@ -67,7 +70,7 @@ INI
   fi
   # the modules' session cache (on by default) goes to a directory of this run, not the user's ~/.cache
   VMWARE_SESSION_CACHE_DIR="$(mktemp -d)" ANSIBLE_PYTHON_INTERPRETER="$PY" \
-    ansible-test integration --local --python 3.11 --color no ${INTEGRATION_TARGETS:-}
+    ansible-test integration --local --python "$PYVER" --color no ${INTEGRATION_TARGETS:-}
   rc=$?
   [ -n "${sim_pid:-}" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
   return $rc
@@ -214,6 +217,12 @@ PY
   return $rc
 }
 
+# The compatibility matrix (tests/compat): the oldest promised, the previous and the newest stack, each in its own venv
+# under build/compat: unit tests, ansible-doc without a warning, and the smoke on the simulator.
+gate_compat() {
+  "$PY" tests/compat/matrix.py --build "$BUILD/compat" --collection "$COLL_DIR" --main-venv "$VENV" --main-collections "$COLL_ROOT"
+}
+
 gate_stress() {
   [ -d tests/stress ] || { echo "no stress tests"; return 0; }
   "$PY" -m pytest -q -p no:cacheprovider tests/stress
@@ -230,8 +239,9 @@ case "${1:-all}" in
     run_gate build-install gate_build_install
     run_gate builder gate_builder
     run_gate browser gate_browser
+    run_gate compat gate_compat
     ;;
-  sanity|units|simulator-tests|integration|lint|docs|build-install|builder|browser|stress)
+  sanity|units|simulator-tests|integration|lint|docs|build-install|builder|browser|compat|stress)
     run_gate "$1" "gate_${1//-/_}"
     ;;
   *) echo "unknown gate $1"; exit 2 ;;

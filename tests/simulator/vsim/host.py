@@ -145,7 +145,7 @@ class HostSystem(Entity):
     def p_summary(self):
         return vim.host.Summary(
             host=self.ref, hardware=self._hardware_summary(), runtime=self.p_runtime(),
-            config=vim.host.Summary.ConfigSummary(name=self.name, port=443, product=esxi_about(),
+            config=vim.host.Summary.ConfigSummary(name=self.name, port=443, product=esxi_about(self.inv.release),
                                                   vmotionEnabled=bool(self.net.selected_devices("vmotion")), faultToleranceEnabled=False),
             quickStats=vim.host.Summary.QuickStats(overallCpuUsage=1200, overallMemoryUsage=65536, uptime=86400),
             overallStatus="green", rebootRequired=False, managementServerIp="10.0.0.10" if self.inv.is_vcenter else None)
@@ -207,7 +207,7 @@ class HostSystem(Entity):
 
     def _render_config(self):
         return vim.host.ConfigInfo(
-            host=self.ref, product=esxi_about(), network=self.network_info(),
+            host=self.ref, product=esxi_about(self.inv.release), network=self.network_info(),
             virtualNicManagerInfo=self.nic_manager_info(), capabilities=network_capabilities(),
             offloadCapabilities=vim.host.NetOffloadCapabilities(csumOffload=True, tcpSegmentation=True, zeroCopyXmit=True),
             hyperThread=vim.host.CpuSchedulerSystem.HyperThreadScheduleInfo(available=True, active=True, config=True),

@@ -79,8 +79,10 @@ class Pnic:
 
 
 class Vnic:
-    def __init__(self, device, spec, port_key):
+    def __init__(self, device, spec, port_key, owner=None):
         self.device, self.spec, self.port_key = device, spec, port_key
+        # HostVirtualNic.owner (API 9.0): the solution that owns a system vmknic (HostConfigChangeOwner: NSX, VSAN)
+        self.owner = owner
 
 
 def default_vswitch_policy(nics):
@@ -564,9 +566,12 @@ class HostNetState:
         spec = copy.deepcopy(vnic.spec)
         spec.ip.ipV6Config = self._render_ipv6(spec)
         on_dvs = spec.distributedVirtualPort is not None
-        return vim.host.VirtualNic(device=vnic.device, key=key_prefix + vnic_key(vnic.device),
-                                   portgroup="" if on_dvs else spec.portgroup, spec=spec,
-                                   port=None if on_dvs else vnic.port_key)
+        rendered = vim.host.VirtualNic(device=vnic.device, key=key_prefix + vnic_key(vnic.device),
+                                       portgroup="" if on_dvs else spec.portgroup, spec=spec,
+                                       port=None if on_dvs else vnic.port_key)
+        if vnic.owner:  # a 9.0 property: set only when there is one, so pyVmomi 8 renders the rest as before
+            rendered.owner = vnic.owner
+        return rendered
 
     @staticmethod
     def _render_ipv6(spec):

@@ -10,6 +10,7 @@ pyVmomi refuses untyped lists in `anyType` slots.
 import threading
 from collections import deque
 
+from .about import DEFAULT_RELEASE
 from pyVmomi import VmomiSupport
 
 from . import faults
@@ -138,8 +139,9 @@ class Entity(ManagedObject):
 class Inventory:
     """Every managed object by moid, behind one lock (the simulator's state is small)."""
 
-    def __init__(self, mode):
+    def __init__(self, mode, release=DEFAULT_RELEASE):
         self.mode = mode  # "vcenter" or "esxi"
+        self.release = release  # the product release it answers as (about.RELEASES)
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self.objects = {}

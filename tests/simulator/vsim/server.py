@@ -17,16 +17,10 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import faults, soap, topology
+from . import about, faults, soap, topology
 from .certs import make_certificates
 from .sessions import Sessions
 
-PRIOR_VERSIONS = ("8.0.2.0", "8.0.1.0", "8.0.0.0", "7.0.3.0", "7.0.2.0", "7.0.1.0", "7.0.0.0", "6.7.3", "6.7.2", "6.7.1", "6.7", "6.5", "6.0")
-SERVICE_VERSIONS = (
-    '<?xml version="1.0" encoding="UTF-8" ?>\n<namespaces version="1.0">\n<namespace>\n<name>urn:vim25</name>\n'
-    "<version>8.0.3.0</version>\n<priorVersions>\n"
-    + "".join("<version>{0}</version>\n".format(v) for v in PRIOR_VERSIONS)
-    + "</priorVersions>\n</namespace>\n</namespaces>\n").encode("utf-8")
 
 # Methods a client may call before logging in.
 OPEN_METHODS = ("RetrieveServiceContent", "Login", "CurrentTime")
@@ -472,7 +466,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self._body() is None:
             return  # a GET may carry a body too: read (or refuse) it so that the next request starts right
         if self.path == "/sdk/vimServiceVersions.xml":
-            self._send(200, SERVICE_VERSIONS)
+            self._send(200, about.service_versions(self.sim.inv.release))
         elif self.path == "/_sim/stats":
             self._json(self.sim.stats())
         elif self.path == "/_sim/state":
@@ -519,16 +513,18 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def start_simulator(topology_file=None, hosts=None, seed_like=False, mode="vcenter", user="administrator@vsphere.local",
-                    password="VMware1!", latency_ms=0, port=0, cert_out=None):
+                    password="VMware1!", latency_ms=0, port=0, cert_out=None, release=about.DEFAULT_RELEASE):
     """Build a topology and serve it on 127.0.0.1 in background threads; returns the Simulator.
 
-    The default topology is the seed fleet (topologies/seed.yml).
+    The default topology is the seed fleet (topologies/seed.yml); release is the vCenter/ESXi release it answers as
+    (about.RELEASES: 8.0.3, the default, or 9.0).
     """
+    about.check_release(release)
     if hosts:
         data = topology.generate(hosts, seed_like=seed_like)
     else:
         data = topology.load(topology_file or topology.SEED)
-    inv = topology.build(data, mode)
+    inv = topology.build(data, mode, release)
     cert_paths = make_certificates()
     if cert_out:
         shutil.copyfile(cert_paths["ca.pem"], cert_out)

@@ -18,7 +18,7 @@ class ServiceInstance(ManagedObject):
         self.instance_uuid = instance_uuid
 
     def content(self):
-        about = vcenter_about(self.instance_uuid) if self.inv.is_vcenter else esxi_about()
+        about = vcenter_about(self.instance_uuid, self.inv.release) if self.inv.is_vcenter else esxi_about(self.inv.release)
         refs = {name: obj.ref for name, obj in self.content_refs.items()}
         return vim.ServiceInstanceContent(about=about, **refs)
 

@@ -49,6 +49,8 @@ refuse is a ValueError that names the host, switch or VM.
           - {device: vmk0, portgroup: Management Network, ip: "{mgmt_ip}", prefix: 24, mtu: 1500,
              stack: defaultTcpipStack,    # or vmotion, vSphereProvisioning (fixed at creation)
              services: [management]}      # nicTypes selected on it (HostVirtualNicManager)
+          - {device: vmk9, portgroup: nsx-vtep, ip: "10.20.0.{octet}",
+             owner: NSX}                  # HostVirtualNic.owner (--release 9.0 only): NSX or VSAN
           - {device: vmk1, dvswitch: dvSwitch-vMotion, dvportgroup: dv-vMotion, ip: "172.16.1.{octet}",
              port_key: "12"}              # on a distributed port group: the host must be a member; it takes the
                                           # lowest free port of the port group unless port_key names one
@@ -79,6 +81,7 @@ import yaml
 from pyVmomi import vim
 
 from . import faults, hostnet
+from .about import DEFAULT_RELEASE, RELEASES
 from .collector import PropertyCollector, ViewManager
 from .dvs import DistributedSwitch
 from .entities import ClusterComputeResource, ComputeResource, Datacenter, Folder
@@ -87,6 +90,9 @@ from .model import Inventory
 from .physical import PhysicalNetwork
 from .services import CustomFieldsManager, DiagnosticManager, SearchIndex, ServiceInstance, SessionManager, TaskManager
 from .vm import NIC_KEY, VirtualMachine, VmNic
+
+# HostConfigChangeOwner (vim.host.ConfigChange.Owner, API 9.0): the solutions that may own a vmknic
+VNIC_OWNERS = ("NSX", "VSAN")
 
 TOPOLOGY_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "topologies")
 SEED = os.path.join(TOPOLOGY_DIR, "seed.yml")
@@ -197,9 +203,9 @@ class Builder:
     port group of a switch the host is a member of), then the VMs.
     """
 
-    def __init__(self, data, mode):
+    def __init__(self, data, mode, release=DEFAULT_RELEASE):
         self.data = data
-        self.inv = Inventory(mode)
+        self.inv = Inventory(mode, release)
         self.esxi = mode == "esxi"
         self.host_index = 0
         self.vm_index = 0
@@ -323,11 +329,22 @@ class Builder:
                 device = net.add_vnic(vmk.get("portgroup"), spec, dvport)
                 if vmk.get("device", device) != device:
                     raise ValueError("{0}: it would be created as {1}".format(where, device))
+                if vmk.get("owner"):
+                    net.vnics[device].owner = self._owner(vmk["owner"], where)
                 for service in vmk.get("services", []):
                     if service not in disabled.get(device, []):
                         net.select(service, device)
             except faults.SoapFault as failure:
                 raise ValueError("{0}: {1}".format(where, failure.fault.msg)) from None
+
+    def _owner(self, owner, where):
+        """HostVirtualNic.owner: API 9.0, one of HostConfigChangeOwner's values."""
+        if RELEASES[self.inv.release]["api"] < "9":
+            raise ValueError("{0}: owner is a property of API 9.0 (HostVirtualNic.owner); run the simulator with --release 9.0"
+                             .format(where))
+        if owner not in VNIC_OWNERS:
+            raise ValueError("{0}: owner {1!r} is not one of {2}".format(where, owner, ", ".join(VNIC_OWNERS)))
+        return owner
 
     def _dvportgroup(self, host, entry, where):
         """(switch, port group) of an entry naming `dvswitch` and `dvportgroup`, on a switch the host is a member of."""
@@ -436,7 +453,7 @@ def _dvportgroup_spec(data):
         autoExpand=bool(data.get("elastic", True)), defaultPortConfig=setting)
 
 
-def build(data, mode="vcenter"):
-    builder = Builder(data, mode)
+def build(data, mode="vcenter", release=DEFAULT_RELEASE):
+    builder = Builder(data, mode, release)
     with builder.inv.lock:  # building records changes, which notifies waiters under the lock
         return builder.build()

@@ -11,7 +11,7 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
 from ansible.utils.collection_loader import AnsibleCollectionConfig
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
 from ansible_collections.multinic.vmotion.plugins.filter.vmotion_audit import FilterModule
@@ -19,6 +19,12 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._report import su
 from ansible_collections.multinic.vmotion.tests.unit.plugins.module_utils.test_report import seed_fleet
 
 FILTERS = FilterModule().filters()
+
+try:  # ansible-core 2.19+ renders only templates marked as trusted
+    from ansible.template import trust_as_template
+except ImportError:  # before 2.19 every string is a template
+    def trust_as_template(text):
+        return text
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +53,7 @@ def collection_loader():
 
 def test_the_filters_are_exposed():
     assert sorted(FILTERS) == ["vmotion_audit", "vmotion_audit_compare", "vmotion_audit_html", "vmotion_audit_markdown",
-                               "vmotion_audit_summary", "vmotion_merge_results"]
+                               "vmotion_audit_summary", "vmotion_collection_version", "vmotion_merge_results"]
 
 
 def test_html_and_compare():
@@ -103,3 +109,19 @@ def test_templated_input(collection_loader):
     assert "## Findings (4)" in text
     lines = templar.template(trust_as_template("{{ fleet | multinic.vmotion.vmotion_audit | multinic.vmotion.vmotion_audit_summary(show=2) }}"))
     assert lines == summary_lines(audit, show=2)
+
+
+def test_collection_version_from_the_manifest_of_an_installed_collection_else_galaxy_yml(tmp_path):
+    version = FILTERS["vmotion_collection_version"]
+    installed = tmp_path / "installed"
+    (installed / "roles" / "vmotion_audit").mkdir(parents=True)
+    (installed / "MANIFEST.json").write_text('{"collection_info": {"version": "1.2.3"}}')
+    (installed / "galaxy.yml").write_text("version: 9.9.9\n")
+    assert version(str(installed / "roles" / "vmotion_audit")) == "1.2.3"
+    checkout = tmp_path / "checkout"
+    (checkout / "roles" / "vmotion_audit").mkdir(parents=True)
+    (checkout / "galaxy.yml").write_text("namespace: multinic\nversion: 0.3.0\n")
+    assert version(str(checkout / "roles" / "vmotion_audit")) == "0.3.0"
+    assert version(str(tmp_path)) == ""
+    # this checkout's own
+    assert version(os.path.dirname(__file__)) != ""

@@ -305,3 +305,24 @@ def test_describe_reads_as_a_diff():
     assert "+ vmk in vMotion-3 (172.16.3.51/24, MTU 9000, defaultTcpipStack)" in lines
     assert "~ %s vMotion off -> on" % host["vmks"][1]["device"] in lines
     assert "~ new vmk in vMotion-3 vMotion off -> on" in lines
+
+
+def nsx_host():
+    """A vSphere 9 host whose vmk1, on port group vMotion-1, is owned by NSX (HostVirtualNic.owner)."""
+    host = built_host(1)
+    host["vmks"][1]["owner"] = "NSX"
+    return host
+
+
+def test_a_solution_owned_vmk_is_never_modified_removed_or_adopted():
+    named = desired(1, device="vmk1", mtu=1500)
+    assert "vmks[0] (vMotion-1): vmk1 is owned by NSX (HostVirtualNic.owner); a solution's vmk is changed only" in problems(named, nsx_host())
+    assert "vmk1 is owned by NSX" in problems(desired(1), nsx_host(), state="absent")
+    # unnamed, it is not adopted: its port group is not taken over and its address stays its own
+    text = problems(desired(1, mtu=1500), nsx_host())
+    assert "port group 'vMotion-1' carries solution-owned vmk(s) vmk1 (NSX); it is never changed" in text
+    assert "IP 172.16.1.51 is already used by vmk1" in text
+    # purge leaves it alone
+    other = [dict(desired(2)[1])]
+    ops = plan_layout(other, nsx_host(), purge=True)
+    assert not [op for op in ops if op.get("device") == "vmk1"]

@@ -118,3 +118,13 @@ def test_no_selector_refused():
 
 def test_disabling_management_refused():
     assert "refusing to disable the management service" in problems(devices=["vmk0"], service="management", state="disabled")
+
+
+def test_a_solution_owned_vmk_is_refused_when_named_and_left_alone_when_matched():
+    owned = vmk("vmk1", "172.16.1.5", "vMotion-1")
+    owned["owner"] = "NSX"
+    fleet = {"h": {"vmks": [owned, vmk("vmk2", "172.16.2.5", "vMotion-2")]}}
+    with pytest.raises(ServicePlanError, match=r"h vmk1 is owned by NSX \(HostVirtualNic.owner\)"):
+        plan_services(fleet, devices=["vmk1", "vmk2"])
+    plan = plan_services(fleet, portgroup_pattern="^vMotion")
+    assert plan["hosts"]["h"]["changed"] == ["vmk2"] and "vmk1" not in plan["hosts"]["h"]["unchanged"]

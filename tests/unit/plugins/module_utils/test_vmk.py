@@ -54,3 +54,11 @@ def test_removal_refusals():
     assert "carries no service" in _vmk.removal_refusal(vmk("vmk5", "10.10.10.5"), {"name": "esx01"})
     assert "vsan besides vMotion" in _vmk.removal_refusal(vmk("vmk5", "10.10.10.5", ["vmotion", "vsan"]), {"name": "esx01"})
     assert "vSphereProvisioning" in _vmk.removal_refusal(vmk("vmk5", "10.10.10.5", netstack="vSphereProvisioning"), {"name": "esx01"})
+
+
+def test_owner_refusal_names_the_solution_and_removal_refuses_it():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import owner_refusal, removal_refusal
+    vsan = {"device": "vmk3", "services": ["vsan"], "netstack": "defaultTcpipStack", "vmotion": False, "owner": "VSAN"}
+    assert owner_refusal(vsan).startswith("vmk3 is owned by VSAN (HostVirtualNic.owner)")
+    assert removal_refusal(vsan) == owner_refusal(vsan)
+    assert owner_refusal(dict(vsan, owner=None)) is None
