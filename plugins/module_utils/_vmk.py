@@ -33,7 +33,8 @@ PROVISIONING_NETSTACK = "vSphereProvisioning"
 # The layout's names for the stacks a vMotion vmk may use -> the keys ESXi uses.
 NETSTACK_KEYS = {"default": DEFAULT_NETSTACK, "vmotion": VMOTION_NETSTACK}
 
-# nicTypes of HostVirtualNicManager that SelectVnicForNicType accepts.
+# nicTypes of HostVirtualNicManager that SelectVnicForNicType accepts (HostVirtualNicManagerNicType; vnetworking is
+# vSphere 9.1's, in pyVmomi 9.1; an older server refuses it with InvalidArgument, named in the task's failure).
 NIC_TYPES = (
     "vmotion",
     "management",
@@ -47,6 +48,7 @@ NIC_TYPES = (
     "ptp",
     "nvmeTcp",
     "nvmeRdma",
+    "vnetworking",
 )
 
 # The vmk the ESXi installer creates for management.

@@ -53,10 +53,11 @@ options:
     description:
       - The VMkernel service (nicType of the HostVirtualNicManager).
       - Disabling V(management) is refused.
+      - V(vnetworking) is a service of vSphere 9.1 (pyVmomi 9.1); an older ESXi refuses it.
     type: str
     default: vmotion
     choices: [vmotion, management, faultToleranceLogging, vSphereReplication, vSphereReplicationNFC, vSphereProvisioning,
-              vsan, vsanWitness, vSphereBackupNFC, ptp, nvmeTcp, nvmeRdma]
+              vsan, vsanWitness, vSphereBackupNFC, ptp, nvmeTcp, nvmeRdma, vnetworking]
   missing:
     description:
       - What to do when a device of O(devices) does not exist on a host.

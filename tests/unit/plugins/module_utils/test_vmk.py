@@ -62,3 +62,12 @@ def test_owner_refusal_names_the_solution_and_removal_refuses_it():
     assert owner_refusal(vsan).startswith("vmk3 is owned by VSAN (HostVirtualNic.owner)")
     assert removal_refusal(vsan) == owner_refusal(vsan)
     assert owner_refusal(dict(vsan, owner=None)) is None
+
+
+def test_every_service_of_the_vocabulary_is_a_nictype_of_the_api():
+    """NIC_TYPES against pyVmomi's HostVirtualNicManagerNicType; vnetworking arrived with API 9.1 (pyVmomi 9.1)."""
+    from pyVmomi import vim
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import NIC_TYPES
+    known = set(vim.host.VirtualNicManager.NicType.values)
+    assert set(NIC_TYPES) - known <= {"vnetworking"}
+    assert "vnetworking" in NIC_TYPES
