@@ -12,7 +12,7 @@ COLL_DIR     := $(COLL_ROOT)/ansible_collections/multinic/vmotion
 # community.vmware and vmware.vmware come from the ansible bundle on PyPI (Galaxy is not reachable): the newest stack
 # of tests/compat/stacks.yml, which the compat gate checks this venv against.
 ANSIBLE_BUNDLE := ansible==14.5.0
-GET_PIP      := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+GET_PIP_DIR  := $(HOME)/.ansible/test/cache
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 
@@ -42,8 +42,10 @@ $(BUILD)/.deps: $(BIN)/.installed
 	$(BIN)/pip download -q --disable-pip-version-check --no-deps $(ANSIBLE_BUNDLE) -d $(BUILD)/wheels
 	rm -rf $(COLL_ROOT)/ansible_collections/community $(COLL_ROOT)/ansible_collections/vmware
 	unzip -q -o $(BUILD)/wheels/ansible-*.whl 'ansible_collections/community/vmware/*' 'ansible_collections/vmware/vmware/*' -d $(COLL_ROOT)
-	mkdir -p $(dir $(GET_PIP))
-	cp tests/utils/get_pip_standin.py $(GET_PIP)
+	# ansible-test fetches get_pip_<its pip version>.py from a host not reachable here: the stand-in under that name
+	mkdir -p $(GET_PIP_DIR)
+	cp tests/utils/get_pip_standin.py $(GET_PIP_DIR)/get_pip_$$($(BIN)/python -c "from ansible_test._internal.python_requirements \
+	    import get_venv_packages as p; from types import SimpleNamespace as N; print(p(N(version='x'))['pip'].replace('.', '_'))").py
 	touch $@
 
 deps: $(BUILD)/.deps

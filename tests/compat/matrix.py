@@ -154,7 +154,8 @@ class Stack(object):
 
     def smoke(self):
         return run(["bash", os.path.join(self.installed, "tests", "compat", "smoke.sh")], self.log,
-                   self.env(SMOKE_DIR=os.path.join(self.dir, "smoke")), cwd=self.installed)
+                   self.env(SMOKE_DIR=os.path.join(self.dir, "smoke"), SMOKE_RELEASE=str(self.spec.get("release", "8.0.3"))),
+                   cwd=self.installed)
 
     def versions(self):
         """What the stack runs, as read from it (not as asked)."""
@@ -257,7 +258,7 @@ def main(argv=None):
         results, versions = futures[name].result()
         stack_ok = all(ok for _step, ok, _t in results)
         failed = failed or not stack_ok
-        print("%s  %-9s %s" % ("ok " if stack_ok else "BAD", name, versions))
+        print("%s  %-9s %s; vCenter %s" % ("ok " if stack_ok else "BAD", name, versions, stacks[name].get("release", "8.0.3")))
         print("     " + ", ".join("%s %s (%ds)" % (step, "ok" if ok else "FAILED", t) for step, ok, t in results))
         if not stack_ok:
             log = os.path.join(build, name, "matrix.log")

@@ -5,6 +5,7 @@
 #   facts ad hoc -> enable ad hoc, and again (no write) -> site.yml (the layout built), and again (0 writes)
 #   -> audit.yml (the role's gate passes on the fixed fleet, the reports are written)
 # Any warning printed by Ansible fails the smoke: nothing this collection does may cause one.
+# SMOKE_RELEASE: the vCenter release of the simulator (8.0.3 or 9.0).
 set -euo pipefail
 : "${SMOKE_DIR:?}"
 rm -rf "$SMOKE_DIR"; mkdir -p "$SMOKE_DIR"
@@ -14,7 +15,7 @@ export ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 # the session cache of this run stays in its own directory
 export VMWARE_SESSION_CACHE_DIR="$SMOKE_DIR/sessions"
 
-"$PY" tests/simulator/run.py --port 0 --cert-out "$SMOKE_DIR/ca.pem" >"$SMOKE_DIR/simulator.log" 2>&1 &
+"$PY" tests/simulator/run.py --port 0 --release "${SMOKE_RELEASE:-8.0.3}" --cert-out "$SMOKE_DIR/ca.pem" >"$SMOKE_DIR/simulator.log" 2>&1 &
 SIM_PID=$!
 trap 'kill $SIM_PID 2>/dev/null; wait $SIM_PID 2>/dev/null || true' EXIT
 SIM_URL=""
@@ -62,6 +63,8 @@ expect_writes() {
 
 writes >/dev/null
 run facts '"vmk6"' ansible localhost -m multinic.vmotion.vmk_vmotion_facts -a esxi_hostname=192.168.100.109
+grep -q "release ${SMOKE_RELEASE:-8.0.3}" "$SMOKE_DIR/simulator.log" || { echo "FAIL the simulator is not vCenter ${SMOKE_RELEASE:-8.0.3}"; exit 1; }
+echo "ok   vCenter ${SMOKE_RELEASE:-8.0.3}"
 expect_writes "facts writes nothing" 0
 run enable '"changed": true' ansible localhost -m multinic.vmotion.vmk_vmotion_enable \
   -a 'esxi_hostname=192.168.100.109 devices=vmk3'

@@ -142,9 +142,13 @@ gate_builder() {
   rc=$?
   rm -f multinic-vmotion-*.tar.gz
   [ $rc -eq 0 ] || { cat "$ctx/create.log"; rm -rf "$ctx"; return 1; }
-  "$PY" - "$ctx" "$tarball" <<'PY'
-import glob, os, subprocess, sys, yaml
-ctx, tarball = sys.argv[1], sys.argv[2]
+  "$PY" - "$ctx" "$tarball" "$COLL_ROOT" <<'PY'
+import glob, json, os, re, subprocess, sys, yaml
+ctx, tarball, coll_root = sys.argv[1], sys.argv[2], sys.argv[3]
+# the full suite's vmware.vmware, which the compat gate holds to the newest stack's bundle
+vmware_vmware = json.load(open(os.path.join(coll_root, "ansible_collections", "vmware", "vmware", "MANIFEST.json")))["collection_info"]["version"]
+newest = yaml.safe_load(open("tests/compat/stacks.yml"))["stacks"]["newest"]
+pins = dict(p.split("==") for p in newest["pip"])
 build = os.path.join(ctx, "context", "_build")
 instructions = open(glob.glob(os.path.join(ctx, "context", "[CD]*file"))[0]).read()
 collections = yaml.safe_load(open(os.path.join(build, "requirements.yml")))["collections"]
@@ -155,6 +159,14 @@ checks = {
     "execution-environment.yml installs %s and no git URL" % tarball:
         [os.path.basename(f) for f in files] == [tarball] and not any(c.get("type") == "git" or ".git" in c["name"] for c in collections),
     "the context holds it where requirements.yml names it": bool(files) and os.path.isfile(os.path.join(build, files[0])),
+    # what the image gets is what the newest stack of the compat matrix runs
+    "Python %s, ansible-core %s (the newest stack)" % (newest["python"], pins["ansible-core"]):
+        'ARG PYCMD="/usr/bin/python%s"' % newest["python"] in instructions
+        and re.search(r'ARG ANSIBLE_INSTALL_REFS="ansible-core==%s[ "]' % re.escape(pins["ansible-core"]), instructions) is not None,
+    "Python packages pinned to the newest stack's": sorted(open(os.path.join(build, "requirements.txt")).read().split()) ==
+        sorted("%s==%s" % (name, pins[name]) for name in ("pyvmomi", "netaddr", "requests")),
+    "vmware.vmware %s, the newest stack's" % vmware_vmware:
+        [c.get("version") for c in collections if c["name"] == "vmware.vmware"] == ["==%s" % vmware_vmware],
 }
 if all(checks.values()):
     dest = os.path.join(ctx, "dest")
