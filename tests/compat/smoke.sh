@@ -2,7 +2,8 @@
 # The compat smoke: what a user of one stack runs, on the simulator (seed fleet), from the installed collection.
 # Called by tests/compat/matrix.py with the stack's venv first on PATH, ANSIBLE_COLLECTIONS_PATH set to the stack's
 # collections and the current directory the installed collection (its playbooks/ and tests/simulator/).
-#   facts ad hoc -> enable ad hoc, and again (no write) -> site.yml (the layout built), and again (0 writes)
+#   every module ad hoc: facts, enable (and again: no write), connectivity, log facts
+#   -> enable_vmotion.yml --check (0 writes) -> site.yml (the layout built), and again (0 writes)
 #   -> audit.yml (the role's gate passes on the fixed fleet, the reports are written)
 # Any warning printed by Ansible fails the smoke: nothing this collection does may cause one.
 # SMOKE_RELEASE: the vCenter release of the simulator (8.0.3 or 9.0).
@@ -72,6 +73,12 @@ expect_writes "enable" 1
 run enable-again '"changed": false' ansible localhost -m multinic.vmotion.vmk_vmotion_enable \
   -a 'esxi_hostname=192.168.100.109 devices=vmk3'
 expect_writes "enable again" 0
+run connectivity '"clean": true' ansible localhost -m multinic.vmotion.vmotion_connectivity \
+  -a 'esxi_hostname=192.168.100.107,192.168.100.108,192.168.100.110'
+run log-facts '"hosts_not_ok"' ansible localhost -m multinic.vmotion.vmotion_log_facts -a esxi_hostname=192.168.100.107
+expect_writes "connectivity and log facts write nothing" 0
+run enable-playbook-check 'changed=1' ansible-playbook playbooks/enable_vmotion.yml --check --diff
+expect_writes "enable_vmotion.yml --check" 0
 run site 'changed=[1-9]' ansible-playbook -i playbooks/inventory/seed_fleet playbooks/site.yml --diff
 writes >/dev/null
 run site-again 'ok=[0-9]+ +changed=0 +unreachable=0 +failed=0' ansible-playbook -i playbooks/inventory/seed_fleet playbooks/site.yml

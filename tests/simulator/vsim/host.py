@@ -10,6 +10,7 @@ from .about import esxi_about
 from .hostnet import NETSTACKS, TEAMING_POLICIES
 from .hostsystems import build_config_managers, datastore_capabilities, firewall_info, service_info
 from .model import Entity, ManagedObject
+from .services import run_task
 
 BOOT_TIME = datetime.datetime(2024, 6, 1, 8, 0, 0, tzinfo=datetime.timezone.utc)
 BIOS_DATE = datetime.datetime(2024, 3, 12, 0, 0, 0, tzinfo=datetime.timezone.utc)
@@ -34,6 +35,10 @@ class HostSystem(Entity):
         self.nic_manager = inv.add(HostVirtualNicManager(inv, "ha-vnic-mgr" if esxi else inv.new_moid("virtualNicManager"), self))
         self.config_managers = build_config_managers(inv, self)
         self._rendered = {}  # name -> (inventory version, value): rendering is the cost of big reads
+        # HostSystemConnectionState: connected; disconnected (DisconnectHost_Task, the admin took it down);
+        # notResponding (vCenter gets no heartbeats: /_sim/host_state, it has no API). And maintenance mode.
+        self.connection_state = "connected"
+        self.in_maintenance = False
 
     # --- changes ---------------------------------------------------------------------------
 
@@ -188,9 +193,11 @@ class HostSystem(Entity):
         return self._cached("runtime", self._render_runtime)
 
     def _render_runtime(self):
-        return vim.host.RuntimeInfo(connectionState="connected", powerState="poweredOn", inMaintenanceMode=False,
-                                    inQuarantineMode=False, standbyMode="none", bootTime=BOOT_TIME,
-                                    networkRuntimeInfo=self._render_network_runtime())
+        # powerState: "If the host is disconnected, or notResponding, we cannot possibly have knowledge of its power state"
+        connected = self.connection_state == "connected"
+        return vim.host.RuntimeInfo(connectionState=self.connection_state, powerState="poweredOn" if connected else "unknown",
+                                    inMaintenanceMode=self.in_maintenance, inQuarantineMode=False, standbyMode="none",
+                                    bootTime=BOOT_TIME, networkRuntimeInfo=self._render_network_runtime())
 
     def _render_network_runtime(self):
         """Running TCP/IP stacks and their vmks: the default stack always, another one once a vmk uses it."""
@@ -203,6 +210,10 @@ class HostSystem(Entity):
         return vim.host.RuntimeInfo.NetworkRuntimeInfo(netStackInstanceRuntimeInfo=stacks)
 
     def p_config(self):
+        # "This might not be available for a disconnected host": unset. A host that stopped answering keeps what vCenter
+        # last knew (no write reaches it, so that is its state as it was).
+        if self.connection_state == "disconnected":
+            return None
         return self._cached("config", self._render_config)
 
     def _render_config(self):
@@ -233,6 +244,66 @@ class HostSystem(Entity):
     def p_vm(self):
         return vim.VirtualMachine.Array([vm.ref for vm in self.vms()])
 
+    # --- connection state and maintenance mode --------------------------------------------------
+
+    def require_connection(self):
+        """What a call that must reach the host gets when vCenter cannot: vmodl.fault.HostNotConnected (disconnected)
+        or vmodl.fault.HostCommunication (not responding), with the messages vCenter gives (tests/simulator/README.md)."""
+        if self.connection_state == "disconnected":
+            raise faults.make("vmodl.fault.HostNotConnected", "Unable to communicate with the remote host, since it is disconnected.")
+        if self.connection_state == "notResponding":
+            raise faults.make("vmodl.fault.HostCommunication", "An error occurred while communicating with the remote host.")
+
+    def set_connection_state(self, state):
+        self.connection_state = state
+        self.inv.touch(self)
+        for vm in self.vms():  # "disconnected: ... since its host is disconnected" (VirtualMachineConnectionState)
+            self.inv.touch(vm)
+
+    def _task(self, call, description_id, work):
+        return run_task(call, self, description_id, work)
+
+    def DisconnectHost_Task(self, call):
+        if not self.inv.is_vcenter:
+            raise faults.not_supported("DisconnectHost is a vCenter method")
+        return self._task(call, "HostSystem.disconnect", lambda: self.set_connection_state("disconnected"))
+
+    def ReconnectHost_Task(self, call, cnxSpec=None, reconnectSpec=None):
+        if not self.inv.is_vcenter:
+            raise faults.not_supported("ReconnectHost is a vCenter method")
+
+        def work():
+            if self.connection_state != "disconnected":  # "InvalidState: if the host is not disconnected"
+                raise faults.make("vim.fault.InvalidState", "The operation is not allowed in the current connection state of the host.")
+            self.set_connection_state("connected")
+        return self._task(call, "HostSystem.reconnect", work)
+
+    def EnterMaintenanceMode_Task(self, call, timeout, evacuatePoweredOffVms=None, maintenanceSpec=None):
+        self.require_connection()
+
+        def work():
+            if self.in_maintenance:  # "InvalidState: if the host is already in maintenance mode"
+                raise faults.make("vim.fault.InvalidState", "The operation is not allowed in the current state.")
+            running = [vm.name for vm in self.vms() if vm.running]
+            if running:
+                # "The task completes once there are no powered-on virtual machines on the host"; the simulator's VMs never
+                # stop, so the task would run until its timeout: it ends as that timeout would end it, at once.
+                raise faults.make("vim.fault.Timedout", "Operation timed out: {0} powered-on virtual machine(s) on the host ({1})"
+                                  .format(len(running), ", ".join(sorted(running)[:3])))
+            self.in_maintenance = True
+            self.inv.touch(self)
+        return self._task(call, "HostSystem.enterMaintenanceMode", work)
+
+    def ExitMaintenanceMode_Task(self, call, timeout):
+        self.require_connection()
+
+        def work():
+            if not self.in_maintenance:  # "InvalidState: if the host is not in maintenance mode"
+                raise faults.make("vim.fault.InvalidState", "The operation is not allowed in the current state.")
+            self.in_maintenance = False
+            self.inv.touch(self)
+        return self._task(call, "HostSystem.exitMaintenanceMode", work)
+
     # --- the physical network and esxcli (vsim/physical.py, vsim/esxcli.py) -----------------------------
 
     def link_speeds(self):
@@ -240,6 +311,7 @@ class HostSystem(Entity):
         return physical.link_speeds(self) if physical is not None else None
 
     def RetrieveManagedMethodExecuter(self, call):
+        self.require_connection()
         return esxcli.executer_for(self).ref
 
     def RetrieveDynamicTypeManager(self, call):

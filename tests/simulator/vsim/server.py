@@ -171,6 +171,11 @@ class Simulator:
         handler = getattr(obj, request.method, None) if request.info is not None else None
         if handler is None or not callable(handler):
             raise faults.method_not_found(request.this, request.method)
+        # a method of a host's own managed objects (network system, vnic manager, configuration managers, esxcli) runs
+        # on the host: vCenter refuses it while the host is disconnected or not responding
+        host = getattr(obj, "host", None)
+        if getattr(host, "vim_type", None) == "HostSystem" and obj.vim_type != "HostSystem":
+            host.require_connection()
         return handler(call, **request.args), request.info.result
 
     # --- control ---------------------------------------------------------------------------
@@ -196,6 +201,21 @@ class Simulator:
             if host is None:
                 raise KeyError(host_name)
             host.log = (host.log if append else []) + [str(line) for line in lines]
+
+    def set_host_state(self, host_name, state):
+        """/_sim/host_state: a host stops answering vCenter's heartbeats (notResponding) or answers again (connected).
+
+        What has an API goes through it: DisconnectHost_Task / ReconnectHost_Task, Enter/ExitMaintenanceMode_Task.
+        """
+        if state not in ("notResponding", "connected"):
+            raise ValueError("state must be notResponding or connected (disconnect with DisconnectHost_Task)")
+        with self.inv.lock:
+            host = next((h for h in self.inv.objects.values() if h.vim_type == "HostSystem" and h.name == host_name), None)
+            if host is None:
+                raise KeyError(host_name)
+            if state == "connected" and host.connection_state == "disconnected":
+                raise ValueError("{0} is disconnected: reconnect it with ReconnectHost_Task".format(host_name))
+            host.set_connection_state(state)
 
     def physical_control(self, action, data):
         """/_sim/cable, /_sim/link, /_sim/physical, /_sim/hint: change the physical network (vsim/physical.py)."""
@@ -503,6 +523,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.sim.set_log(data["host"], data.get("lines", []), append=bool(data.get("append")))
             elif action in ("cable", "link", "physical", "hint"):
                 self.sim.physical_control(action, data)
+            elif action == "host_state":
+                self.sim.set_host_state(data["host"], data["state"])
             else:
                 self._json({"error": "unknown control endpoint"}, 404)
                 return

@@ -223,6 +223,7 @@ class DiagnosticManager(ManagedObject):
             target = call.inv.get(host)
             if not is_a(target, vim.HostSystem):
                 raise faults.invalid_argument("host")
+            target.require_connection()  # vCenter fetches the log from the host
         buffer = target.log if key == "vmkernel" else []
         # Past the end a real server sends no text and lineEnd = the log's last line (govc's Seek relies on it).
         first = min(max(start or 1, 1), len(buffer) + 1)

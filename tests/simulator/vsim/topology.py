@@ -18,6 +18,8 @@ refuse is a ValueError that names the host, switch or VM.
                 portgroups: [...]         # the host's own standard port groups, after the profile's
                 vmks: [...]               # the host's own vmks, created after the profile's
                 services_disabled: {vmk3: [vmotion]}   # services of the profile's vmks left off on this host
+                connection: disconnected  # as vCenter found it: connected (default), disconnected, notResponding
+                maintenance: true         # in maintenance mode (default false)
         dvswitches:
           - name: dvSwitch-vMotion        # unique in the datacenter, whatever the folder
             folder: Racks/Rack-A          # network folder below the datacenter's (created); holds the switch and its
@@ -270,6 +272,7 @@ class Builder:
                 self._dvswitch(datacenter, dvs_data, by_name)
         for host, host_data, profile in hosts:
             self._vmks(host, host_data, list(profile.get("vmks", [])) + list(host_data.get("vmks", [])))
+            self._state(host, host_data)
         datacenter.sync_networks()
         for host, host_data, profile in hosts:
             for pg in list(profile.get("portgroups", [])) + list(host_data.get("portgroups", [])):
@@ -336,6 +339,16 @@ class Builder:
                         net.select(service, device)
             except faults.SoapFault as failure:
                 raise ValueError("{0}: {1}".format(where, failure.fault.msg)) from None
+
+    def _state(self, host, data):
+        """The host as vCenter found it at start: `connection` (connected, disconnected, notResponding), `maintenance`."""
+        state = data.get("connection", "connected")
+        if state not in ("connected", "disconnected", "notResponding"):
+            raise ValueError("host {0}: connection {1!r} is not connected, disconnected or notResponding".format(host.name, state))
+        if self.esxi and state != "connected":
+            raise ValueError("host {0}: a standalone ESXi host is always connected".format(host.name))
+        host.connection_state = state
+        host.in_maintenance = bool(data.get("maintenance", False))
 
     def _owner(self, owner, where):
         """HostVirtualNic.owner: API 9.0, one of HostConfigChangeOwner's values."""

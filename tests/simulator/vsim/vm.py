@@ -75,7 +75,9 @@ class VirtualMachine(Entity):
 
     def p_runtime(self):
         return vim.vm.RuntimeInfo(
-            host=self.host.ref, connectionState="connected", powerState=self.power, faultToleranceState="notConfigured",
+            # "disconnected: ... since its host is disconnected" (VirtualMachineConnectionState); so on a host not responding
+            host=self.host.ref, connectionState="connected" if self.host.connection_state == "connected" else "disconnected",
+            powerState=self.power, faultToleranceState="notConfigured",
             toolsInstallerMounted=False, numMksConnections=0, recordReplayState="inactive", onlineStandby=False,
             consolidationNeeded=False, bootTime=CREATED if self.running else None, paused=False, snapshotInBackground=False,
             maxCpuUsage=self.cpus * 2100, maxMemoryUsage=self.memory_mb, instantCloneFrozen=False)
