@@ -41,7 +41,8 @@ $(BUILD)/.deps: $(BIN)/.installed
 	mkdir -p $(BUILD)/wheels $(COLL_ROOT)
 	$(BIN)/pip download -q --disable-pip-version-check --no-deps $(ANSIBLE_BUNDLE) -d $(BUILD)/wheels
 	rm -rf $(COLL_ROOT)/ansible_collections/community $(COLL_ROOT)/ansible_collections/vmware
-	unzip -q -o $(BUILD)/wheels/ansible-*.whl 'ansible_collections/community/vmware/*' 'ansible_collections/vmware/vmware/*' -d $(COLL_ROOT)
+	unzip -q -o $(BUILD)/wheels/$(subst ==,-,$(ANSIBLE_BUNDLE))-py3-none-any.whl 'ansible_collections/community/vmware/*' \
+	    'ansible_collections/vmware/vmware/*' -d $(COLL_ROOT)
 	# ansible-test fetches get_pip_<its pip version>.py from a host not reachable here: the stand-in under that name
 	mkdir -p $(GET_PIP_DIR)
 	cp tests/utils/get_pip_standin.py $(GET_PIP_DIR)/get_pip_$$($(BIN)/python -c "from ansible_test._internal.python_requirements \

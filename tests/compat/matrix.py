@@ -88,7 +88,7 @@ class Stack(object):
         if os.path.exists(marker) and open(marker).read() == self.fingerprint():
             return True
         shutil.rmtree(self.venv, ignore_errors=True)
-        python = subprocess.run(["bash", FIND_PYTHON, self.spec["python"]], capture_output=True, text=True)
+        python = subprocess.run(["bash", FIND_PYTHON, self.spec["python"]], capture_output=True, text=True, check=False)
         if python.returncode:
             with open(self.log, "a") as out:
                 out.write(python.stderr)
@@ -110,8 +110,8 @@ class Stack(object):
                 return False
             wanted = [name.replace(".", "/") for name in self.spec.get("only", [d.replace("/", ".") for d in DEPENDENCIES])]
             with zipfile.ZipFile(wheel) as z:
-                z.extractall(self.collections, [n for n in z.namelist()
-                                                 if any(n.startswith("ansible_collections/%s/" % d) for d in wanted)])
+                members = [n for n in z.namelist() if any(n.startswith("ansible_collections/%s/" % d) for d in wanted)]
+                z.extractall(self.collections, members)
         # as a user installs it: offline, its dependency resolved from what the stack has
         return run([os.path.join(self.bin, "ansible-galaxy"), "collection", "install", "--offline", "-p", self.collections,
                     tarball], self.log, self.env())
@@ -138,7 +138,7 @@ class Stack(object):
         ok = True
         for kind, plugins in names.items():
             cmd = [os.path.join(self.bin, "ansible-doc"), "-t", kind] + ["multinic.vmotion." + n for n in plugins]
-            out = subprocess.run(cmd, capture_output=True, text=True, env=self.env(), cwd=self.dir)
+            out = subprocess.run(cmd, capture_output=True, text=True, env=self.env(), cwd=self.dir, check=False)
             with open(self.log, "a") as log:
                 log.write("\n$ %s\n%s\n%s" % (" ".join(cmd), out.stderr, out.stdout[:2000]))
             shown = [n for n in plugins if "multinic.vmotion." + n in out.stdout]
@@ -161,9 +161,9 @@ class Stack(object):
         """What the stack runs, as read from it (not as asked)."""
         code = ("import sys, ansible.release; from importlib.metadata import version; print('Python %d.%d.%d' % sys.version_info[:3], "
                 "'ansible-core', ansible.release.__version__, 'pyVmomi', version('pyvmomi'), 'netaddr', version('netaddr'))")
-        out = subprocess.run([os.path.join(self.bin, "python"), "-c", code], capture_output=True, text=True, env=self.env())
+        out = subprocess.run([os.path.join(self.bin, "python"), "-c", code], capture_output=True, text=True, env=self.env(), check=False)
         listed = subprocess.run([os.path.join(self.bin, "ansible-galaxy"), "collection", "list", "--format", "json"],
-                                capture_output=True, text=True, env=self.env())
+                                capture_output=True, text=True, env=self.env(), check=False)
         collections = {}
         try:
             for found in json.loads(listed.stdout or "{}").values():
@@ -226,7 +226,7 @@ def check_main(stacks, venv, collections):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--build", required=True, help="where the stacks' venvs, collections and logs go (build/compat)")
     parser.add_argument("--collection", required=True, help="the laid-out collection to build the tarball from")
     parser.add_argument("--stacks", help="comma-separated names (default: all)")
@@ -248,7 +248,8 @@ def main(argv=None):
     # the tarball a user installs, built once from the laid-out collection
     dist = os.path.join(build, "dist")
     shutil.rmtree(dist, ignore_errors=True)
-    subprocess.check_call([os.path.join(os.path.dirname(sys.executable), "ansible-galaxy"), "collection", "build", "--output-path", dist, args.collection], stdout=subprocess.DEVNULL)
+    galaxy = os.path.join(os.path.dirname(sys.executable), "ansible-galaxy")
+    subprocess.check_call([galaxy, "collection", "build", "--output-path", dist, args.collection], stdout=subprocess.DEVNULL)
     tarball = glob.glob(os.path.join(dist, "multinic-vmotion-*.tar.gz"))[0]
 
     wheels = os.path.join(os.path.dirname(build), "wheels")

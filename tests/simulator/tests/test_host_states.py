@@ -65,8 +65,8 @@ def test_a_host_not_responding_keeps_its_last_config_and_refuses_calls(sim, cont
 
 def test_maintenance_mode_waits_for_powered_on_vms_and_is_entered_once(tmp_path):
     data = topology.load(topology.SEED)
-    data["datacenters"][0]["clusters"][0]["hosts"][:] = [{"name": "192.168.100.107", "profile": "busy"},
-                                                           {"name": "192.168.100.108", "profile": "seed"}]
+    hosts = [{"name": "192.168.100.107", "profile": "busy"}, {"name": "192.168.100.108", "profile": "seed"}]
+    data["datacenters"][0]["clusters"][0]["hosts"][:] = hosts
     seed = data["profiles"]["seed"]  # its hosts run no VM; busy runs two on VM Network
     data["profiles"]["busy"] = dict(seed, portgroups=[dict(pg, vm_ports=2) if pg["name"] == "VM Network" else pg for pg in seed["portgroups"]])
     path = tmp_path / "two.yml"

@@ -13,6 +13,8 @@ from pyVmomi import SoapAdapter, VmomiSupport
 
 VIM_NS = "urn:vim25"
 DEFAULT_VERSION = "vim.version.v8_0_3_0"
+# the declared result type of a method that returns nothing
+VOID = type(None)
 
 _NS_SEP = SoapAdapter.NS_SEP
 _NS_MAP = {SoapAdapter.XMLNS_XSI: "xsi", SoapAdapter.XMLNS_XSD: "xsd", VIM_NS: ""}
@@ -147,7 +149,7 @@ def _field(name, typ, version, flags=VmomiSupport.F_OPTIONAL):
 def serialize_response(method, value, result_type, version):
     """The full envelope for a successful call; result_type is the declared return type."""
     body = ""
-    if value is not None and result_type is not type(None):
+    if value is not None and result_type is not VOID:
         body = _wsdl_types(SoapAdapter.SerializeToStr(value, _field("returnval", result_type, version), version, _NS_MAP))
     return "".join([_ENVELOPE_START, '<{0}Response xmlns="{1}">'.format(method, VIM_NS), body,
                     "</{0}Response>".format(method), _ENVELOPE_END]).encode("utf-8")
