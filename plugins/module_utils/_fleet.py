@@ -283,6 +283,9 @@ def _host_problems(name, layout_problems, batch_problems, result, names, mode):
         return list(layout_problems)
     if result.get("skipped"):
         return _stopped_by(BATCH_STOPPED, [_problem_host(p) for p in batch_problems])
+    not_read = (result.get("not_read") or {}).get(name)
+    if not_read:  # left out of the call (unreachable_hosts: skip): vCenter cannot reach it
+        return ["%s: not read: %s: vCenter cannot reach the host, so nothing was read or changed on it" % (name, not_read)]
     problems = result.get("problems")
     if problems is not None:
         own = [p for p in problems if _problem_host(p) == name]

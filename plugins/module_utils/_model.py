@@ -199,6 +199,29 @@ def host_facts(name, network_info, nic_manager_info, distributed_switches=None, 
     }
 
 
+CONNECTED = "connected"
+
+
+def host_state(values):
+    """(connection state, in maintenance) of a host as read (runtime.connectionState, runtime.inMaintenanceMode)."""
+    return values.get("runtime.connectionState") or CONNECTED, bool(values.get("runtime.inMaintenanceMode"))
+
+
+def unread_host(name, connection_state, maintenance):
+    """What is said of a host vCenter cannot reach: no vmks, switches or port groups (none that can be trusted), its state."""
+    return {"name": name, "connection_state": connection_state, "maintenance": maintenance}
+
+
+def is_read(host):
+    """Whether a host's facts are a read of it (connected) rather than a host vCenter cannot reach (see unread_host)."""
+    return (host or {}).get("connection_state", CONNECTED) == CONNECTED
+
+
+def not_read_text(host):
+    """'not read: disconnected' (or notResponding), for messages and reports."""
+    return "not read: %s%s" % (host.get("connection_state"), ", in maintenance mode" if host.get("maintenance") else "")
+
+
 def _management_ip(name, vmks):
     """IPv4 of the first vmk carrying management; the host name when it is an IPv4 address; else None."""
     for vmk in vmks:

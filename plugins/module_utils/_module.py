@@ -17,7 +17,7 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._apply import ApplyError
-from ansible_collections.multinic.vmotion.plugins.module_utils._model import host_facts
+from ansible_collections.multinic.vmotion.plugins.module_utils._model import CONNECTED, host_facts, host_state, not_read_text, unread_host
 from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._connection import vcenter_label
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import (
@@ -68,6 +68,8 @@ class VmotionModule(object):
         self.client = None
         self.inventory = None
         self.fleet = None
+        # hosts in scope that vCenter cannot reach (disconnected, not responding): {name: unread_host(...)}
+        self.unread = {}
 
     def fail(self, msg, **result):
         self.module.fail_json(msg=msg, **result)
@@ -98,11 +100,20 @@ class VmotionModule(object):
         switches = self.inventory.distributed_switches()
         groups = self.inventory.distributed_portgroups()
         states = {}
+        self.unread = {}
         for name in sorted(network):
             values = network[name]
+            moref = values["_moref"]
+            connection_state, maintenance = host_state(values)
+            if connection_state != CONNECTED:
+                # nothing it says can be trusted (disconnected: no config; not responding: stale): never judged or planned
+                self.unread[name] = dict(unread_host(name, connection_state, maintenance), cluster=self.inventory.cluster_of(moref),
+                                         datacenter=self.inventory.datacenter_of(moref))
+                continue
             raw_network = network_info(values)
             facts = host_facts(name, raw_network, values.get("config.virtualNicManagerInfo"), switches, groups)
-            moref = values["_moref"]
+            if maintenance:
+                facts["maintenance"] = True
             states[name] = HostState(name, facts, moref, values.get("configManager.networkSystem"),
                                      values.get("configManager.virtualNicManager"),
                                      cluster=self.inventory.cluster_of(moref), datacenter=self.inventory.datacenter_of(moref),
@@ -131,6 +142,12 @@ class VmotionModule(object):
         for name, values in found.items():
             self.fleet["hosts"][name] = dict(host_facts(name, network_info(values), values.get("config.virtualNicManagerInfo"), switches, groups),
                                              _moref=values["_moref"])
+
+    def unread_problems(self, names=None):
+        """One problem per host in scope that vCenter cannot reach (of names, when given): it is named with its state."""
+        return ["%s: %s: vCenter cannot reach the host, so nothing is read or changed on it%s"
+                % (name, not_read_text(host), "" if host["connection_state"] == "disconnected" else " (what vCenter shows of it is stale)")
+                for name, host in sorted(self.unread.items()) if names is None or name in names]
 
     def exit(self, **result):
         # community.vmware's client logs out at exit, unless the session is kept in the session cache.

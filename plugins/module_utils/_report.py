@@ -45,6 +45,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._findings import 
 )
 from ansible_collections.multinic.vmotion.plugins.module_utils._connectivity import audit_part as connectivity_audit_part
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import is_vmotion, natural_key
+from ansible_collections.multinic.vmotion.plugins.module_utils._model import is_read
 
 AUDIT_VERSION = 1
 # Options of build_audit on top of those of _findings.
@@ -235,7 +236,7 @@ def _listed_pairs(pairing, max_pairs):
     return {"pairs": listed, "left_off": left_off, "summary": summary}
 
 
-def _audit_summary(fleet, pair_summary, per_host, facts):
+def _audit_summary(fleet, pair_summary, per_host, facts, not_read=()):
     streams = [s["streams"][k] for s in per_host.values() for k in ("min", "max") if s["streams"][k] is not None]
     vmks = [v for h in facts.values() if isinstance(h, dict) for v in h.get("vmks") or () if isinstance(v, dict)]
     return {
@@ -253,7 +254,9 @@ def _audit_summary(fleet, pair_summary, per_host, facts):
         "failing_pairs": pair_summary["failing"],
         "min_streams": min(streams) if streams else None,
         "max_streams": max(streams) if streams else None,
-        "clean": not fleet["findings"] and not pair_summary["degraded"] and not pair_summary["failing"],
+        "hosts_not_read": len(not_read),
+        # a fleet with a host nobody could read is not known to be clean
+        "clean": not fleet["findings"] and not pair_summary["degraded"] and not pair_summary["failing"] and not not_read,
     }
 
 
@@ -362,6 +365,10 @@ def build_audit(hosts, options=None, connectivity=None):
         fleet_findings(hosts, options)  # says what is wrong with the input
         raise FindingsError(["hosts must be a dict of host facts or a list of them, got %s" % type(hosts).__name__])
     facts = hosts if isinstance(hosts, dict) else _by_name(hosts)
+    # hosts vCenter could not reach are named with their state and counted apart; no rule, pair or advice reaches them
+    not_read = [dict((k, host.get(k)) for k in ("name", "connection_state", "maintenance", "cluster", "vcenter"))
+                for _name, host in sorted(facts.items(), key=lambda item: natural_key(item[0])) if not is_read(host)]
+    facts = dict((name, host) for name, host in facts.items() if is_read(host))
     pings = None
     if connectivity:
         pings, evidence = connectivity_audit_part(_plain(connectivity))
@@ -381,9 +388,10 @@ def build_audit(hosts, options=None, connectivity=None):
     return {
         "version": AUDIT_VERSION,
         "vcenters": vcenters,
-        "summary": _audit_summary(fleet, pairing["summary"], per_host, facts),
+        "summary": _audit_summary(fleet, pairing["summary"], per_host, facts, not_read),
         "findings": fleet["findings"],
         "hosts": per_host,
+        "not_read": not_read,
         "indexes": fleet["indexes"],
         "vmotion_subnets": fleet["vmotion_subnets"],
         "pairing": _listed_pairs(pairing, max_pairs),
@@ -491,7 +499,8 @@ def _md_head(summary, title, generated, devices, about=None):
     if audited:
         lines.extend(["%s: **%s**  " % (label, _cell(text).strip()) for label, text in audited] + [""])
     verdict = _verdict(summary)
-    facts = ["%s" % _plural(summary.get("hosts", 0), "host"),
+    facts = ["%s read%s" % (_plural(summary.get("hosts", 0), "host"),
+                            ", %d not read (see below)" % summary["hosts_not_read"] if summary.get("hosts_not_read") else ""),
              "%s with vMotion on of %d vmks" % (_plural(summary.get("vmotion_vmks", 0), "vmk"), summary.get("vmks", 0)),
              "vMotion indexes: %s" % (", ".join(devices) or "none")]
     if summary.get("min_streams") is not None:
@@ -520,6 +529,23 @@ def _md_findings(findings, max_rows, several=False):
     if len(shown) < len(findings):
         lines.extend(["", "... and %d more findings (see the JSON report)." % (len(findings) - len(shown))])
     return lines + [""]
+
+
+def _not_read_rows(not_read):
+    several = _several_vcenters(not_read)
+    return [[_where(h, several), h.get("cluster"), "not read: %s" % h.get("connection_state"), "yes" if h.get("maintenance") else "no"]
+            for h in not_read]
+
+
+NOT_READ_HEADER = ["Host", "Cluster", "State", "Maintenance mode"]
+NOT_READ_TEXT = ("vCenter cannot reach these hosts (disconnected, or not responding: what it shows of them is stale), so the "
+                 "audit judged nothing on them and paired no stream with them. Reconnect them and audit again.")
+
+
+def _md_not_read(not_read):
+    if not not_read:
+        return []
+    return ["## Hosts not read (%d)" % len(not_read), "", NOT_READ_TEXT, ""] + _table(NOT_READ_HEADER, _not_read_rows(not_read)) + [""]
 
 
 def _md_hosts(hosts, names, devices):
@@ -741,6 +767,7 @@ def render_markdown(audit, title=None, generated=None, max_rows=200, vcenter=Non
     lines = (_md_head(summary, title, generated, devices, {"vcenter": vcenter, "scope": scope, "version": version})
              + _md_compare(comparison)
              + _md_findings(audit.get("findings") or [], max_rows, len(audit.get("vcenters") or ()) > 1)
+             + _md_not_read(audit.get("not_read") or [])
              + _md_hosts(hosts, names, devices)
              + _md_indexes(indexes, names, devices, hosts)
              + _md_pairs(audit.get("pairing") or {"pairs": [], "left_off": 0}, summary, max_rows)
@@ -839,7 +866,10 @@ def summary_lines(audit, show=20, report_markdown=None, report_json=None, report
     summary, findings = audit["summary"], audit.get("findings") or []
     counts = summary.get("findings") or {}
     pairs = (audit.get("pairing") or {}).get("pairs") or []
-    lines = ["%d host(s), vMotion indexes: %s" % (summary.get("hosts", 0), ", ".join(summary.get("indexes") or ()) or "none"),
+    not_read = audit.get("not_read") or []
+    lines = ["%d host(s) read%s, vMotion indexes: %s" % (
+        summary.get("hosts", 0), "; NOT READ: %s" % ", ".join("%s (%s)" % (h["name"], h.get("connection_state")) for h in not_read) if not_read else "",
+        ", ".join(summary.get("indexes") or ()) or "none"),
              "Findings: %s" % ", ".join("%d %s" % (counts.get(s, 0), s) for s in reversed(SEVERITIES))]
     lines.extend("  %s %s: %s" % (f["severity"].upper(), f["code"], f["message"]) for f in _capped(findings, show))
     if show is not None and len(findings) > show:
@@ -915,7 +945,8 @@ def _html_head(audit, title, about, comparison):
     if facts:
         out.append('<table class="about">%s</table>' % "".join("<tr><th>%s</th><td>%s</td></tr>" % (_h(k), _h(v)) for k, v in facts))
     out.append('<p class="verdict %s" id="verdict">%s</p></header>' % ("clean" if summary.get("clean") else "dirty", _h(_verdict(summary))))
-    cards = [("Hosts", summary.get("hosts", 0)), ("vMotion vmks", "%s of %s vmks" % (summary.get("vmotion_vmks", 0), summary.get("vmks", 0)))]
+    cards = [("Hosts read", summary.get("hosts", 0))] + ([("Hosts not read", summary["hosts_not_read"])] if summary.get("hosts_not_read") else [])
+    cards += [("vMotion vmks", "%s of %s vmks" % (summary.get("vmotion_vmks", 0), summary.get("vmks", 0)))]
     cards.extend(("%s findings" % s.capitalize(), counts.get(s, 0)) for s in reversed(SEVERITIES))
     cards.extend([("Pairs losing streams", "%d of %d" % (_losing(summary), summary.get("pairs", 0))), ("Pairs failing", summary.get("failing_pairs", 0))])
     if summary.get("min_streams") is not None:
@@ -925,6 +956,13 @@ def _html_head(audit, title, about, comparison):
         out.append('<section id="comparison"><h2>Since the previous report</h2><ul>%s</ul></section>'
                    % "".join("<li>%s</li>" % _h(line) for line in compare_lines(comparison)))
     return out
+
+
+def _html_not_read(not_read):
+    if not not_read:
+        return []
+    return ['<section id="not-read"><h2>Hosts not read (%d)</h2><p>%s</p>%s</section>'
+            % (len(not_read), _h(NOT_READ_TEXT), _html_table(NOT_READ_HEADER, _not_read_rows(not_read)))]
 
 
 def _html_findings(findings, max_rows, several=False):
@@ -1077,6 +1115,7 @@ def render_html(audit, title=None, generated=None, max_rows=200, vcenter=None, s
     about = {"vcenter": vcenter, "scope": scope, "version": version, "generated": generated}
     body = (_html_head(audit, title, about, comparison)
             + _html_findings(audit.get("findings") or [], max_rows, len(audit.get("vcenters") or ()) > 1)
+            + _html_not_read(audit.get("not_read") or [])
             + _html_matrix(audit.get("matrix"))
             + _html_pairs(audit.get("pairing") or {"pairs": [], "left_off": 0}, summary, max_rows)
             + _html_indexes(indexes, hosts, names, devices)

@@ -65,12 +65,16 @@ NETWORK_PARTS = ("vswitch", "portgroup", "proxySwitch", "vnic")
 # The physical NICs (link state and speed), read by the facts module only: ~1 KB of XML per NIC.
 PNIC_PROPERTY = "config.network.pnic"
 
+# Whether vCenter can reach a host, and whether it is in maintenance mode: read with the rest, no call of its own.
+# A host that is disconnected has no config; one not responding has what vCenter last knew (stale): neither is judged.
+HOST_STATE_PROPERTIES = ("runtime.connectionState", "runtime.inMaintenanceMode")
+
 # Properties of the in-scope hosts that every module of the collection needs.
 HOST_NETWORK_PROPERTIES = ("name",) + tuple("config.network." + part for part in NETWORK_PARTS) + (
     "config.virtualNicManagerInfo",
     "configManager.networkSystem",
     "configManager.virtualNicManager",
-)
+) + HOST_STATE_PROPERTIES
 
 # How long a task may run before the wait gives up (the outcome is then unknown), and the
 # pause between two looks at it: tasks of this collection finish in seconds on vCenter.

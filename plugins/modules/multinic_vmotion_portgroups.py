@@ -131,6 +131,16 @@ options:
       - V(false) refuses such moves; nothing is changed then.
     type: bool
     default: true
+  unreachable_hosts:
+    description:
+      - What to do when vCenter cannot reach a host of the call (disconnected, or not responding, when what it shows of the
+        host is stale), so that nothing on it can be read or changed.
+      - V(fail) stops before any change, naming each such host and its state, as any other problem of the batch.
+      - V(skip) plans and applies the other hosts and reports each such host in RV(not_read) (and as a warning); the role
+        M(multinic.vmotion.multinic_vmotion#role) does this with O(multinic.vmotion.multinic_vmotion#role:multinic_vmotion_batch_mode=per_host).
+    type: str
+    choices: [fail, skip]
+    default: fail
 extends_documentation_fragment:
   - vmware.vmware.base_options
   - multinic.vmotion.connection
@@ -191,6 +201,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+not_read:
+  description: Hosts of the call vCenter cannot reach, with their state (V(disconnected), V(notResponding)); with O(unreachable_hosts=skip).
+  returned: always
+  type: dict
+  sample: {192.168.100.110: disconnected}
 hosts:
   description:
     - Per host, C(changed), C(operations), C(changes), C(applied), C(vmks), C(verified) and (diff mode) C(diff).
@@ -292,7 +307,7 @@ class MultinicVmotionPortgroups(VmotionModule):
             error = PlanError(["%s: %s" % (name, e) for name in e.unknown])
             error.hosts = len(e.unknown)
             raise error
-        if names == [None] and len(states) != 1:
+        if names == [None] and len(states) + len(self.unread) != 1:
             raise PlanError(["give esxi_hostname: the vCenter has %d hosts (%s)" % (len(states), ", ".join(sorted(states)[:10]))])
         return states
 
@@ -322,6 +337,14 @@ class MultinicVmotionPortgroups(VmotionModule):
     def run(self):
         layouts = self.layouts()
         states = self.read(list(layouts), fleet=True)
+        if self.unread:
+            # a host vCenter cannot reach is never planned: it stops the call (fail), or is left out and named (skip)
+            if self.params["unreachable_hosts"] == "fail":
+                error = PlanError(self.unread_problems() + ["set unreachable_hosts: skip to go on with the other hosts"])
+                error.hosts = len(self.unread)
+                raise error
+            for warning in self.unread_problems():
+                self.module.warn(warning)
         layouts = dict((name, layouts.get(name, layouts.get(None))) for name in states)
         judged = self.judge(layouts, states)
         for warning in judged["warnings"]:
@@ -348,12 +371,13 @@ class MultinicVmotionPortgroups(VmotionModule):
                            "verified": True if applied.get(name) else None, "changes": describe(before[name], ops)}
             if self.module._diff:
                 hosts[name]["diff"] = {"before": previews[name][0], "after": previews[name][1]}
-        result = dict(changed=bool(changed_hosts), hosts=hosts)
+        result = dict(changed=bool(changed_hosts), hosts=hosts,
+                      not_read=dict((name, host["connection_state"]) for name, host in sorted(self.unread.items())))
         if self.module._diff:
             # Ansible shows one before/after per task: per host, for the hosts that change.
             result["diff"] = {"before": dict((n, hosts[n]["diff"]["before"]) for n in changed_hosts),
                               "after": dict((n, hosts[n]["diff"]["after"]) for n in changed_hosts)}
-        if not self.params["hosts"]:
+        if not self.params["hosts"] and hosts:
             # One host: its result at the top level too, as most users read it.
             name, single = next(iter(hosts.items()))
             result.update(host=name, operations=single["operations"], applied=single["applied"], vmks=single["vmks"])
@@ -375,6 +399,7 @@ def main():
             state=dict(type="str", choices=["present", "absent"], default="present"),
             purge=dict(type="bool", default=False),
             allow_moves=dict(type="bool", default=True),
+            unreachable_hosts=dict(type="str", choices=["fail", "skip"], default="fail"),
         ),
         scoped=False,
         required_one_of=[["vmks", "hosts"]],

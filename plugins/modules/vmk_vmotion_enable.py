@@ -60,8 +60,10 @@ options:
               vsan, vsanWitness, vSphereBackupNFC, ptp, nvmeTcp, nvmeRdma, vnetworking]
   missing:
     description:
-      - What to do when a device of O(devices) does not exist on a host.
-      - V(fail) stops before any change and lists every host/device pair; V(skip) ignores them and reports them.
+      - What to do when a device of O(devices) does not exist on a host, or a host in scope cannot be reached by vCenter
+        (disconnected, or not responding; nothing on it can be read or changed).
+      - V(fail) stops before any change and lists every host/device pair and every such host with its state; V(skip)
+        goes on with the others and reports them (RV(hosts.missing), RV(hosts.not_read), and a warning per host).
     type: str
     choices: [fail, skip]
     default: fail
@@ -122,6 +124,10 @@ hosts:
       description: Devices of O(devices) that do not exist on the host (with O(missing=skip)).
       type: list
       elements: str
+    not_read:
+      description: V(disconnected) or V(notResponding), on a host vCenter cannot reach (with O(missing=skip)); nothing was changed there.
+      type: str
+      returned: on hosts vCenter cannot reach
     before:
       description: Services of each changed vmk before.
       type: dict
@@ -164,7 +170,7 @@ diff:
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._apply import Applier
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
-from ansible_collections.multinic.vmotion.plugins.module_utils._services import plan_services, service_operations
+from ansible_collections.multinic.vmotion.plugins.module_utils._services import ServicePlanError, plan_services, service_operations
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import NIC_TYPES
 
 
@@ -175,20 +181,30 @@ def _labels(ops):
 class VmkVmotionEnable(VmotionModule):
     def run(self):
         states = self.read_hosts()
-        plan = plan_services(
-            dict((name, state.facts) for name, state in states.items()),
-            service=self.params["service"],
-            state=self.params["state"],
-            devices=self.params["devices"],
-            exclude_devices=self.params["exclude_devices"],
-            portgroup_pattern=self.params["portgroup_pattern"],
-            subnets=self.params["subnets"],
-            missing=self.params["missing"],
-        )
-        for warning in plan["warnings"]:
+        # a host vCenter cannot reach is named with its state: a problem (missing: fail), or skipped and said so
+        unreachable = self.unread_problems() if self.params["missing"] == "fail" else []
+        try:
+            plan = plan_services(
+                dict((name, state.facts) for name, state in states.items()),
+                service=self.params["service"],
+                state=self.params["state"],
+                devices=self.params["devices"],
+                exclude_devices=self.params["exclude_devices"],
+                portgroup_pattern=self.params["portgroup_pattern"],
+                subnets=self.params["subnets"],
+                missing=self.params["missing"],
+            )
+        except ServicePlanError as e:
+            raise ServicePlanError(unreachable + e.problems)
+        if unreachable:
+            raise ServicePlanError(unreachable + ["set missing: skip to change the hosts vCenter can reach and report the others"])
+        for warning in plan["warnings"] + self.unread_problems():
             self.module.warn(warning)
-        self.per_host = plan["hosts"]
         operations = service_operations(plan, self.params["service"], self.params["state"] == "enabled")
+        self.per_host = dict(plan["hosts"])
+        for name, host in self.unread.items():
+            self.per_host[name] = {"changed": [], "unchanged": [], "missing": [], "before": {}, "after": {},
+                                   "not_read": host["connection_state"]}
         changed = any(operations.values())
         applied = []
         if changed and not self.check_mode:

@@ -116,12 +116,26 @@ ansible_facts:
   type: dict
   contains:
     vmk_vmotion_facts:
-      description: Every host in scope, keyed by host name (the fact C(vmk_vmotion_facts)).
+      description:
+        - Every host in scope, keyed by host name (the fact C(vmk_vmotion_facts)).
+        - A host vCenter cannot reach (disconnected, or not responding) has only C(name), C(connection_state),
+          C(maintenance), C(cluster), C(datacenter) and C(vcenter): no vmks, switches, port groups or findings, since
+          vCenter has none of it (disconnected) or only what it last knew (not responding).
       type: dict
       contains:
         name:
           description: Host name as vCenter knows it.
           type: str
+        connection_state:
+          description:
+            - V(disconnected) or V(notResponding) (C(HostSystem.runtime.connectionState)) on a host that is not read;
+              absent on the hosts read (connected).
+          type: str
+          returned: on hosts vCenter cannot reach
+        maintenance:
+          description: V(true) when the host is in maintenance mode (changes go on there); absent otherwise on hosts read.
+          type: bool
+          returned: in maintenance mode, and on hosts vCenter cannot reach
         cluster:
           description: Cluster of the host, if any.
           type: str
@@ -343,7 +357,13 @@ summary:
   description: Counts over all hosts in scope.
   returned: always
   type: dict
-  sample: {hosts: 12, vmks: 84, vmotion_vmks: 56, findings: {critical: 4, warning: 0, info: 0}}
+  contains:
+    hosts: {description: Hosts read., type: int}
+    vmks: {description: Their vmks., type: int}
+    vmotion_vmks: {description: Their vMotion vmks., type: int}
+    findings: {description: Findings per severity., type: dict}
+    not_read: {description: "Hosts in scope vCenter cannot reach, with their state (V(disconnected), V(notResponding)).", type: dict}
+  sample: {hosts: 11, vmks: 77, vmotion_vmks: 55, findings: {critical: 4, warning: 0, info: 0}, not_read: {192.168.100.110: disconnected}}
 vmk_table:
   description:
     - For people, one line per vmk of each host, keyed by host name - device, address, port group (switch), active uplink
@@ -364,7 +384,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._findings import 
     host_findings,
     vmotion_portgroup_pattern,
 )
-from ansible_collections.multinic.vmotion.plugins.module_utils._model import pnic_facts, published_facts, vmk_table
+from ansible_collections.multinic.vmotion.plugins.module_utils._model import not_read_text, pnic_facts, published_facts, vmk_table
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._uplinks import read_uplink_evidence
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import PNIC_PROPERTY
@@ -404,7 +424,13 @@ class VmkVmotionFacts(VmotionModule):
             vmks += len(facts["vmks"])
             vmotion_vmks += sum(1 for v in facts["vmks"] if v["vmotion"])
             table[name] = vmk_table(facts, facts["pnics"])
-        summary = {"hosts": len(hosts), "vmks": vmks, "vmotion_vmks": vmotion_vmks, "findings": counts}
+        # hosts vCenter cannot reach are named with their state, counted apart, and never judged
+        for name, host in self.unread.items():
+            hosts[name] = dict(host, vcenter=self.vcenter)
+            table[name] = [not_read_text(host)]
+        hosts = dict(sorted(hosts.items()))
+        summary = {"hosts": len(hosts) - len(self.unread), "vmks": vmks, "vmotion_vmks": vmotion_vmks, "findings": counts,
+                   "not_read": dict((name, host["connection_state"]) for name, host in sorted(self.unread.items()))}
         # the data once, where Ansible keeps a *_facts module's result: ansible_facts
         self.exit(changed=False, summary=summary, vmk_table=table, ansible_facts={"vmk_vmotion_facts": hosts})
 

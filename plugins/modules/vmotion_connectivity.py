@@ -169,7 +169,12 @@ summary:
     ok: {description: Pairs with verdict V(ok)., type: int}
     failing: {description: Pairs with any other verdict., type: int}
     verdicts: {description: Pairs per verdict., type: dict}
-    clean: {description: Every pair is V(ok)., type: bool}
+    clean: {description: "Every pair is V(ok), and every host in scope was read.", type: bool}
+    not_read:
+      description:
+        - Hosts in scope vCenter cannot reach (disconnected, not responding), with their state; they are not pinged and
+          their pairs are not in RV(pairs).
+      type: dict
     calls:
       description: API calls made by the pings (C(RetrieveManagedMethodExecuter), C(ExecuteSoap)) and the reads.
       type: dict
@@ -224,6 +229,10 @@ class VmotionConnectivity(VmotionModule):
         results = connectivity.run_pairs(pairs, pinger, self.params["concurrency"], links=host_link_states(states), count=self.params["count"])
         calls = dict(pinger.calls(), reads=2 if self.params.get("esxi_hostname") else 1)
         summary = connectivity.summarize(results, self.params["strategy"], references, calls)
+        # hosts vCenter cannot reach are not pinged (esxcli runs on the host): named, and the run is not clean
+        summary["not_read"] = dict((name, host["connection_state"]) for name, host in sorted(self.unread.items()))
+        if self.unread:
+            summary["clean"] = False
         failed = connectivity.failures(results, self.params["fail_on"])
         if failed:
             self.fail(connectivity.failure_message(failed, self.params["fail_on"], summary), pairs=results, summary=summary)

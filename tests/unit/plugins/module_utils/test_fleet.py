@@ -287,3 +287,17 @@ def test_batch_host_result_after_a_failed_write():
     assert stopped["problems"] == ["enabling vMotion failed"] and stopped["applied"]["operations"] == [op]
     ok = {"hosts": {"esx-1": {"changed": False, "operations": []}}}
     assert batch_host_result(ok, "esx-1", names=["esx-1"]) == {"applied": {"changed": False, "operations": []}, "problems": []}
+
+
+def test_batch_host_result_of_a_host_left_out_because_vcenter_cannot_reach_it():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._fleet import batch_host_result
+    # per_host: the module skipped esx-2 (unreachable_hosts: skip) and applied esx-1
+    result = {"hosts": {"esx-1": {"changed": True, "operations": [{"op": "x"}], "verified": True}}, "not_read": {"esx-2": "disconnected"}}
+    assert batch_host_result(result, "esx-1", names=["esx-1", "esx-2"], mode="per_host")["problems"] == []
+    assert batch_host_result(result, "esx-2", names=["esx-1", "esx-2"], mode="per_host")["problems"] == [
+        "esx-2: not read: disconnected: vCenter cannot reach the host, so nothing was read or changed on it"]
+    # all_or_nothing: the module refused the call naming it; the others say which host stopped the batch
+    refused = {"msg": "nothing changed", "problems": ["esx-2: not read: notResponding: vCenter cannot reach the host, so nothing is read "
+                                                      "or changed on it (what vCenter shows of it is stale)"]}
+    assert batch_host_result(refused, "esx-2", names=["esx-1", "esx-2"])["problems"] == refused["problems"]
+    assert "(esx-2); nothing was written" in batch_host_result(refused, "esx-1", names=["esx-1", "esx-2"])["problems"][0]

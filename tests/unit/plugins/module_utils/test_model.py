@@ -202,3 +202,13 @@ def test_distributed_only_keys_are_published_on_distributed_objects_only():
     assert [("key" in p, p["type"]) for p in published["portgroups"]] == [(False, "standard")] * 3 + [(True, "distributed")]
     assert [("dvport" in v, v["device"]) for v in published["vmks"]] == [(False, "vmk0"), (False, "vmk1"), (False, "vmk2"), (True, "vmk10")]
     assert published["vmks"][-1]["dvport"]["portgroup_key"] == "dvportgroup-30"
+
+
+def test_a_host_vcenter_cannot_reach_is_not_read():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._model import host_state, is_read, not_read_text, unread_host
+    assert host_state({"runtime.connectionState": "notResponding", "runtime.inMaintenanceMode": True}) == ("notResponding", True)
+    assert host_state({}) == ("connected", False)  # an ESXi answering directly is connected
+    host = unread_host("esx01", "disconnected", False)
+    assert not is_read(host) and is_read({"name": "esx02", "vmks": []}) and "vmks" not in host
+    assert not_read_text(host) == "not read: disconnected"
+    assert not_read_text(unread_host("esx03", "notResponding", True)) == "not read: notResponding, in maintenance mode"

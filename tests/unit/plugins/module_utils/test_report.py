@@ -377,7 +377,7 @@ class TestPairReasons:
 class TestSummaryLines:
     def test_seed_fleet(self):
         lines = summary_lines(build_audit(seed_fleet()), show=2, report_markdown="r/a.md", report_json="r/a.json")
-        assert lines[:2] == ["12 host(s), vMotion indexes: vmk1, vmk2, vmk3, vmk4, vmk6", "Findings: 4 critical, 0 warning, 0 info"]
+        assert lines[:2] == ["12 host(s) read, vMotion indexes: vmk1, vmk2, vmk3, vmk4, vmk6", "Findings: 4 critical, 0 warning, 0 info"]
         assert lines[2].startswith("  CRITICAL VMOTION_DISABLED: 192.168.100.109 vmk3 ")
         assert lines[4:6] == ["  ... and 2 more in the report", "Host pairs losing streams: 60 of 132 (0 fail); streams per migration: 2-5"]
         assert "  from 192.168.100.112: to 11 of 11 hosts, 2-3 streams (vmk2, vmk6 not on)" in lines
@@ -559,3 +559,33 @@ def test_counts_are_consistent(disabled):
     text = render_markdown(audit)
     assert ("**Clean:" in text) == summary["clean"]
     assert (summary_lines(audit)[-1] == CLEAN_TEXT) == summary["clean"]
+
+
+class TestHostsNotRead:
+    """Hosts vCenter cannot reach: named with their state, counted apart, never judged, and the fleet is not clean."""
+
+    def fleet(self):
+        fleet = seed_fleet(disabled={})
+        fleet["192.168.100.110"] = {"name": "192.168.100.110", "connection_state": "disconnected", "maintenance": False,
+                                    "cluster": "CL01", "vcenter": "vc01"}
+        fleet["192.168.100.111"] = {"name": "192.168.100.111", "connection_state": "notResponding", "maintenance": True,
+                                    "cluster": "CL01", "vcenter": "vc01"}
+        return fleet
+
+    def test_counted_apart_and_never_judged(self):
+        audit = build_audit(self.fleet())
+        summary = audit["summary"]
+        assert summary["hosts"] == 10 and summary["hosts_not_read"] == 2 and summary["pairs"] == 90
+        assert audit["findings"] == [] and not summary["clean"]
+        assert [(h["name"], h["connection_state"], h["maintenance"]) for h in audit["not_read"]] == [
+            ("192.168.100.110", "disconnected", False), ("192.168.100.111", "notResponding", True)]
+        assert "192.168.100.110" not in audit["hosts"] and "192.168.100.110" not in str(audit["pairing"])
+
+    def test_named_in_every_report(self):
+        audit = build_audit(self.fleet())
+        text = render_markdown(audit)
+        assert "- 10 hosts read, 2 not read (see below)" in text
+        assert "## Hosts not read (2)" in text and "| 192.168.100.111 | CL01 | not read: notResponding | yes |" in text
+        page = render_html(audit)
+        assert '<section id="not-read"><h2>Hosts not read (2)</h2>' in page and "<b>2</b>Hosts not read" in page
+        assert summary_lines(audit)[0].startswith("10 host(s) read; NOT READ: 192.168.100.110 (disconnected), 192.168.100.111 (notResponding)")
