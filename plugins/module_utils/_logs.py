@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.multinic.vmotion.plugins.module_utils._model import not_read_text
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import (
     VmkernelLogParser,
     judge_host,
@@ -101,3 +102,11 @@ def read_vmotion_logs(client, states, want):
             host["migrations"], host["verdict"] = judge_host(name, parser.migrations(), vmks)
         hosts[name] = host
     return hosts
+
+
+def unread_log_entries(unread):
+    """{name: host entry} of vmotion_log_facts for hosts vCenter cannot reach: no log is asked for (it comes from the host)."""
+    return dict((name, {"name": name, "cluster": host.get("cluster"), "datacenter": host.get("datacenter"), "vmotion_vmks": [],
+                        "log": {"key": LOG_KEY, "calls": 0, "error": "%s: vCenter cannot reach the host" % not_read_text(host)},
+                        "migrations": [], "verdict": unreadable_verdict([], "%s: vCenter cannot reach the host" % not_read_text(host), "not_read")})
+                for name, host in unread.items())

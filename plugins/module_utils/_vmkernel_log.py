@@ -561,9 +561,10 @@ def judge_host(name, migrations, vmks):
     return entries, verdict
 
 
-def unreadable_verdict(vmks, message):
-    """The verdict of a host whose log could not be read: same shape as judge_host's, nothing judged."""
-    return {"status": "unreadable", "expected_streams": len(vmks), "migrations": 0, "partial": 0, "failed": [],
+def unreadable_verdict(vmks, message, status="unreadable"):
+    """The verdict of a host whose log could not be read (status unreadable), or that vCenter cannot reach (not_read):
+    same shape as judge_host's, nothing judged."""
+    return {"status": status, "expected_streams": len(vmks), "migrations": 0, "partial": 0, "failed": [],
             "missing_streams": [], "vmks_never_used": [], "problems": [message]}
 
 
@@ -581,6 +582,7 @@ def log_summary(hosts):
         "hosts_not_ok": [n for n, v in verdicts.items() if v["status"] == "not_ok"],
         "hosts_without_migrations": [n for n, v in verdicts.items() if v["status"] == "no_migrations"],
         "unreadable": [n for n, v in verdicts.items() if v["status"] == "unreadable"],
+        "not_read": [n for n, v in verdicts.items() if v["status"] == "not_read"],
         "calls": sum(h["log"].get("calls", 0) for h in hosts.values()),
         "ok": judged > 0 and all(v["status"] in ("ok", "no_migrations") for v in verdicts.values()),
     }

@@ -167,7 +167,8 @@ hosts:
         status:
           description:
             - V(ok) when every judged migration is ok; V(not_ok) when one is not or a migration failed (partial or not);
-              V(no_migrations) when no migration could be judged; V(unreadable) when the log could not be read.
+              V(no_migrations) when no migration could be judged; V(unreadable) when the log could not be read; V(not_read) when
+              vCenter cannot reach the host (disconnected, not responding).
           type: str
         expected_streams: {description: Number of vMotion vmks., type: int}
         migrations: {description: Number of judged migrations., type: int}
@@ -258,6 +259,10 @@ summary:
     hosts_not_ok: {description: Hosts with status V(not_ok)., type: list, elements: str}
     hosts_without_migrations: {description: Hosts with status V(no_migrations)., type: list, elements: str}
     unreadable: {description: Hosts with status V(unreadable)., type: list, elements: str}
+    not_read:
+      description: Hosts with status V(not_read), which vCenter cannot reach (disconnected, not responding); their log is not asked for.
+      type: list
+      elements: str
     calls: {description: BrowseDiagnosticLog calls in all., type: int}
     ok:
       description: At least one migration was judged, no host is V(not_ok) and every log could be read.
@@ -272,11 +277,12 @@ summary:
     hosts_not_ok: [192.168.100.110]
     hosts_without_migrations: []
     unreadable: []
+    not_read: []
     calls: 4
     ok: false
 """
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._logs import LOG_KEY, read_vmotion_logs
+from ansible_collections.multinic.vmotion.plugins.module_utils._logs import LOG_KEY, read_vmotion_logs, unread_log_entries
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import log_summary
 
@@ -288,8 +294,10 @@ class VmotionLogFacts(VmotionModule):
             self.fail("lines must be at least 1 (got %d)" % want)
         states = self.read_hosts()  # connects: self.client is set from here on
         hosts = read_vmotion_logs(self.client, states, want)
+        # hosts vCenter cannot reach: named with their state (status not_read), no log asked for
+        hosts.update(unread_log_entries(self.unread))
         summary = log_summary(hosts)
-        if hosts and len(summary["unreadable"]) == len(hosts):
+        if hosts and len(summary["unreadable"]) + len(summary["not_read"]) == len(hosts):
             self.fail("could not read the %s log of any host in scope: %s"
                       % (LOG_KEY, "; ".join(h["log"]["error"] for h in hosts.values())), hosts=hosts, summary=summary)
         if self.params["fail_on_missing_streams"] and summary["missing_streams"]:
