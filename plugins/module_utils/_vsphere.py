@@ -131,6 +131,20 @@ class ScopeError(VsphereError):
         self.unknown = list(unknown)
 
 
+class _LoginClient(PyvmomiClient):
+    """vmware.vmware's client (its login, SSL context, proxy stub and error messages), without the read of the custom
+    field definitions its constructor makes: one more call per login that nothing of this collection uses."""
+
+    def __init__(self, hostname, username, password, port, validate_certs, proxy_host=None, proxy_port=None):  # pylint: disable=super-init-not-called
+        self.check_requirements()
+        self.hostname, self.username, self.port, self.validate_certs = hostname, username, port, validate_certs
+        # the proxy under both names: vmware.vmware before 2.6 reads http_proxy_*, later ones proxy_*
+        self.proxy_host = self.http_proxy_host = proxy_host
+        self.proxy_port = self.http_proxy_port = proxy_port
+        self.custom_field_mgr = []
+        self.si, self.content = self.connect_to_api(password=password, return_si=True)
+
+
 def scope_argument_spec():
     return dict(
         esxi_hostname=dict(type="list", elements="str", aliases=["esxi_hostnames"]),
@@ -328,10 +342,7 @@ class VsphereClient(object):
         username, password = self._credentials
         try:
             with _default_socket_timeout(self.timeouts.connect):
-                # proxy_* since vmware.vmware 2.6, http_proxy_* (deprecated there) before: each ignores the other's names
-                client = PyvmomiClient(self.hostname, username, password, port=self.port, validate_certs=validate_certs,
-                                       proxy_host=proxy_host, proxy_port=proxy_port,
-                                       http_proxy_host=proxy_host, http_proxy_port=proxy_port)
+                client = _LoginClient(self.hostname, username, password, self.port, validate_certs, proxy_host, proxy_port)
         except MissingLibError as e:
             raise VsphereError(str(e))
         except ApiAccessError as e:
