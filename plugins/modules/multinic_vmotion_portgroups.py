@@ -340,7 +340,9 @@ class MultinicVmotionPortgroups(VmotionModule):
         if self.unread:
             # a host vCenter cannot reach is never planned: it stops the call (fail), or is left out and named (skip)
             if self.params["unreachable_hosts"] == "fail":
-                error = PlanError(self.unread_problems() + ["set unreachable_hosts: skip to go on with the other hosts"])
+                # each problem names its host, so that the role fails that host and says which host stopped the others
+                error = PlanError(["%s (unreachable_hosts: skip, in the role multinic_vmotion_batch_mode: per_host, goes on with the "
+                                   "other hosts)" % problem for problem in self.unread_problems()])
                 error.hosts = len(self.unread)
                 raise error
             for warning in self.unread_problems():

@@ -16,19 +16,8 @@ export ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 # the session cache of this run stays in its own directory
 export VMWARE_SESSION_CACHE_DIR="$SMOKE_DIR/sessions"
 
-"$PY" tests/simulator/run.py --port 0 --release "${SMOKE_RELEASE:-8.0.3}" --cert-out "$SMOKE_DIR/ca.pem" >"$SMOKE_DIR/simulator.log" 2>&1 &
-SIM_PID=$!
-trap 'kill $SIM_PID 2>/dev/null; wait $SIM_PID 2>/dev/null || true' EXIT
-SIM_URL=""
-for _ in $(seq 1 150); do
-  SIM_URL=$(grep -o 'https://127.0.0.1:[0-9]*' "$SMOKE_DIR/simulator.log" | head -n1 || true)
-  [ -n "$SIM_URL" ] && break
-  kill -0 "$SIM_PID" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$SIM_URL" ] || { echo "the simulator did not start:"; cat "$SMOKE_DIR/simulator.log"; exit 1; }
-export VMWARE_HOST=127.0.0.1 VMWARE_PORT="${SIM_URL##*:}" VMWARE_USER=administrator@vsphere.local VMWARE_PASSWORD='VMware1!'
-export VMWARE_VALIDATE_CERTS=false
+. tests/utils/simulator.sh
+start_simulator "$PY" "$SMOKE_DIR" --release "${SMOKE_RELEASE:-8.0.3}"
 
 writes() {  # write calls since the last look (the simulator's counters, then zeroed)
   "$PY" - "$SIM_URL" <<'PY'
@@ -64,7 +53,7 @@ expect_writes() {
 
 writes >/dev/null
 run facts '"vmk6"' ansible localhost -m multinic.vmotion.vmk_vmotion_facts -a esxi_hostname=192.168.100.109
-grep -q "release ${SMOKE_RELEASE:-8.0.3}" "$SMOKE_DIR/simulator.log" || { echo "FAIL the simulator is not vCenter ${SMOKE_RELEASE:-8.0.3}"; exit 1; }
+grep -q "release ${SMOKE_RELEASE:-8.0.3}" "$SIM_LOG" || { echo "FAIL the simulator is not vCenter ${SMOKE_RELEASE:-8.0.3}"; exit 1; }
 echo "ok   vCenter ${SMOKE_RELEASE:-8.0.3}"
 expect_writes "facts writes nothing" 0
 run enable '"changed": true' ansible localhost -m multinic.vmotion.vmk_vmotion_enable \

@@ -20,21 +20,8 @@ export ANSIBLE_DEPRECATION_WARNINGS=false ANSIBLE_LOCALHOST_WARNING=false
 step() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
 
 # --- the simulator, stopped whatever happens -------------------------------------------------------------------
-SIM_LOG="$DEMO_DIR/simulator.log"
-"$PY" tests/simulator/run.py --port 0 --cert-out "$DEMO_DIR/simulator-ca.pem" >"$SIM_LOG" 2>&1 &
-SIM_PID=$!
-stop_simulator() { kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null || true; }
-trap stop_simulator EXIT
-SIM_URL=""
-for _ in $(seq 1 100); do
-  SIM_URL=$(grep -o 'https://127.0.0.1:[0-9]*' "$SIM_LOG" | head -n1 || true)
-  [ -n "$SIM_URL" ] && break
-  kill -0 "$SIM_PID" 2>/dev/null || break
-  sleep 0.1
-done
-if [ -z "$SIM_URL" ]; then echo "the simulator did not start:"; cat "$SIM_LOG"; exit 1; fi
-export VMWARE_HOST=127.0.0.1 VMWARE_PORT="${SIM_URL##*:}" VMWARE_USER=administrator@vsphere.local VMWARE_PASSWORD='VMware1!'
-export VMWARE_VALIDATE_CERTS=false
+. tests/utils/simulator.sh
+start_simulator "$PY" "$DEMO_DIR"
 
 # API calls since the last look, from the simulator's counters (then zeroed).
 api_calls() {
