@@ -422,6 +422,20 @@ def _no_vmotion_vmk(view, opts, context):
     )]
 
 
+def _vmotion_on_management(view, opts, context):
+    dedicated = [v["device"] for v in context["enabled"] if not v["management"]]
+    if not dedicated:
+        return []  # vMotion on the management vmk alone is a design of its own, not this one's mistake
+    return [_finding(
+        "VMOTION_ON_MANAGEMENT",
+        "%s: vMotion is enabled on the management vmk %s (%s) besides the dedicated vMotion vmks %s; vMotion streams may then "
+        "leave on the management network, beside the host's management traffic. Turn vMotion off on %s (this collection never "
+        "changes the management vmk: in the vSphere Client, or with PowerCLI)." % (view["name"], vmk["device"], _address_text(vmk),
+                                                                                   _names(dedicated), vmk["device"]),
+        device=vmk["device"], portgroup=vmk["portgroup"],
+    ) for vmk in context["enabled"] if vmk["management"]]
+
+
 def _mtu_above_switch(view, opts, context):
     findings = []
     for vmk in view["vmks"]:
@@ -1052,6 +1066,8 @@ def _path_failed(view, opts, context):
 RULES = {
     "VMOTION_DISABLED": Rule("critical", HOST, _vmotion_disabled, "a vmk in a vMotion port group, subnet or index has vMotion disabled"),
     "NO_VMOTION_VMK": Rule("critical", HOST, _no_vmotion_vmk, "the host has no vMotion-enabled vmk"),
+    "VMOTION_ON_MANAGEMENT": Rule("warning", HOST, _vmotion_on_management,
+                                  "vMotion is enabled on the management vmk besides dedicated vMotion vmks"),
     "NO_ACTIVE_UPLINK": Rule("critical", HOST, _no_active_uplink, "a vMotion port group has no active uplink"),
     "MTU_ABOVE_SWITCH": Rule("critical", HOST, _mtu_above_switch, "a vmk's MTU is above its switch's MTU"),
     "SUBNET_OVERLAP": Rule("critical", HOST, _subnet_overlap, "two vmks of one host on one TCP/IP stack have overlapping, different subnets"),

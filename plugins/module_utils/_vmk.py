@@ -207,7 +207,8 @@ def management_reason(vmk, host=None):
 
     Management is the management service, or the vmk holding the address vCenter knows the
     host by (when the host's name is an address), or vmk0, the installer's management vmk,
-    unless the read shows that address on another vmk.
+    unless the read shows that address, or the management service, on another vmk (management
+    moved to vmk1, say, on hosts named by DNS).
     """
     if "management" in services(vmk):
         return "it carries the management service"
@@ -215,9 +216,11 @@ def management_reason(vmk, host=None):
     if known and known in [canonical_address(a) for a in addresses(vmk)]:
         return "it holds %s, the address vCenter knows the host by" % known
     if vmk.get("device") == INSTALLER_MANAGEMENT_DEVICE:
-        elsewhere = known and any(known in [canonical_address(a) for a in addresses(v)] for v in (host or {}).get("vmks") or ())
+        others = [v for v in (host or {}).get("vmks") or () if v.get("device") != vmk.get("device")]
+        elsewhere = (known and any(known in [canonical_address(a) for a in addresses(v)] for v in others)) or \
+            any("management" in services(v) for v in others)
         if not elsewhere:
-            return "it is the installer's management vmk (vmk0), and the read shows the management address on no other vmk"
+            return "it is the installer's management vmk (vmk0), and the read shows the management address or service on no other vmk"
     return None
 
 

@@ -770,3 +770,32 @@ def test_fleet_output_is_deterministic(fleet):
     reordered = dict(reversed(list(fleet.items())))
     assert fleet_findings(fleet) == fleet_findings(reordered)
     assert stream_pairing(fleet) == stream_pairing(reordered)
+
+
+class TestManagementElsewhere:
+    """Management on vmk1 (hosts named by DNS), and vMotion on the management vmk beside dedicated vMotion vmks."""
+
+    def host(self, vmotion_on_management=False):
+        mgmt = ["management", "vmotion"] if vmotion_on_management else ["management"]
+        return {"name": "esx01.example.com", "vmks": [
+            {"device": "vmk0", "ip": "172.16.1.51", "prefix_length": 24, "services": ["vmotion"], "portgroup": "vMotion-1",
+             "netstack": "defaultTcpipStack", "vmotion": True, "ipv6": []},
+            {"device": "vmk1", "ip": "10.0.0.51", "prefix_length": 24, "services": mgmt, "portgroup": "Management Network",
+             "netstack": "defaultTcpipStack", "vmotion": vmotion_on_management, "ipv6": []},
+            {"device": "vmk2", "ip": "172.16.2.51", "prefix_length": 24, "services": ["vmotion"], "portgroup": "vMotion-2",
+             "netstack": "defaultTcpipStack", "vmotion": True, "ipv6": []}]}
+
+    def test_vmk0_is_not_management_when_another_vmk_carries_the_service(self):
+        from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import management_reason
+        host = self.host()
+        assert management_reason(host["vmks"][0], host) is None
+        assert management_reason(host["vmks"][1], host) == "it carries the management service"
+        # without that evidence vmk0 stays the installer's management vmk
+        alone = dict(host, vmks=[host["vmks"][0]])
+        assert "installer's management vmk" in management_reason(host["vmks"][0], alone)
+
+    def test_vmotion_on_the_management_vmk_beside_dedicated_ones_is_a_warning(self):
+        found = [f for f in host_findings(self.host(vmotion_on_management=True)) if f["code"] == "VMOTION_ON_MANAGEMENT"]
+        assert len(found) == 1 and found[0]["severity"] == "warning" and found[0]["device"] == "vmk1"
+        assert "dedicated vMotion vmks vmk0 and vmk2" in found[0]["message"] or "vmk0, vmk2" in found[0]["message"]
+        assert not [f for f in host_findings(self.host()) if f["code"] == "VMOTION_ON_MANAGEMENT"]

@@ -42,8 +42,9 @@ class FakeAnsibleModule(object):
         raise Ended(False, result)
 
 
-def _run(client, states, lines=5000, fail_on_missing_streams=False):
+def _run(client, states, lines=5000, fail_on_missing_streams=False, unread=None):
     module = vmotion_log_facts.VmotionLogFacts.__new__(vmotion_log_facts.VmotionLogFacts)
+    module.unread = unread or {}  # hosts vCenter cannot reach, as read_hosts leaves them
     module.module = FakeAnsibleModule()
     module.params = {"hostname": client.hostname, "lines": lines, "fail_on_missing_streams": fail_on_missing_streams}
     module.client, module.inventory, module.check_mode = client, None, False
@@ -114,3 +115,13 @@ def test_a_server_without_diagnostic_manager_fails_before_reading_any_log():
     # No host in scope: nothing to read, nothing to refuse.
     ended = _run(fake_client({}, diagnostic_manager=False), {})
     assert not ended.failed and ended.result["hosts"] == {} and ended.result["summary"]["hosts"] == 0
+
+
+def test_a_host_vcenter_cannot_reach_is_named_and_its_log_never_asked_for():
+    client = fake_client({"host-114": FakeLog(_seed())})
+    unread = {"192.168.100.110": {"name": "192.168.100.110", "connection_state": "disconnected", "maintenance": False, "cluster": "CL01"}}
+    ended = _run(client, {"192.168.100.114": State("host-114", 114)}, unread=unread)
+    assert not ended.failed and ended.result["summary"]["not_read"] == ["192.168.100.110"]
+    verdict = ended.result["hosts"]["192.168.100.110"]["verdict"]
+    assert verdict["status"] == "not_read" and verdict["problems"] == ["not read: disconnected: vCenter cannot reach the host"]
+    assert set(call[0] for call in client.content.diagnosticManager.calls) == {"host-114"}
