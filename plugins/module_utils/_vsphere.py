@@ -28,6 +28,7 @@ __metaclass__ = type
 import atexit
 import contextlib
 import difflib
+import re
 import socket
 import ssl
 import threading
@@ -264,6 +265,15 @@ def _timed_connection(base, timeouts):
 
     TimedConnection.__name__ = "Timed" + base.__name__
     return TimedConnection
+
+
+_ESCAPED = {"2f": "/", "5c": "\\", "25": "%"}
+
+
+def entity_name(text):
+    """A ManagedEntity's name as given, from the name vCenter returns: it escapes / \\ and % as %2f, %5c and %25
+    (API reference, ManagedEntity.name), so that a port group created as vMotion/3% reads back as vMotion%2f3%25."""
+    return re.sub(r"%(2[fF]|5[cC]|25)", lambda m: _ESCAPED[m.group(1).lower()], text)
 
 
 def _nearest(name, known, limit=3, cutoff=0.75):
@@ -506,7 +516,10 @@ class VsphereClient(object):
         found = {}
         while result is not None:
             for content in result.objects or []:
-                found[content.obj] = dict((p.name, p.val) for p in content.propSet or [])
+                values = dict((p.name, p.val) for p in content.propSet or [])
+                if isinstance(values.get("name"), str):
+                    values["name"] = entity_name(values["name"])
+                found[content.obj] = values
             if not result.token:
                 break
             result = self.call(what, pc.ContinueRetrievePropertiesEx, result.token)

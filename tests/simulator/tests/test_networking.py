@@ -315,3 +315,13 @@ def test_deselect_of_a_vmk_that_is_not_selected(host):
     manager.DeselectVnicForNicType("vmotion", "vmk1")
     with pytest.raises(vmodl.fault.InvalidArgument):
         manager.DeselectVnicForNicType("vmotion", "vmk1")
+
+
+def test_a_distributed_port_group_name_is_kept_and_returned_escaped_as_vcenter_does(content):
+    """ManagedEntity.name: / \\ and a % that starts no escape sequence come back as %2f %5c %25; the escaped name is unique."""
+    dvs = [n for n in content.rootFolder.childEntity[0].networkFolder.childEntity if isinstance(n, vim.DistributedVirtualSwitch)][0]
+    task = dvs.CreateDVPortgroup_Task(vim.dvs.DistributedVirtualPortgroup.ConfigSpec(name="vMotion/3%", type="earlyBinding", numPorts=8))
+    assert WaitForTask(task) == "success"
+    assert task.info.result.name == "vMotion%2f3%25"
+    with pytest.raises(vim.fault.DuplicateName):
+        WaitForTask(dvs.CreateDVPortgroup_Task(vim.dvs.DistributedVirtualPortgroup.ConfigSpec(name="vMotion%2f3%25", type="earlyBinding")))

@@ -17,7 +17,7 @@ import datetime
 from pyVmomi import VmomiSupport, vim
 
 from . import faults
-from .model import Entity
+from .model import Entity, entity_name
 from .services import run_task
 
 VDS = vim.dvs.VmwareDistributedVirtualSwitch
@@ -218,8 +218,9 @@ class DistributedSwitch(Entity):
                     raise faults.make("DuplicateName", "The name '{0}' already exists.".format(name), name=name, object=other.ref)
 
     def _new_portgroup(self, spec, uplink=False):
-        self.check_name(spec.name)
-        portgroup = self.inv.add(DistributedPortgroup(self.inv, self.inv.new_moid("dvportgroup"), spec.name, self.parent, self, uplink))
+        name = entity_name(spec.name)  # kept and returned escaped, as vCenter does (tests/simulator/README.md)
+        self.check_name(name)
+        portgroup = self.inv.add(DistributedPortgroup(self.inv, self.inv.new_moid("dvportgroup"), name, self.parent, self, uplink))
         portgroup.configure(spec)
         self.portgroups.append(portgroup)
         if not uplink and portgroup.config.type != "ephemeral":
@@ -364,7 +365,7 @@ class DistributedPortgroup(Entity):
         if spec.type is not None and spec.type not in ("earlyBinding", "lateBinding", "ephemeral"):
             raise faults.invalid_argument("spec.type")
         self.config_version += 1
-        self.name = spec.name or self.name
+        self.name = entity_name(spec.name) or self.name
         self.config = vim.dvs.DistributedVirtualPortgroup.ConfigInfo(
             key=self.moid, name=self.name, distributedVirtualSwitch=self.dvs.ref, defaultPortConfig=setting,
             numPorts=spec.numPorts if spec.numPorts is not None else (current.numPorts if current else 8),
@@ -426,8 +427,8 @@ class DistributedPortgroup(Entity):
         def work():
             if spec.configVersion is not None and spec.configVersion != self.config.configVersion:
                 raise faults.make("ConcurrentAccess", "Cannot complete operation due to concurrent modification by another operation.")
-            if spec.name and spec.name != self.name:
-                self.dvs.check_name(spec.name, self)
+            if spec.name and entity_name(spec.name) != self.name:
+                self.dvs.check_name(entity_name(spec.name), self)
             if spec.type is not None and spec.type != self.config.type and (self.connected_vnics() or self.vms()):
                 raise faults.resource_in_use(self.name, "The port binding of {0} cannot change while ports are in use.".format(self.name))
             previous = self.config, self.config_version, self.name

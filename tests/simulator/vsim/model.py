@@ -7,13 +7,14 @@ through the returned data objects, typing lists as the property's declared array
 pyVmomi refuses untyped lists in `anyType` slots.
 """
 
+import re
 import threading
 from collections import deque
 
-from .about import DEFAULT_RELEASE
 from pyVmomi import VmomiSupport
 
 from . import faults
+from .about import DEFAULT_RELEASE
 from .soap import VIM_NS
 
 
@@ -76,6 +77,15 @@ class ManagedObject:
                 raise faults.invalid_property(path) from None
             value = getattr(value, part)
         return typed(value, declared), declared
+
+
+def entity_name(name):
+    """ManagedEntity.name as vCenter keeps and returns it: "Any / (slash), \\ (backslash), character used in this name
+    element will be escaped. Similarly, any % (percent) character ... will be escaped, unless it is used to start an
+    escape sequence" - as %2f, %5c and %25 (API reference, ManagedEntity.name)."""
+    if name is None:
+        return None
+    return re.sub(r"%(?![0-9a-fA-F]{2})", "%25", name).replace("/", "%2f").replace("\\", "%5c")
 
 
 class Entity(ManagedObject):

@@ -262,3 +262,10 @@ def test_a_management_ip_that_is_a_host_name_points_to_mgmt_ip_source():
     with pytest.raises(LayoutError) as info:
         management_octet("192.168.100.300")
     assert info.value.problems == ["management IP '192.168.100.300' is not a valid IP address"]
+
+
+@pytest.mark.parametrize("returned, given", [("vMotion%2f3%25", "vMotion/3%"), ("a%5Cb", "a\\b"), ("plain", "plain"),
+                                             ("100%25", "100%"), ("%41", "%41")])
+def test_entity_names_as_vcenter_returns_them_read_back_as_given(returned, given):
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import entity_name
+    assert entity_name(returned) == given
