@@ -11,7 +11,8 @@ operations go in as few calls as the API allows, in the plan's order:
   4. removals in one more UpdateNetworkConfig.
 Every call goes through _vsphere.VsphereClient. The first failure stops the run and raises
 ApplyError, which knows per host what was applied, what was not and what is in doubt (the
-connection was lost before the answer, so the call may have run).
+connection was lost before the answer, so the call may have run). So does a cancelled run
+(Cancellation): it stops before its next write, the one under way finishing.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,6 +20,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import os
+import signal
 
 try:
     from pyVmomi import vim
@@ -42,6 +45,64 @@ class ApplyError(VsphereError):
         super(ApplyError, self).__init__(message, outcome_unknown=outcome_unknown)
         self.outcome = outcome
         self.host = host
+
+
+class Cancellation(object):
+    """Whether the run was cancelled: SIGTERM or SIGINT reached the module (install()), or a process of the Ansible run
+    that started it is gone (a cancelled job whose module was left running). Checked before every write."""
+
+    def __init__(self, watched_pids=()):
+        self.reason = None
+        self.watched = [pid for pid in watched_pids if pid and pid > 1]
+
+    @classmethod
+    def for_this_process(cls):
+        """Watching the processes above the module (its parent and theirs, up to three, as they are now)."""
+        pids, pid = [], os.getppid()
+        while pid > 1 and len(pids) < 3:
+            pids.append(pid)
+            pid = _parent_of(pid)
+        cancellation = cls(pids)
+        cancellation.install()
+        return cancellation
+
+    def install(self):
+        """SIGTERM / SIGINT no longer end the module at once: the write under way finishes, no other starts."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum, _frame):
+        self.request("%s received" % signal.Signals(signum).name)
+
+    def request(self, reason):
+        if self.reason is None:
+            self.reason = reason
+
+    def check(self):
+        """The reason the run is cancelled, or None."""
+        if self.reason is None:
+            for pid in self.watched:
+                if not _alive(pid):
+                    self.request("process %d of the Ansible run that started this module is gone" % pid)
+                    break
+        return self.reason
+
+
+def _parent_of(pid):
+    """The parent of a process (Linux /proc), or 0 when it cannot be told."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (IOError, OSError, ValueError, IndexError):
+        return 0
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError as e:
+        return e.errno == 1  # EPERM: it exists, owned by someone else
+    return True
 
 
 class Outcome(object):
@@ -169,10 +230,11 @@ class Applier(object):
     inventory: the _vsphere.Inventory of the same read (distributed switches and port groups).
     """
 
-    def __init__(self, client, hosts, inventory=None):
+    def __init__(self, client, hosts, inventory=None, cancellation=None):
         self.client = client
         self.hosts = hosts
         self.inventory = inventory
+        self.cancellation = cancellation
         self.dv_done = {}  # (switch uuid, port group name) -> key: shared port groups change once per run
         self.outcome = None
 
@@ -206,7 +268,12 @@ class Applier(object):
                 state.network_system, config, "removing vmks/port groups on %s" % name))
 
     def _step(self, name, batch, call):
-        """Run one write; on failure record the batch as in doubt (answer lost) and raise ApplyError."""
+        """Run one write; on failure record the batch as in doubt (answer lost) and raise ApplyError. A cancelled run
+        stops here, before the write."""
+        reason = self.cancellation.check() if self.cancellation is not None else None
+        if reason:
+            raise ApplyError("cancelled (%s) before the next write on %s; %s; a re-run converges"
+                             % (reason, name, self.outcome.summary(name).replace("the failure", "the cancel")), self.outcome, host=name)
         try:
             value = call()
         except VsphereError as e:

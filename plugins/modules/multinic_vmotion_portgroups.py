@@ -277,7 +277,7 @@ diff:
   type: dict
 """
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._apply import Applier, ApplyError
+from ansible_collections.multinic.vmotion.plugins.module_utils._apply import Applier, ApplyError, Cancellation
 from ansible_collections.multinic.vmotion.plugins.module_utils._fleet import hosts_sharing, plan_fleet
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._plan import PlanError, describe, plan_host, preview
@@ -357,7 +357,8 @@ class MultinicVmotionPortgroups(VmotionModule):
         changed_hosts = [name for name, ops in plans.items() if ops]
         applied = {}
         if changed_hosts and not self.check_mode:
-            outcome = Applier(self.client, states, self.inventory).apply(dict((n, plans[n]) for n in changed_hosts))
+            outcome = Applier(self.client, states, self.inventory, Cancellation.for_this_process()).apply(
+                dict((n, plans[n]) for n in changed_hosts))
             applied = outcome.applied
             states.update(self.verify(layouts, outcome))
             for name in changed_hosts:

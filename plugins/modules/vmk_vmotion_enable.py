@@ -168,7 +168,7 @@ diff:
   type: dict
 """
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._apply import Applier
+from ansible_collections.multinic.vmotion.plugins.module_utils._apply import Applier, Cancellation
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._services import ServicePlanError, plan_services, service_operations
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import NIC_TYPES
@@ -208,7 +208,7 @@ class VmkVmotionEnable(VmotionModule):
         changed = any(operations.values())
         applied = []
         if changed and not self.check_mode:
-            outcome = Applier(self.client, states).apply(operations)
+            outcome = Applier(self.client, states, cancellation=Cancellation.for_this_process()).apply(operations)
             applied = _labels(op for name in sorted(outcome.applied) for op in outcome.applied[name])
         result = dict(changed=changed, hosts=self.per_host, applied=applied)
         if self.module._diff:

@@ -5,10 +5,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import signal
+
 import pytest
 from pyVmomi import vim, vmodl
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._apply import Applier, ApplyError, dvportgroup_spec, ip_config, portgroup_config
+from ansible_collections.multinic.vmotion.plugins.module_utils._apply import (
+    Applier,
+    ApplyError,
+    Cancellation,
+    dvportgroup_spec,
+    ip_config,
+    portgroup_config,
+)
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import HostState
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import TaskError, VsphereClient, VsphereError
 
@@ -240,3 +250,42 @@ def test_ipv6_update_removes_the_old_addresses_with_their_own_prefix_length():
     assert (config.dhcp, config.ipAddress) == (False, None)
     assert [(a.ipAddress, a.prefixLength, a.operation) for a in config.ipV6Config.ipV6Address] == [
         ("fd00:16:1::52", 64, "add"), ("fd00:16:1::51", 80, "remove")]
+
+
+class SignalledClient(FakeClient):
+    """Its first write is where the run gets SIGTERM (as an AWX cancel sends it): a real signal to this process."""
+
+    def update_network_config(self, network_system, config, what):
+        result = super(SignalledClient, self).update_network_config(network_system, config, what)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return result
+
+
+def test_a_cancelled_run_stops_before_its_next_write_and_says_what_was_applied():
+    previous = dict((s, signal.getsignal(s)) for s in (signal.SIGTERM, signal.SIGINT))
+    try:
+        cancellation = Cancellation()
+        cancellation.install()
+        client = SignalledClient()
+        with pytest.raises(ApplyError) as info:
+            Applier(client, {"esx01": state("esx01"), "esx02": state("esx02")}, cancellation=cancellation).apply(
+                {"esx01": build_ops(), "esx02": build_ops()})
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    # the write under way finished; not one more started
+    assert [c[0] for c in client.calls] == ["UpdateNetworkConfig"]
+    outcome = info.value.outcome
+    assert [op["op"] for op in outcome.applied["esx01"]] == ["add_portgroup", "update_portgroup", "add_vmk"]
+    assert len(outcome.not_applied("esx01")) == 2 and len(outcome.not_applied("esx02")) == 5 and outcome.changed
+    assert str(info.value).startswith("cancelled (SIGTERM received) before the next write on esx01; applied before the cancel on esx01: "
+                                      "3 operation(s), not applied: 2")
+
+
+def test_a_run_whose_ansible_process_is_gone_is_cancelled():
+    gone = Cancellation([2 ** 22 + 12345])  # above the kernel's pid_max default: no such process
+    assert gone.check() == "process %d of the Ansible run that started this module is gone" % (2 ** 22 + 12345)
+    here = Cancellation([os.getpid()])
+    assert here.check() is None
+    with pytest.raises(ApplyError, match="cancelled \\(process"):
+        Applier(FakeClient(), {"esx01": state()}, cancellation=gone).apply({"esx01": build_ops()})
