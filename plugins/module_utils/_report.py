@@ -868,10 +868,9 @@ def summary_lines(audit, show=20, report_markdown=None, report_json=None, report
     summary, findings = audit["summary"], audit.get("findings") or []
     counts = summary.get("findings") or {}
     pairs = (audit.get("pairing") or {}).get("pairs") or []
-    not_read = audit.get("not_read") or []
-    lines = ["%d host(s) read%s, vMotion indexes: %s" % (
-        summary.get("hosts", 0), "; NOT READ: %s" % ", ".join("%s (%s)" % (h["name"], h.get("connection_state")) for h in not_read) if not_read else "",
-        ", ".join(summary.get("indexes") or ()) or "none"),
+    not_read = ", ".join("%s (%s)" % (h["name"], h.get("connection_state")) for h in audit.get("not_read") or [])
+    read = "%d host(s) read%s" % (summary.get("hosts", 0), "; NOT READ: " + not_read if not_read else "")
+    lines = ["%s, vMotion indexes: %s" % (read, ", ".join(summary.get("indexes") or ()) or "none"),
              "Findings: %s" % ", ".join("%d %s" % (counts.get(s, 0), s) for s in reversed(SEVERITIES))]
     lines.extend("  %s %s: %s" % (f["severity"].upper(), f["code"], f["message"]) for f in _capped(findings, show))
     if show is not None and len(findings) > show:

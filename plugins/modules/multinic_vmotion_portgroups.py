@@ -137,7 +137,8 @@ options:
         host is stale), so that nothing on it can be read or changed.
       - V(fail) stops before any change, naming each such host and its state, as any other problem of the batch.
       - V(skip) plans and applies the other hosts and reports each such host in RV(not_read) (and as a warning); the role
-        M(multinic.vmotion.multinic_vmotion#role) does this with O(multinic.vmotion.multinic_vmotion#role:multinic_vmotion_batch_mode=per_host).
+        P(multinic.vmotion.multinic_vmotion#role) does this with
+        O(multinic.vmotion.multinic_vmotion#role:main:multinic_vmotion_batch_mode=per_host).
     type: str
     choices: [fail, skip]
     default: fail

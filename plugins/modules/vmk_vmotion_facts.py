@@ -119,7 +119,7 @@ ansible_facts:
       description:
         - Every host in scope, keyed by host name (the fact C(vmk_vmotion_facts)).
         - A host vCenter cannot reach (disconnected, or not responding) has only C(name), C(connection_state),
-          C(maintenance), C(cluster), C(datacenter) and C(vcenter): no vmks, switches, port groups or findings, since
+          C(maintenance), C(cluster), C(datacenter) and C(vcenter), and no vmks, switches, port groups or findings, since
           vCenter has none of it (disconnected) or only what it last knew (not responding).
       type: dict
       contains:
