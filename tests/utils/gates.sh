@@ -39,11 +39,15 @@ gate_simulator_tests() {
   "$PY" -m pytest -q -p no:cacheprovider tests/simulator/tests
 }
 
-# Integration targets run against the project's simulator, started here on a free port.
-gate_integration() {
-  local sim_log sim_pid port ca rc
+# Integration targets run against the project's simulator, started here on a free port, in the collection copy $1
+# (targets $2...: all when none). Each copy has its own simulator, cloud config, session cache and tests/output.
+integration_in() {
+  local dir=$1 sim_log sim_pid port ca rc
+  shift
+  (
+  cd "$dir" || exit 2
   sim_log=$(mktemp)
-  ca="$COLL_DIR/tests/output/sim-ca.pem"
+  ca="$dir/tests/output/sim-ca.pem"
   mkdir -p tests/output
   if [ -f tests/simulator/run.py ]; then
     "$PY" tests/simulator/run.py --port 0 --cert-out "$ca" >"$sim_log" 2>&1 &
@@ -53,7 +57,7 @@ gate_integration() {
       [ -n "$port" ] && break
       sleep 0.1
     done
-    if [ -z "$port" ]; then echo "simulator did not start:"; cat "$sim_log"; kill "$sim_pid" 2>/dev/null; return 1; fi
+    if [ -z "$port" ]; then echo "simulator did not start:"; cat "$sim_log"; kill "$sim_pid" 2>/dev/null; exit 1; fi
     cat > tests/integration/cloud-config-vcenter.ini <<INI
 [DEFAULT]
 vcenter_hostname: 127.0.0.1
@@ -64,16 +68,69 @@ vmware_validate_certs: false
 simulator_url: https://127.0.0.1:$port
 simulator_ca: $ca
 simulator_python: $PY
-simulator_run: $COLL_DIR/tests/simulator/run.py
-collection_root: $COLL_DIR
+simulator_run: $dir/tests/simulator/run.py
+collection_root: $dir
 INI
   fi
   # the modules' session cache (on by default) goes to a directory of this run, not the user's ~/.cache
-  VMWARE_SESSION_CACHE_DIR="$(mktemp -d)" ANSIBLE_PYTHON_INTERPRETER="$PY" \
-    ansible-test integration --local --python "$PYVER" --color no ${INTEGRATION_TARGETS:-}
+  VMWARE_SESSION_CACHE_DIR="$(mktemp -d)" ANSIBLE_PYTHON_INTERPRETER="$PY" ANSIBLE_COLLECTIONS_PATH="$(dirname "$(dirname "$(dirname "$dir")")")" \
+    ansible-test integration --local --python "$PYVER" --color no "$@"
   rc=$?
   [ -n "${sim_pid:-}" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-  return $rc
+  exit $rc
+  )
+}
+
+# The targets in two shards at once, in two copies of the collection: a target keeps about one core busy (its tasks
+# run one at a time against a simulator), so two shards use both cores of the machine. The shards are balanced by the
+# seconds each target took (tests/integration/target_seconds.txt; a target not listed counts 30). INTEGRATION_TARGETS
+# runs the targets named there, in one shard.
+gate_integration() {
+  if [ -n "${INTEGRATION_TARGETS:-}" ]; then
+    # shellcheck disable=SC2086
+    integration_in "$COLL_DIR" $INTEGRATION_TARGETS
+    return
+  fi
+  local root2="$BUILD/collections-shard2" shards rc1 rc2 log1 log2
+  rm -rf "$root2"
+  mkdir -p "$root2/ansible_collections/multinic"
+  cp -a "$COLL_DIR" "$root2/ansible_collections/multinic/vmotion"
+  rm -rf "$root2/ansible_collections/multinic/vmotion/tests/output"
+  ln -s "$COLL_ROOT/ansible_collections/community" "$COLL_ROOT/ansible_collections/vmware" "$root2/ansible_collections/"
+  shards=$("$PY" - <<'PY'
+import os
+seconds = {}
+with open("tests/integration/target_seconds.txt") as f:
+    for line in f:
+        if line.strip() and not line.startswith("#"):
+            name, value = line.split()
+            seconds[name] = int(value)
+root = "tests/integration/targets"
+targets = sorted(t for t in os.listdir(root)
+                 if "hidden" not in open(os.path.join(root, t, "aliases")).read().split())
+load, shards = [0, 0], [[], []]
+for target in sorted(targets, key=lambda t: -seconds.get(t, 30)):
+    lighter = load.index(min(load))
+    shards[lighter].append(target)
+    load[lighter] += seconds.get(target, 30)
+print(" ".join(sorted(shards[0])) + "|" + " ".join(sorted(shards[1])))
+PY
+)
+  log1=$(mktemp); log2=$(mktemp)
+  echo "shard 1: ${shards%%|*}"
+  echo "shard 2: ${shards##*|}"
+  # shellcheck disable=SC2086
+  integration_in "$COLL_DIR" ${shards%%|*} >"$log1" 2>&1 &
+  local pid1=$!
+  # shellcheck disable=SC2086
+  integration_in "$root2/ansible_collections/multinic/vmotion" ${shards##*|} >"$log2" 2>&1 &
+  local pid2=$!
+  wait $pid1; rc1=$?
+  wait $pid2; rc2=$?
+  echo "--- shard 1 (exit $rc1)"; cat "$log1"
+  echo "--- shard 2 (exit $rc2)"; cat "$log2"
+  rm -f "$log1" "$log2"
+  [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ]
 }
 
 gate_lint() {
