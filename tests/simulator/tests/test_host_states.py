@@ -3,7 +3,6 @@ DisconnectHost_Task / ReconnectHost_Task, Enter/ExitMaintenanceMode_Task, a host
 what the PropertyCollector returns in each state and which fault a call that must reach the host gets."""
 
 import pytest
-import yaml
 from pyVim.connect import Disconnect
 from pyVim.task import WaitForTask
 from pyVmomi import vim, vmodl
@@ -11,8 +10,8 @@ from pyVmomi import vim, vmodl
 from conftest import connect
 from helpers import hosts_by_name
 from test_physical import control
+from test_topology import served
 from vsim import topology
-from vsim.server import start_simulator
 
 
 def read(content, host, paths):
@@ -69,9 +68,7 @@ def test_maintenance_mode_waits_for_powered_on_vms_and_is_entered_once(tmp_path)
     data["datacenters"][0]["clusters"][0]["hosts"][:] = hosts
     seed = data["profiles"]["seed"]  # its hosts run no VM; busy runs two on VM Network
     data["profiles"]["busy"] = dict(seed, portgroups=[dict(pg, vm_ports=2) if pg["name"] == "VM Network" else pg for pg in seed["portgroups"]])
-    path = tmp_path / "two.yml"
-    path.write_text(yaml.safe_dump(data))
-    sim = start_simulator(topology_file=str(path))
+    sim = served(tmp_path, data)
     try:
         si = connect(sim)
         hosts = hosts_by_name(si.RetrieveContent())
@@ -101,9 +98,7 @@ def test_the_topology_gives_the_states_vcenter_found_at_start(tmp_path):
     data = topology.load(topology.SEED)
     hosts = data["datacenters"][0]["clusters"][0]["hosts"]
     hosts[0]["connection"], hosts[1]["connection"], hosts[2]["maintenance"] = "disconnected", "notResponding", True
-    path = tmp_path / "states.yml"
-    path.write_text(yaml.safe_dump(data))
-    sim = start_simulator(topology_file=str(path))
+    sim = served(tmp_path, data)
     try:
         si = connect(sim)
         found = hosts_by_name(si.RetrieveContent())
@@ -115,6 +110,5 @@ def test_the_topology_gives_the_states_vcenter_found_at_start(tmp_path):
     finally:
         sim.stop()
     hosts[0]["connection"] = "gone"
-    path.write_text(yaml.safe_dump(data))
     with pytest.raises(ValueError, match="connection 'gone' is not connected, disconnected or notResponding"):
-        start_simulator(topology_file=str(path))
+        served(tmp_path, data)
