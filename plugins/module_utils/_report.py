@@ -479,8 +479,26 @@ def _grid_cell(entry, index, state):
 
 
 def _verdict(summary):
-    return CLEAN_TEXT if summary.get("clean") else "Findings: %s. Host pairs: %d of %d lose streams, %d fail." % (
+    if summary.get("clean"):
+        return CLEAN_TEXT
+    text = "Findings: %s. Host pairs: %d of %d lose streams, %d fail." % (
         _severity_text(summary.get("findings") or {}), _losing(summary), summary.get("pairs", 0), summary.get("failing_pairs", 0))
+    if summary.get("hosts_not_read"):
+        text += " %d host(s) not read." % summary["hosts_not_read"]
+    return text
+
+
+def _not_read_text(audit):
+    """'1 not read (192.168.100.110: not responding)', or '' when every host was read."""
+    hosts = audit.get("not_read") or []
+    if not hosts:
+        return ""
+    return "%d not read (%s)" % (len(hosts), ", ".join("%s: %s" % (h["name"], STATE_WORDS.get(h.get("connection_state"), h.get("connection_state")))
+                                                      for h in hosts))
+
+
+# HostSystemConnectionState as people say it
+STATE_WORDS = {"notResponding": "not responding", "disconnected": "disconnected"}
 
 
 def _about_facts(about):
@@ -868,9 +886,9 @@ def summary_lines(audit, show=20, report_markdown=None, report_json=None, report
     summary, findings = audit["summary"], audit.get("findings") or []
     counts = summary.get("findings") or {}
     pairs = (audit.get("pairing") or {}).get("pairs") or []
-    not_read = ", ".join("%s (%s)" % (h["name"], h.get("connection_state")) for h in audit.get("not_read") or [])
-    read = "%d host(s) read%s" % (summary.get("hosts", 0), "; NOT READ: " + not_read if not_read else "")
-    lines = ["%s, vMotion indexes: %s" % (read, ", ".join(summary.get("indexes") or ()) or "none"),
+    not_read = _not_read_text(audit)
+    read = "%d host(s) read%s" % (summary.get("hosts", 0), ", " + not_read if not_read else "")
+    lines = ["%s; vMotion indexes: %s" % (read, ", ".join(summary.get("indexes") or ()) or "none"),
              "Findings: %s" % ", ".join("%d %s" % (counts.get(s, 0), s) for s in reversed(SEVERITIES))]
     lines.extend("  %s %s: %s" % (f["severity"].upper(), f["code"], f["message"]) for f in _capped(findings, show))
     if show is not None and len(findings) > show:
@@ -883,7 +901,7 @@ def summary_lines(audit, show=20, report_markdown=None, report_json=None, report
     if pairs:
         lines.append("Worst pairs:")
     lines.extend(_summary_pair(p) for p in _capped(pairs, show))
-    lines.append(CLEAN_TEXT if summary.get("clean") else "Not clean: see the report.")
+    lines.append(CLEAN_TEXT if summary.get("clean") else "Not clean%s: see the report." % (": " + not_read if not_read else ""))
     if report_markdown:
         lines.append("Report: %s%s" % (report_markdown, " (data: %s)" % report_json if report_json else ""))
     if report_html:

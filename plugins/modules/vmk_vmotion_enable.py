@@ -182,7 +182,8 @@ class VmkVmotionEnable(VmotionModule):
     def run(self):
         states = self.read_hosts()
         # a host vCenter cannot reach is named with its state: a problem (missing: fail), or skipped and said so
-        unreachable = self.unread_problems() if self.params["missing"] == "fail" else []
+        unreachable = ["%s (missing: skip changes the hosts vCenter can reach and reports the others)" % problem
+                       for problem in self.unread_problems()] if self.params["missing"] == "fail" else []
         try:
             plan = plan_services(
                 dict((name, state.facts) for name, state in states.items()),
@@ -197,7 +198,7 @@ class VmkVmotionEnable(VmotionModule):
         except ServicePlanError as e:
             raise ServicePlanError(unreachable + e.problems)
         if unreachable:
-            raise ServicePlanError(unreachable + ["set missing: skip to change the hosts vCenter can reach and report the others"])
+            raise ServicePlanError(unreachable)
         for warning in plan["warnings"] + self.unread_problems():
             self.module.warn(warning)
         operations = service_operations(plan, self.params["service"], self.params["state"] == "enabled")

@@ -377,7 +377,7 @@ class TestPairReasons:
 class TestSummaryLines:
     def test_seed_fleet(self):
         lines = summary_lines(build_audit(seed_fleet()), show=2, report_markdown="r/a.md", report_json="r/a.json")
-        assert lines[:2] == ["12 host(s) read, vMotion indexes: vmk1, vmk2, vmk3, vmk4, vmk6", "Findings: 4 critical, 0 warning, 0 info"]
+        assert lines[:2] == ["12 host(s) read; vMotion indexes: vmk1, vmk2, vmk3, vmk4, vmk6", "Findings: 4 critical, 0 warning, 0 info"]
         assert lines[2].startswith("  CRITICAL VMOTION_DISABLED: 192.168.100.109 vmk3 ")
         assert lines[4:6] == ["  ... and 2 more in the report", "Host pairs losing streams: 60 of 132 (0 fail); streams per migration: 2-5"]
         assert "  from 192.168.100.112: to 11 of 11 hosts, 2-3 streams (vmk2, vmk6 not on)" in lines
@@ -588,4 +588,8 @@ class TestHostsNotRead:
         assert "## Hosts not read (2)" in text and "| 192.168.100.111 | CL01 | not read: notResponding | yes |" in text
         page = render_html(audit)
         assert '<section id="not-read"><h2>Hosts not read (2)</h2>' in page and "<b>2</b>Hosts not read" in page
-        assert summary_lines(audit)[0].startswith("10 host(s) read; NOT READ: 192.168.100.110 (disconnected), 192.168.100.111 (notResponding)")
+        lines = summary_lines(audit)
+        assert lines[0].startswith("10 host(s) read, 2 not read (192.168.100.110: disconnected, 192.168.100.111: not responding); "
+                                   "vMotion indexes: ")
+        assert lines[-1] == "Not clean: 2 not read (192.168.100.110: disconnected, 192.168.100.111: not responding): see the report."
+        assert "2 host(s) not read." in render_markdown(audit)
