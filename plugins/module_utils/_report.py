@@ -493,8 +493,8 @@ def _not_read_text(audit):
     hosts = audit.get("not_read") or []
     if not hosts:
         return ""
-    return "%d not read (%s)" % (len(hosts), ", ".join("%s: %s" % (h["name"], STATE_WORDS.get(h.get("connection_state"), h.get("connection_state")))
-                                                      for h in hosts))
+    named = ["%s: %s" % (h["name"], STATE_WORDS.get(h.get("connection_state"), h.get("connection_state"))) for h in hosts]
+    return "%d not read (%s)" % (len(hosts), ", ".join(named))
 
 
 # HostSystemConnectionState as people say it
