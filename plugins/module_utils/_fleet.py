@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.multinic.vmotion.plugins.module_utils._model import not_read_text
 from ansible_collections.multinic.vmotion.plugins.module_utils._findings import HOST_CODES, address_findings, fleet_findings, host_findings
 from ansible_collections.multinic.vmotion.plugins.module_utils._plan import (
     PlanError,
@@ -285,7 +286,7 @@ def _host_problems(name, layout_problems, batch_problems, result, names, mode):
         return _stopped_by(BATCH_STOPPED, [_problem_host(p) for p in batch_problems])
     not_read = (result.get("not_read") or {}).get(name)
     if not_read:  # left out of the call (unreachable_hosts: skip): vCenter cannot reach it
-        return ["%s: not read: %s: vCenter cannot reach the host, so nothing was read or changed on it" % (name, not_read)]
+        return ["%s: %s: vCenter cannot reach the host, so nothing was read or changed on it" % (name, not_read_text({"connection_state": not_read}))]
     problems = result.get("problems")
     if problems is not None:
         own = [p for p in problems if _problem_host(p) == name]

@@ -106,7 +106,10 @@ def read_vmotion_logs(client, states, want):
 
 def unread_log_entries(unread):
     """{name: host entry} of vmotion_log_facts for hosts vCenter cannot reach: no log is asked for (it comes from the host)."""
-    return dict((name, {"name": name, "cluster": host.get("cluster"), "datacenter": host.get("datacenter"), "vmotion_vmks": [],
-                        "log": {"key": LOG_KEY, "calls": 0, "error": "%s: vCenter cannot reach the host" % not_read_text(host)},
-                        "migrations": [], "verdict": unreadable_verdict([], "%s: vCenter cannot reach the host" % not_read_text(host), "not_read")})
-                for name, host in unread.items())
+    entries = {}
+    for name, host in unread.items():
+        why = "%s: vCenter cannot reach the host" % not_read_text(host)
+        entries[name] = {"name": name, "cluster": host.get("cluster"), "datacenter": host.get("datacenter"), "vmotion_vmks": [],
+                         "log": {"key": LOG_KEY, "calls": 0, "error": why}, "migrations": [],
+                         "verdict": unreadable_verdict([], why, "not_read")}
+    return entries

@@ -143,11 +143,15 @@ class VmotionModule(object):
             self.fleet["hosts"][name] = dict(host_facts(name, network_info(values), values.get("config.virtualNicManagerInfo"), switches, groups),
                                              _moref=values["_moref"])
 
-    def unread_problems(self, names=None):
-        """One problem per host in scope that vCenter cannot reach (of names, when given): it is named with its state."""
+    def unread_problems(self):
+        """One problem per host in scope that vCenter cannot reach: it is named with its state."""
         return ["%s: %s: vCenter cannot reach the host, so nothing is read or changed on it%s"
                 % (name, not_read_text(host), "" if host["connection_state"] == "disconnected" else " (what vCenter shows of it is stale)")
-                for name, host in sorted(self.unread.items()) if names is None or name in names]
+                for name, host in sorted(self.unread.items())]
+
+    def not_read(self):
+        """{name: connection state} of the hosts in scope vCenter cannot reach, as every module's result gives them."""
+        return dict((name, host["connection_state"]) for name, host in sorted(self.unread.items()))
 
     def exit(self, **result):
         # community.vmware's client logs out at exit, unless the session is kept in the session cache.

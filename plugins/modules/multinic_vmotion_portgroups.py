@@ -376,7 +376,7 @@ class MultinicVmotionPortgroups(VmotionModule):
             if self.module._diff:
                 hosts[name]["diff"] = {"before": previews[name][0], "after": previews[name][1]}
         result = dict(changed=bool(changed_hosts), hosts=hosts,
-                      not_read=dict((name, host["connection_state"]) for name, host in sorted(self.unread.items())))
+                      not_read=self.not_read())
         if self.module._diff:
             # Ansible shows one before/after per task: per host, for the hosts that change.
             result["diff"] = {"before": dict((n, hosts[n]["diff"]["before"]) for n in changed_hosts),

@@ -430,7 +430,7 @@ class VmkVmotionFacts(VmotionModule):
             table[name] = [not_read_text(host)]
         hosts = dict(sorted(hosts.items()))
         summary = {"hosts": len(hosts) - len(self.unread), "vmks": vmks, "vmotion_vmks": vmotion_vmks, "findings": counts,
-                   "not_read": dict((name, host["connection_state"]) for name, host in sorted(self.unread.items()))}
+                   "not_read": self.not_read()}
         # the data once, where Ansible keeps a *_facts module's result: ansible_facts
         self.exit(changed=False, summary=summary, vmk_table=table, ansible_facts={"vmk_vmotion_facts": hosts})
 

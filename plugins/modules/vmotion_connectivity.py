@@ -230,7 +230,7 @@ class VmotionConnectivity(VmotionModule):
         calls = dict(pinger.calls(), reads=2 if self.params.get("esxi_hostname") else 1)
         summary = connectivity.summarize(results, self.params["strategy"], references, calls)
         # hosts vCenter cannot reach are not pinged (esxcli runs on the host): named, and the run is not clean
-        summary["not_read"] = dict((name, host["connection_state"]) for name, host in sorted(self.unread.items()))
+        summary["not_read"] = self.not_read()
         if self.unread:
             summary["clean"] = False
         failed = connectivity.failures(results, self.params["fail_on"])
