@@ -325,3 +325,20 @@ def test_a_distributed_port_group_name_is_kept_and_returned_escaped_as_vcenter_d
     assert task.info.result.name == "vMotion%2f3%25"
     with pytest.raises(vim.fault.DuplicateName):
         WaitForTask(dvs.CreateDVPortgroup_Task(vim.dvs.DistributedVirtualPortgroup.ConfigSpec(name="vMotion%2f3%25", type="earlyBinding")))
+
+
+def test_dhcp_vmk_holds_its_lease_or_an_autoconfigured_address(host, tmp_path):
+    """HostIpConfig.ipAddress of a DHCP vmk "reflects the current IP configuration" (API reference); with no DHCP server
+    answering ESXi autoconfigures 169.254.0.0/16 (vSphere networking guide). The simulated networks have no DHCP server,
+    so a vmk switched to DHCP through the API takes the autoconfigured address; a topology can give a lease."""
+    network_system = host.configManager.networkSystem
+    network_system.UpdateVirtualNic("vmk1", vim.host.VirtualNic.Specification(ip=vim.host.IpConfig(dhcp=True)))
+    ip = vnic(host, "vmk1").spec.ip
+    mac = [int(x, 16) for x in vnic(host, "vmk1").spec.mac.split(":")]
+    assert (ip.dhcp, ip.ipAddress, ip.subnetMask) == (True, "169.254.{0}.{1}".format(1 + mac[4] % 254, mac[5]), "255.255.0.0")
+    # A DHCP vmk keeps its address when an update leaves DHCP on (here: only the MTU changes).
+    network_system.UpdateVirtualNic("vmk1", vim.host.VirtualNic.Specification(ip=vim.host.IpConfig(dhcp=True), mtu=9000))
+    assert vnic(host, "vmk1").spec.ip.ipAddress == ip.ipAddress
+    # Back to static: the address is the one sent.
+    network_system.UpdateVirtualNic("vmk1", vmk_spec("172.16.1.118"))
+    assert (vnic(host, "vmk1").spec.ip.dhcp, vnic(host, "vmk1").spec.ip.ipAddress) == (False, "172.16.1.118")

@@ -320,3 +320,27 @@ def test_esxi_mode_serves_the_first_host_without_distributed_switches():
     hosts.insert(0, hosts.pop(1))  # hostA first: its vmk0 is on a distributed port group
     with pytest.raises(ValueError, match="ESXi mode has no distributed switches"):
         topology.build(data, "esxi")
+
+
+def test_dhcp_vmks_with_and_without_a_lease(tmp_path):
+    """`dhcp: true` with `ip`: the lease a DHCP server gave (on-link, in the stack's routes); without `ip`: autoconfigured."""
+    profile = {"pnics": 3, "vswitches": [{"name": "vSwitch0", "uplinks": ["vmnic0"]}, {"name": "vSwitch1", "uplinks": ["vmnic1", "vmnic2"]}],
+               "portgroups": [{"name": "Management Network", "vswitch": "vSwitch0"},
+                              {"name": "vMotion-1", "vswitch": "vSwitch1"}, {"name": "vMotion-2", "vswitch": "vSwitch1"}],
+               "vmks": [{"device": "vmk0", "portgroup": "Management Network", "ip": "{mgmt_ip}", "services": ["management"]},
+                        {"device": "vmk1", "portgroup": "vMotion-1", "dhcp": True, "ip": "172.16.1.{octet}", "services": ["vmotion"]},
+                        {"device": "vmk2", "portgroup": "vMotion-2", "dhcp": True, "services": ["vmotion"]}]}
+    sim = served(tmp_path, {"datacenters": [{"name": "DC01", "clusters": [{"name": "CL01", "hosts": [
+        {"name": "10.0.0.51", "profile": "p"}]}]}], "profiles": {"p": profile}})
+    si = connect(sim)
+    try:
+        host = objects(si.RetrieveContent(), vim.HostSystem)[0]
+        found = vmks(host)
+        assert (found["vmk1"].spec.ip.dhcp, found["vmk1"].spec.ip.ipAddress, found["vmk1"].spec.ip.subnetMask) == (
+            True, "172.16.1.51", "255.255.255.0")
+        assert found["vmk2"].spec.ip.dhcp is True and found["vmk2"].spec.ip.ipAddress.startswith("169.254.")
+        routes = host.config.network.routeTableInfo.ipRoute
+        assert ("172.16.1.0", 24, "vmk1") in [(r.network, r.prefixLength, r.deviceName) for r in routes]
+    finally:
+        Disconnect(si)
+        sim.stop()

@@ -137,7 +137,7 @@ class HostSystem(Entity):
             ip = vnic.spec.ip
             if vnic.spec.netStackInstanceKey != stack:
                 continue
-            if ip.ipAddress and not ip.dhcp:
+            if ip.ipAddress and ip.subnetMask:  # a DHCP lease is on-link like a static address
                 network = ipaddress.IPv4Network("{0}/{1}".format(ip.ipAddress, ip.subnetMask), strict=False)
                 ipv4.append(vim.host.IpRouteEntry(network=str(network.network_address), prefixLength=network.prefixlen,
                                                   gateway="0.0.0.0", deviceName=vnic.device))

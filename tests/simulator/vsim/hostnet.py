@@ -234,6 +234,13 @@ def _apply_ipv6(current, requested, where):
     return result
 
 
+def autoconfigured_ipv4(mac):
+    """The 169.254.0.0/16 address a DHCP vmk takes while no server answers (ESXi's IPv4 autoconfiguration, RFC 3927;
+    the address comes from the MAC so the same vmk keeps it)."""
+    octets = [int(part, 16) for part in mac.split(":")]
+    return "169.254.{0}.{1}".format(1 + octets[4] % 254, octets[5])
+
+
 def _stored_ip(ip, current, where):
     """The IpConfig a vmk keeps from a request: IPv4 (or DHCP) as sent, IPv6 operations applied to the current addresses."""
     stored = vim.host.IpConfig(dhcp=bool(ip.dhcp), ipAddress=None if ip.dhcp else ip.ipAddress or None,
@@ -420,6 +427,7 @@ class HostNetState:
             distributedVirtualPort=dvport,
             mtu=spec.mtu or 1500, tsoEnabled=True if spec.tsoEnabled is None else spec.tsoEnabled,
             netStackInstanceKey=stack, ipRouteSpec=self._route_spec(spec.ipRouteSpec))
+        self._lease(stored, None)
         self.vnics[device] = Vnic(device, stored, "key-vim.host.PortGroup.Port-{0}".format(self.next_port))
         self.next_port += 1
         self.vnics = dict(sorted(self.vnics.items(), key=lambda item: int(item[0][3:])))
@@ -436,6 +444,7 @@ class HostNetState:
             _check_ipv4(spec.ip, "nic")
             new.ip = _stored_ip(spec.ip, current.ip, "nic")
             self._check_ip_free(new.ip, device)
+            self._lease(new, current.ip if current.ip.dhcp else None)
         if spec.mtu:
             new.mtu = spec.mtu
         if spec.tsoEnabled is not None:
@@ -451,6 +460,24 @@ class HostNetState:
                 raise faults.already_exists(spec.portgroup, "Port group {0} already has a virtual NIC.".format(spec.portgroup))
             new.portgroup, new.distributedVirtualPort = spec.portgroup, None
         vnic.spec = new
+
+    @staticmethod
+    def _lease(spec, kept):
+        """A DHCP vmk reports the address it holds: the lease it keeps (`kept`, an IpConfig), else the autoconfigured
+        169.254.0.0/16 one, as no DHCP server answers on the simulated networks (a topology can give a lease)."""
+        if not spec.ip.dhcp:
+            return
+        if kept is not None and kept.ipAddress:
+            spec.ip.ipAddress, spec.ip.subnetMask = kept.ipAddress, kept.subnetMask
+        else:
+            spec.ip.ipAddress, spec.ip.subnetMask = autoconfigured_ipv4(spec.mac), "255.255.0.0"
+
+    def give_lease(self, device, interface):
+        """A DHCP server's answer (topology only): the vmk now holds `interface` (an ipaddress.IPv4Interface)."""
+        ip = self._vnic(device).spec.ip
+        if not ip.dhcp:
+            raise ValueError("{0} does not use DHCP".format(device))
+        ip.ipAddress, ip.subnetMask = str(interface.ip), str(interface.netmask)
 
     def remove_vnic(self, device):
         self._vnic(device)

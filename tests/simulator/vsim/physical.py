@@ -94,7 +94,7 @@ class Endpoint:
         self.host, self.vnic, self.pnic, self.switch, self.vlan, self.vswitch_mtu = host, vnic, pnic, switch, vlan, vswitch_mtu
         ip = vnic.spec.ip
         self.networks = []  # ipaddress interfaces (address with its network)
-        if ip.ipAddress and ip.subnetMask and not ip.dhcp:
+        if ip.ipAddress and ip.subnetMask:  # static or DHCP-held
             self.networks.append(ipaddress.IPv4Interface("{0}/{1}".format(ip.ipAddress, ip.subnetMask)))
         for address in (ip.ipV6Config.ipV6Address if ip.ipV6Config else None) or []:
             self.networks.append(ipaddress.IPv6Interface("{0}/{1}".format(address.ipAddress, address.prefixLength)))

@@ -53,6 +53,8 @@ refuse is a ValueError that names the host, switch or VM.
              services: [management]}      # nicTypes selected on it (HostVirtualNicManager)
           - {device: vmk9, portgroup: nsx-vtep, ip: "10.20.0.{octet}",
              owner: NSX}                  # HostVirtualNic.owner (--release 9.0 only): NSX or VSAN
+          - {device: vmk7, portgroup: dhcp-net, dhcp: true,
+             ip: "172.16.7.{octet}"}      # DHCP; `ip` (+ prefix) is the lease a server gave, none: 169.254.x.y/16
           - {device: vmk1, dvswitch: dvSwitch-vMotion, dvportgroup: dv-vMotion, ip: "172.16.1.{octet}",
              port_key: "12"}              # on a distributed port group: the host must be a member; it takes the
                                           # lowest free port of the port group unless port_key names one
@@ -178,9 +180,14 @@ def _short_name(data):
 
 
 def _vnic_spec(vmk, host):
-    mask = str(ipaddress.IPv4Network("0.0.0.0/{0}".format(vmk.get("prefix", 24))).netmask)
+    """`ip` is the static address, or with `dhcp: true` the lease a DHCP server gave (none: no server answered)."""
+    if vmk.get("dhcp"):
+        ip = vim.host.IpConfig(dhcp=True)
+    else:
+        mask = str(ipaddress.IPv4Network("0.0.0.0/{0}".format(vmk.get("prefix", 24))).netmask)
+        ip = vim.host.IpConfig(dhcp=False, ipAddress=_fill(vmk["ip"], host), subnetMask=mask)
     return vim.host.VirtualNic.Specification(
-        ip=vim.host.IpConfig(dhcp=False, ipAddress=_fill(vmk["ip"], host), subnetMask=mask), mtu=vmk.get("mtu", 1500),
+        ip=ip, mtu=vmk.get("mtu", 1500),
         netStackInstanceKey=vmk.get("stack", "defaultTcpipStack"))
 
 
@@ -332,6 +339,8 @@ class Builder:
                 device = net.add_vnic(vmk.get("portgroup"), spec, dvport)
                 if vmk.get("device", device) != device:
                     raise ValueError("{0}: it would be created as {1}".format(where, device))
+                if vmk.get("dhcp") and vmk.get("ip"):
+                    net.give_lease(device, ipaddress.IPv4Interface("{0}/{1}".format(_fill(vmk["ip"], data), vmk.get("prefix", 24))))
                 if vmk.get("owner"):
                     net.vnics[device].owner = self._owner(vmk["owner"], where)
                 for service in vmk.get("services", []):
