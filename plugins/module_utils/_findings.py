@@ -110,6 +110,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
     DEFAULT_NETSTACK,
     VMOTION_NETSTACK,
     addresses,
+    dhcp_lease,
     ipv4_of,
     is_vmotion,
     management_reason,
@@ -282,6 +283,8 @@ def _vmk_view(vmk, host, opts):
         "addresses": addresses(vmk),
         "mtu": vmk.get("mtu"),
         "netstack": vmk.get("netstack"),
+        "dhcp": dhcp_lease(vmk),  # None: static; True: holds a lease; False: DHCP without a lease
+        "held_ip": vmk.get("ip"),
         "enabled": is_vmotion(vmk),
         "management": management_reason(vmk, host) is not None or device in opts["management_devices"],
     }
@@ -342,6 +345,12 @@ def _candidates(view, opts, fleet_subnets):
 
 
 def _address_text(vmk):
+    if vmk["dhcp"] is not None:
+        return "DHCP %s" % _static_text(vmk) if vmk["dhcp"] else "DHCP without a lease"
+    return _static_text(vmk)
+
+
+def _static_text(vmk):
     if vmk["ip"]:
         return "%s/%s" % (vmk["ip"], vmk["prefix_length"]) if vmk["prefix_length"] is not None else vmk["ip"]
     if vmk["addresses"]:
@@ -434,6 +443,24 @@ def _vmotion_on_management(view, opts, context):
                                                                                    _names(dedicated), vmk["device"]),
         device=vmk["device"], portgroup=vmk["portgroup"],
     ) for vmk in context["enabled"] if vmk["management"]]
+
+
+def _vmotion_dhcp(view, opts, context):
+    findings = []
+    for vmk in context["enabled"]:
+        if vmk["dhcp"] is None or vmk["management"]:
+            continue
+        if vmk["dhcp"]:
+            message = ("%s %s (port group %r) takes its address %s from DHCP; a new lease can move it out of its index's subnet or onto "
+                       "an address another vmk holds, and vMotion between the hosts then loses this stream. Give %s a static address."
+                       % (view["name"], vmk["device"], vmk["portgroup"], _static_text(vmk), vmk["device"]))
+        else:
+            message = ("%s %s (port group %r) uses DHCP and holds no lease (ESXi autoconfigured %s), so it reaches no peer and migrations "
+                       "to and from %s lose this stream. Give %s a static address in its index's subnet."
+                       % (view["name"], vmk["device"], vmk["portgroup"], vmk["held_ip"] or "no address", view["name"], vmk["device"]))
+        findings.append(_finding("VMOTION_DHCP", message, severity=None if vmk["dhcp"] else "critical",
+                                 device=vmk["device"], portgroup=vmk["portgroup"], subnet=vmk["subnet"]))
+    return findings
 
 
 def _mtu_above_switch(view, opts, context):
@@ -755,6 +782,8 @@ def _index_missing(views, opts, context):
 def _subnet_mismatch(views, opts, context):
     findings = []
     for view, device, vmk, index, suggested, others in _misplaced(views, context, missing=False):
+        if vmk["dhcp"] is False and vmk["enabled"]:
+            continue  # VMOTION_DHCP: the lease is missing, not the subnet
         host, subnet = view["name"], index["subnet"]
         where = "in %s" % vmk["subnet"] if vmk["subnet"] else "without an IP subnet"
         state = "" if vmk["enabled"] else " and vMotion disabled"
@@ -1068,6 +1097,8 @@ RULES = {
     "NO_VMOTION_VMK": Rule("critical", HOST, _no_vmotion_vmk, "the host has no vMotion-enabled vmk"),
     "VMOTION_ON_MANAGEMENT": Rule("warning", HOST, _vmotion_on_management,
                                   "vMotion is enabled on the management vmk besides dedicated vMotion vmks"),
+    "VMOTION_DHCP": Rule("warning", HOST, _vmotion_dhcp,
+                         "a vMotion vmk takes its address from DHCP (critical when it holds no lease)"),
     "NO_ACTIVE_UPLINK": Rule("critical", HOST, _no_active_uplink, "a vMotion port group has no active uplink"),
     "MTU_ABOVE_SWITCH": Rule("critical", HOST, _mtu_above_switch, "a vmk's MTU is above its switch's MTU"),
     "SUBNET_OVERLAP": Rule("critical", HOST, _subnet_overlap, "two vmks of one host on one TCP/IP stack have overlapping, different subnets"),

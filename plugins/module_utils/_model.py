@@ -15,6 +15,8 @@ __metaclass__ = type
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
     DEFAULT_NETSTACK,
+    dhcp_lease,
+    ipv4_text,
     is_vmotion,
     natural_key,
     netmask_prefix,
@@ -163,6 +165,8 @@ def _vmk(vnic, services, standard_pg_switch, distributed_switches, distributed_p
         "services": vmk_services,
         "vmotion": is_vmotion({"services": vmk_services, "netstack": netstack}),
     }
+    if vmk["dhcp"]:
+        vmk["dhcp_lease"] = dhcp_lease(vmk)
     # HostVirtualNic.owner (API 9.0): a vmk an NSX or vSAN solution owns; pyVmomi 8 and 8.x servers have none
     owner = getattr(vnic, "owner", None)
     if owner:
@@ -296,8 +300,7 @@ def vmk_table(facts, pnics=None):
     """One line per vmk, for people: device, address, port group and switch, active uplink (its link), MTU, services."""
     rows = []
     for vmk in facts["vmks"]:
-        address = "%s/%s" % (vmk["ip"], vmk["prefix_length"]) if vmk["ip"] else (
-            "dhcp" if vmk["dhcp"] else ",".join("%s/%s" % (a["address"], a["prefix_length"]) for a in vmk["ipv6"]) or "no address")
+        address = ipv4_text(vmk) or ",".join("%s/%s" % (a["address"], a["prefix_length"]) for a in vmk["ipv6"]) or "no address"
         uplink = _active_uplink(vmk, facts["portgroups"])
         rows.append("%s %s pg %s (%s) active %s%s mtu %s %s" % (
             vmk["device"], address, vmk["portgroup"], vmk["switch"], uplink, _link_text(uplink, pnics or {}), vmk["mtu"],

@@ -27,6 +27,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._schema import va
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
     NETSTACK_KEYS,
     in_subnets,
+    ipv4_text,
     is_vmotion,
     management_reason,
     other_services,
@@ -123,9 +124,10 @@ def _summary(host):
     return {
         "portgroups": dict((p["name"], {"switch": p["switch"], "vlan_id": p["vlan_id"], "active": p["teaming"]["active"],
                                         "standby": p["teaming"]["standby"]}) for p in host.get("portgroups") or []),
-        "vmks": dict((v["device"], {"portgroup": v["portgroup"], "ip": v["ip"], "prefix_length": v["prefix_length"],
-                                    "ipv6": _shown_ipv6(v), "mtu": v["mtu"], "netstack": v["netstack"],
-                                    "vmotion": is_vmotion(v)}) for v in host.get("vmks") or []),
+        "vmks": dict((v["device"], dict({"portgroup": v["portgroup"], "ip": v["ip"], "prefix_length": v["prefix_length"],
+                                         "ipv6": _shown_ipv6(v), "mtu": v["mtu"], "netstack": v["netstack"],
+                                         "vmotion": is_vmotion(v)}, **({"dhcp": True} if v.get("dhcp") else {})))
+                     for v in host.get("vmks") or []),
     }
 
 
@@ -561,7 +563,7 @@ def _describe_vmk(op, vmks):
         return "+ vmk in %s (%s/%s, MTU %s, %s)" % (op["portgroup"], op["ip"], op["prefix_length"], op["mtu"] or "1500 (default)", op["netstack"])
     if op["op"] == "remove_vmk":
         before = vmks.get(op["device"]) or {}
-        return "- %s (%s, %s)" % (op["device"], before.get("portgroup"), before.get("ip") or ", ".join(before.get("ipv6") or []) or "no address")
+        return "- %s (%s, %s)" % (op["device"], before.get("portgroup"), ipv4_text(before) or ", ".join(before.get("ipv6") or []) or "no address")
     if op["op"] == "enable_vmotion":
         return "~ %s vMotion off -> on" % (op["device"] or "new vmk in %s" % op["portgroup"])
     before = vmks.get(op["device"]) or {}
@@ -569,8 +571,8 @@ def _describe_vmk(op, vmks):
     if "portgroup" in op:
         parts.append("port group %s -> %s" % (op.get("from_portgroup") or before.get("portgroup"), op["portgroup"]))
     if "ip" in op:
-        old = before.get("ip") if op["version"] == 4 else ", ".join(before.get("ipv6") or [])
-        parts.append("address %s/%s -> %s/%s" % (old or "none", before.get("prefix_length"), op["ip"], op["prefix_length"]))
+        old = ipv4_text(before) if op["version"] == 4 else ", ".join(before.get("ipv6") or [])
+        parts.append("address %s -> %s/%s" % (old or "none", op["ip"], op["prefix_length"]))
     if "mtu" in op:
         parts.append("MTU %s -> %s" % (before.get("mtu"), op["mtu"]))
     return "~ %s: %s" % (op["device"], "; ".join(parts))

@@ -84,6 +84,8 @@ FINDING_FIX = {
     "MIXED_NETSTACKS": "Put every vMotion vmk of the host on the same TCP/IP stack (a vmk's stack is set when it is created: recreate it).",
     "VMOTION_ON_MANAGEMENT": "Turn vMotion off on the management vmk (vSphere Client or PowerCLI; this collection never changes the "
                              "management vmk), so that vMotion uses only the dedicated vMotion vmks.",
+    "VMOTION_DHCP": "Give the vmk a static address in its index's subnet (the vmotion_ip filter gives it; the multinic_vmotion role, "
+                    "with the vmk in its layout, sets it and turns DHCP off).",
     "SUBNET_MISMATCH": "Readdress the vmk into the subnet the rest of the fleet uses for this index "
                        "(the vmotion_ip filter gives the address; the multinic_vmotion role applies the plan).",
     "INDEX_MISSING": "Add the missing vmk with the fleet's subnet and port group for this index (the multinic_vmotion role from the plan).",

@@ -118,10 +118,33 @@ def network_of(address, prefix):
         return None
 
 
-def ipv4_of(vmk):
-    """(address, subnet) of a vmk's IPv4 address as text; subnet None without a mask, both None without an address."""
+# ESXi gives a DHCP vmk an address of this network while no DHCP server answers (IPv4 autoconfiguration, RFC 3927)
+AUTOCONFIGURED_IPV4 = "169.254.0.0/16"
+
+
+def dhcp_lease(vmk):
+    """For a DHCP vmk, whether it holds a lease: an address outside 169.254.0.0/16; None for a static vmk."""
+    if not vmk.get("dhcp"):
+        return None
     address = parse_address(vmk.get("ip"))
-    if address is None or address.version != 4 or str(address) == "0.0.0.0":
+    return address is not None and address.version == 4 and str(address) != "0.0.0.0" and address not in netaddr.IPNetwork(AUTOCONFIGURED_IPV4)
+
+
+def ipv4_text(vmk):
+    """A vmk's IPv4 addressing for people: '172.16.1.51/24', 'DHCP 172.16.1.51/24', 'DHCP, no lease', or None."""
+    address = "%s/%s" % (vmk["ip"], vmk.get("prefix_length")) if vmk.get("ip") else None
+    lease = dhcp_lease(vmk)
+    if lease is None:
+        return address
+    return "DHCP %s" % address if lease else "DHCP, no lease"
+
+
+def ipv4_of(vmk):
+    """(address, subnet) of a vmk's IPv4 address as text; subnet None without a mask, both None without an address.
+
+    The address a DHCP vmk autoconfigures without a lease is no address of its network: it reaches no peer."""
+    address = parse_address(vmk.get("ip"))
+    if address is None or address.version != 4 or str(address) == "0.0.0.0" or dhcp_lease(vmk) is False:
         return None, None
     prefix = vmk.get("prefix_length")
     if prefix is None:

@@ -272,8 +272,15 @@ ansible_facts:
               type: list
               elements: dict
             dhcp:
-              description: Whether IPv4 comes from DHCP.
+              description:
+                - Whether IPv4 comes from DHCP. RV(ansible_facts.vmk_vmotion_facts.vmks[].ip) is then the address the vmk holds.
               type: bool
+            dhcp_lease:
+              description:
+                - Whether a DHCP vmk holds a lease. V(false) when its address is the C(169.254.0.0/16) one ESXi autoconfigures
+                  while no DHCP server answers; such a vmk reaches no vMotion peer (finding C(VMOTION_DHCP), critical).
+              type: bool
+              returned: on DHCP vmks
             mac:
               description: MAC address.
               type: str

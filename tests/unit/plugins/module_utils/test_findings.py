@@ -799,3 +799,32 @@ class TestManagementElsewhere:
         assert len(found) == 1 and found[0]["severity"] == "warning" and found[0]["device"] == "vmk1"
         assert "dedicated vMotion vmks vmk0 and vmk2" in found[0]["message"] or "vmk0, vmk2" in found[0]["message"]
         assert not [f for f in host_findings(self.host()) if f["code"] == "VMOTION_ON_MANAGEMENT"]
+
+
+class TestVmotionDhcp:
+    def test_a_leased_vmotion_vmk_is_a_warning_and_judged_by_its_lease(self):
+        fleet = seed_fleet(disabled={})
+        find(fleet["192.168.100.110"]["vmks"], "vmk2")["dhcp"] = True  # lease 172.16.2.110: right subnet
+        result = fleet_findings(fleet)
+        assert [(f["code"], f["severity"], f["host"], f["device"]) for f in result["findings"]] == [
+            ("VMOTION_DHCP", "warning", "192.168.100.110", "vmk2")]
+        assert "takes its address 172.16.2.110/24 from DHCP" in result["findings"][0]["message"]
+        assert stream_pairing(fleet)["summary"]["healthy"] == 132
+
+    def test_a_vmotion_vmk_without_a_lease_is_critical_once_not_a_subnet_mismatch(self):
+        fleet = seed_fleet(disabled={})
+        hosts = ["192.168.100.110", "192.168.100.111"]
+        for name, address in zip(hosts, ("169.254.3.7", "169.254.3.8")):
+            find(fleet[name]["vmks"], "vmk2").update(dhcp=True, ip=address, netmask="255.255.0.0", prefix_length=16)
+        findings = fleet_findings(fleet)["findings"]
+        # one finding per vmk: no SUBNET_MISMATCH "without an IP subnet", no DUPLICATE_IP or shared subnet on 169.254.0.0/16
+        assert [(f["code"], f["severity"], f["host"], f["device"]) for f in findings] == [
+            ("VMOTION_DHCP", "critical", h, "vmk2") for h in hosts]
+        assert "holds no lease (ESXi autoconfigured 169.254.3.7)" in findings[0]["message"]
+        pair = [p for p in stream_pairing(fleet)["pairs"] if (p["source"], p["destination"]) == (hosts[0], hosts[1])][0]
+        assert (pair["streams"], pair["expected"]) == (4, 5)
+
+    def test_host_findings_see_it_too(self):
+        h = seed_host(108)
+        find(h["vmks"], "vmk1").update(dhcp=True, ip="169.254.9.9", netmask="255.255.0.0", prefix_length=16)
+        assert codes(host_findings(h)) == ["VMOTION_DHCP"]
