@@ -108,6 +108,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._problems import 
 from ansible_collections.multinic.vmotion.plugins.module_utils._uplinks import observes
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
     DEFAULT_NETSTACK,
+    DEFAULT_PORTGROUP_PATTERN,
     VMOTION_NETSTACK,
     addresses,
     dhcp_lease,
@@ -122,7 +123,6 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
 
 SEVERITIES = ("info", "warning", "critical")
 FAILOVER_CHECKS = ("unused", "standby", "any")
-DEFAULT_PORTGROUP_PATTERN = "(?i)vmotion"
 HOST, FLEET = "host", "fleet"
 
 # Why a vmk of one host is left without a partner on the other host, in stream_pairing's unmatched entries.

@@ -26,6 +26,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._problems import 
 from ansible_collections.multinic.vmotion.plugins.module_utils._schema import validate_item
 from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
     NETSTACK_KEYS,
+    VMOTION_PORTGROUP_PATTERN,
     in_subnets,
     ipv4_text,
     is_vmotion,
@@ -261,8 +262,10 @@ class _Planner(object):
         return next((p for p in groups if p["name"] == vmk["portgroup"] and p["type"] == "standard"), None)
 
     def _users(self, pg):
-        # Standard port group names are unique on a host; distributed ones only on their switch.
-        return [v for v in self.vmks.values() if v["portgroup"] == pg["name"] and (pg["type"] == "standard" or v["switch"] == pg["switch"])]
+        # Standard port group names are unique on a host (a distributed one may share the name); distributed ones only on their switch.
+        if pg["type"] == "standard":
+            return [v for v in self.vmks.values() if v["portgroup"] == pg["name"] and not v.get("dvport")]
+        return [v for v in self.vmks.values() if v["portgroup"] == pg["name"] and v["switch"] == pg["switch"]]
 
     def _switch_of(self, vmk):
         if vmk["switch"]:
@@ -463,16 +466,22 @@ class _Planner(object):
             groups.append({"op": "remove_portgroup", "portgroup": pg["name"], "switch": pg["switch"]})
 
     def _purge_ops(self):
-        wanted_groups = set(v["portgroup"] for v in self.desired)
+        """Remove the vMotion-only vmks the layout leaves out, then the standard port groups left empty: those of removed
+        vmks or of vmks moved away by this plan (a vSS -> vDS move), and empty ones named as vMotion port groups (left by
+        an earlier move). A port group the layout names, or that carries anything, stays."""
+        wanted = set((v["portgroup"], v["switch"]) for v in self.desired if not v["dvswitch"])
         removals = [{"op": "remove_vmk", "device": v["device"]} for v in self.vmks.values()
                     if v["device"] not in self.claimed and removal_refusal(v, self.host) is None]
-        removed = [r["device"] for r in removals]
+        leaving = [r["device"] for r in removals] + [op["device"] for op in self.ops if op.get("from_portgroup")]
         groups = []
-        for current in self.vmks.values():
-            pg = next((p for p in self.host.get("portgroups") or [] if p["name"] == current["portgroup"] and p["type"] == "standard"), None)
-            if current["device"] in removed and pg is not None and pg["name"] not in wanted_groups:
-                if not any(g["portgroup"] == pg["name"] for g in groups):
-                    self._maybe_remove_portgroup(pg, removed, groups, "purge")
+        for pg in self.host.get("portgroups") or []:
+            if pg["type"] != "standard" or (pg["name"], pg["switch"]) in wanted:
+                continue
+            users = self._users(pg)
+            if users and all(v["device"] in leaving for v in users):
+                self._maybe_remove_portgroup(pg, leaving, groups, "purge")
+            elif not users and not pg.get("vm_ports") and VMOTION_PORTGROUP_PATTERN.search(pg["name"]):
+                groups.append({"op": "remove_portgroup", "portgroup": pg["name"], "switch": pg["switch"]})
         self.ops.extend(removals + groups)
 
     def plan(self):

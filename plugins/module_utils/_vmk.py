@@ -28,6 +28,9 @@ except ImportError:  # pragma: no cover - reported through require_netaddr()
 NETADDR_MISSING = "the Python library 'netaddr' is required on the host running the module (pip install netaddr)"
 
 DEFAULT_NETSTACK = "defaultTcpipStack"
+# How a port group's name says it is for vMotion: the findings' default, and what purge takes as vMotion's when empty
+DEFAULT_PORTGROUP_PATTERN = "(?i)vmotion"
+VMOTION_PORTGROUP_PATTERN = re.compile(DEFAULT_PORTGROUP_PATTERN)
 VMOTION_NETSTACK = "vmotion"
 PROVISIONING_NETSTACK = "vSphereProvisioning"
 # The layout's names for the stacks a vMotion vmk may use -> the keys ESXi uses.

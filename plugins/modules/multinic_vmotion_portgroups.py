@@ -121,7 +121,10 @@ options:
     default: present
   purge:
     description:
-      - Also remove vMotion vmks that only carry vMotion and are not in the layout, and their now-empty standard port groups.
+      - Also remove vMotion vmks that only carry vMotion and are not in the layout, and the standard port groups left empty - those
+        of the removed vmks, those a vmk moves away from in this run (a move to a distributed switch), and empty ones whose
+        name contains C(vmotion) in any case (left by an earlier move without O(purge)).
+      - A port group the layout names, or that carries a vmk or a virtual machine port, is never removed.
     type: bool
     default: false
   allow_moves:

@@ -336,3 +336,34 @@ def test_a_solution_owned_vmk_is_never_modified_removed_or_adopted():
     other = [dict(desired(2)[1])]
     ops = plan_layout(other, nsx_host(), purge=True)
     assert not [op for op in ops if op.get("device") == "vmk1"]
+
+
+def moved_to_dvs(names=("vMotion-1", "vMotion-2")):
+    """The built host's two vMotion vmks, laid out on dvs1's port groups of these names (a vSS -> vDS move)."""
+    return [{"portgroup": name, "dvswitch": "dvs1", "active_uplink": "Uplink %d" % i, "ip": "172.16.%d.51/24" % i, "mtu": 9000}
+            for i, name in enumerate(names, 1)]
+
+
+def test_purge_removes_the_standard_port_groups_a_move_to_a_distributed_switch_empties():
+    host = built_host(2)
+    host["portgroups"].append(pg("vMotion-old", "vSwitch1", ["vmnic4"], vm_ports=1))  # named as vMotion's, but a VM uses it
+    ops = plan_layout(moved_to_dvs(("dv-vMotion-1", "dv-vMotion-2")), host, purge=True)
+    assert [(o["op"], o.get("device") or o["portgroup"]) for o in ops if o["op"] in ("update_vmk", "remove_portgroup")] == [
+        ("update_vmk", "vmk1"), ("update_vmk", "vmk2"), ("remove_portgroup", "vMotion-1"), ("remove_portgroup", "vMotion-2")]
+    # without purge they stay
+    assert not [o for o in plan_layout(moved_to_dvs(("dv-vMotion-1", "dv-vMotion-2")), host) if o["op"] == "remove_portgroup"]
+
+
+def test_purge_after_an_earlier_move_removes_empty_vmotion_port_groups_only():
+    host = built_host(2)
+    host["portgroups"] += [pg("vMotion-1", "dvs1", ["Uplink 1"], kind="distributed", key="dvportgroup-2"),
+                           pg("vMotion-2", "dvs1", ["Uplink 2"], kind="distributed", key="dvportgroup-3"),
+                           pg("Spare", "vSwitch1", ["vmnic4"])]
+    for i, device in enumerate(("vmk1", "vmk2"), 1):  # moved by an earlier run without purge: same names, on dvs1
+        host["vmks"][i].update(switch="dvs1", dvport={"switch_uuid": "50 aa", "portgroup_key": "dvportgroup-%d" % (i + 1), "port_key": "1"})
+    layout = moved_to_dvs()
+    assert plan_layout(layout, host) == []
+    ops = plan_layout(layout, host, purge=True)
+    # the empty standard vMotion-1/2 go (the distributed ones of the same names carry the vmks); 'Spare' is no vMotion's
+    assert ops == [{"op": "remove_portgroup", "portgroup": "vMotion-1", "switch": "vSwitch1"},
+                   {"op": "remove_portgroup", "portgroup": "vMotion-2", "switch": "vSwitch1"}]
