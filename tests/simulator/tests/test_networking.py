@@ -327,6 +327,15 @@ def test_a_distributed_port_group_name_is_kept_and_returned_escaped_as_vcenter_d
         WaitForTask(dvs.CreateDVPortgroup_Task(vim.dvs.DistributedVirtualPortgroup.ConfigSpec(name="vMotion%2f3%25", type="earlyBinding")))
 
 
+def test_every_entity_name_is_escaped_a_host_port_group_name_is_not(host):
+    """A standard port group named vMotion/9: the host's HostPortGroup keeps the name as given (no entity), vCenter's
+    Network for it is an entity, escaped, and still knows its hosts."""
+    host.configManager.networkSystem.AddPortGroup(portgroup_spec("vMotion/9"))
+    assert "vMotion/9" in [pg.spec.name for pg in host.config.network.portgroup]
+    network = [n for n in host.network if n.name == "vMotion%2f9"][0]
+    assert list(network.host) == [host]
+
+
 def test_dhcp_vmk_holds_its_lease_or_an_autoconfigured_address(host, tmp_path):
     """HostIpConfig.ipAddress of a DHCP vmk "reflects the current IP configuration" (API reference); with no DHCP server
     answering ESXi autoconfigures 169.254.0.0/16 (vSphere networking guide). The simulated networks have no DHCP server,

@@ -344,3 +344,10 @@ def test_dhcp_vmks_with_and_without_a_lease(tmp_path):
     finally:
         Disconnect(si)
         sim.stop()
+
+
+def test_names_from_a_topology_are_escaped_like_those_made_through_the_api():
+    data = yaml.safe_load(yaml.safe_dump(TWO_SWITCHES))
+    data["datacenters"][0]["clusters"][0]["name"] = "Rack/1 100%"
+    inv = topology.build(data)
+    assert [o.name for o in inv.objects.values() if o.vim_type == "ClusterComputeResource"] == ["Rack%2f1 100%25"]

@@ -168,9 +168,13 @@ class Network(Entity):
 
     vim_type = "Network"
 
+    def __init__(self, inv, moid, name, parent=None):
+        super().__init__(inv, moid, name, parent)
+        self.portgroup = name  # the hosts' HostPortGroup name, not escaped: it is no entity's name
+
     def hosts(self):
         datacenter = self.parent.parent
-        return [h for h in datacenter.hosts() if self.name in h.net.portgroups]
+        return [h for h in datacenter.hosts() if self.portgroup in h.net.portgroups]
 
     def p_host(self):
         return vim.HostSystem.Array([h.ref for h in self.hosts()])

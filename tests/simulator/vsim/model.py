@@ -93,7 +93,7 @@ class Entity(ManagedObject):
 
     def __init__(self, inv, moid, name, parent=None):
         super().__init__(inv, moid)
-        self.name = name
+        self.name = entity_name(name)  # every ManagedEntity's name is kept escaped (README: Escaped names)
         self.parent = parent
 
     def children(self):
