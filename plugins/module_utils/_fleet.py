@@ -107,6 +107,20 @@ def _address_judgment(befores, afters, fleet_hosts, plans):
             % (f["host"], f["code"], f["severity"], f["message"]) for f in introduced]
 
 
+def _unseen_warnings(fleet, plans):
+    """The hosts whose addresses the uniqueness check could not see: vCenter returns no configuration of a disconnected
+    host, so an address this change gives may be held by one of its vmks."""
+    unseen = (fleet or {}).get("unseen") or {}
+    given = sorted(set(op["ip"] for ops in plans.values() for op in ops
+                       if op["op"] == "add_vmk" or (op["op"] == "update_vmk" and "ip" in op)), key=natural_key)
+    if not unseen or not given:
+        return []
+    hosts = ", ".join("%s (%s)" % (name, unseen[name]) for name in sorted(unseen, key=natural_key))
+    return ["the addresses this change gives (%s) were checked against every host but %s: vCenter returns no configuration "
+            "of such a host, so one of its vmks may hold one of them; check them once it is connected again"
+            % (", ".join(given), hosts)]
+
+
 def _exists(host, switch, portgroup):
     return any(p["type"] == "distributed" and p["switch"] == switch and p["name"] == portgroup for p in host.get("portgroups") or [])
 
@@ -250,6 +264,7 @@ def plan_fleet(layouts, hosts, fleet=None, state="present", purge=False, allow_m
         problems.extend(p)
         warnings.extend(w)
         problems.extend(_address_judgment(dict((n, hosts[n]) for n in plans), predicted, fleet.get("hosts") or {}, changed))
+        warnings.extend(_unseen_warnings(fleet, changed))
         p, w = _shared_users_judgment(changed, layouts, hosts, fleet)
         problems.extend(p)
         warnings.extend(w)

@@ -123,13 +123,15 @@ class VmotionModule(object):
         return states
 
     def _fleet(self, switches, groups):
-        hosts = {}
+        hosts, unseen = {}, {}
         for moref, values in self.inventory.host_values():
             if "config.network.vnic" in values or "config.network.vswitch" in values:
                 hosts[values["name"]] = dict(host_facts(values["name"], network_info(values), None, switches, groups), _moref=moref)
+            elif "name" in values:
+                unseen[values["name"]] = host_state(values)[0]
         dvportgroups = dict((key, {"name": g["name"], "switch": switches.get(g["switch_uuid"], {}).get("name"), "switch_uuid": g["switch_uuid"],
                                    "vms": g["vms"]}) for key, g in groups.items())
-        return {"hosts": hosts, "dvportgroups": dvportgroups}
+        return {"hosts": hosts, "dvportgroups": dvportgroups, "unseen": unseen}
 
     def read_services(self, names):
         """Add the services of other hosts' vmks to self.fleet (one batched call), for hosts read without them."""

@@ -96,7 +96,8 @@ CONNECT_TIMEOUT = 30
 REQUEST_TIMEOUT = 300
 
 # What a change must know of every other host of the vCenter: its vmks (addresses, port groups).
-FLEET_PROPERTIES = ("name", "config.network.vnic")
+# runtime.connectionState: a disconnected host returns no config, so its addresses are unknown to a change
+FLEET_PROPERTIES = ("name", "config.network.vnic", "runtime.connectionState")
 
 CERT_HINT = (
     "the server's TLS certificate is not trusted. Add its CA to the trust store of the Python running the module "

@@ -183,6 +183,18 @@ def test_address_held_by_a_host_outside_the_call_is_refused():
     assert "has IP 172.16.1.51, also used by esx-9 vmk3" in text and "addresses are unique across the vCenter" in text
 
 
+def test_a_disconnected_host_of_the_vcenter_is_named_as_unseen_when_a_change_gives_addresses():
+    fleet = {"hosts": {}, "unseen": {"esx-9": "disconnected"}}
+    result = plan_fleet({"esx01": [item(1)]}, {"esx01": host("esx01")}, fleet)
+    assert result["warnings"] == [
+        "the addresses this change gives (172.16.1.51) were checked against every host but esx-9 (disconnected): vCenter returns no "
+        "configuration of such a host, so one of its vmks may hold one of them; check them once it is connected again"]
+    # a change that gives no address says nothing
+    built = host("esx01", extra_vmks=[vmk("vmk1", "vMotion-1", "172.16.1.51", [], switch="vSwitch1", mtu=9000)],
+                 extra_pgs=[pg("vMotion-1", "vSwitch1", ["vmnic2"])])
+    assert plan_fleet({"esx01": [item(1)]}, {"esx01": built}, fleet)["warnings"] == []
+
+
 def test_new_vmk_on_the_active_uplink_of_an_existing_vmotion_vmk_is_refused():
     esx = host("esx01", extra_vmks=[vmk("vmk1", "Old-vMotion", "172.16.9.51", ["vmotion"], switch="vSwitch1")],
                extra_pgs=[pg("Old-vMotion", "vSwitch1", ["vmnic2"])])
