@@ -8,9 +8,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.multinic.vmotion.plugins.module_utils._connection import connection_groups
-from ansible_collections.multinic.vmotion.plugins.module_utils._fleet import batch_host_result
-from ansible_collections.multinic.vmotion.plugins.module_utils._layout import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.session_cache import connection_groups
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.fleet_judgment import batch_host_result
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import (
     LayoutError,
     build_layout,
     layout_line,

@@ -13,8 +13,8 @@ import os
 import yaml
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.multinic.vmotion.plugins.module_utils._findings import FindingsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._report import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import FindingsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import (
     build_audit,
     compare_audits,
     merge_results,

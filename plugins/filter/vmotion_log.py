@@ -10,7 +10,7 @@ __metaclass__ = type
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import parse_vmkernel_log
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmkernel_log import parse_vmkernel_log
 
 
 def _vmotion_migrations(data):

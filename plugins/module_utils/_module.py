@@ -16,11 +16,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.multinic.vmotion.plugins.module_utils._apply import ApplyError
-from ansible_collections.multinic.vmotion.plugins.module_utils._model import CONNECTED, host_facts, host_state, not_read_text, unread_host
-from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._connection import vcenter_label
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import ApplyError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import CONNECTED, host_facts, host_state, not_read_text, unread_host
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.session_cache import vcenter_label
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import (
     FLEET_PROPERTIES,
     VsphereClient,
     VsphereError,

@@ -168,10 +168,10 @@ diff:
   type: dict
 """
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._apply import Applier, Cancellation
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import Applier, Cancellation
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
-from ansible_collections.multinic.vmotion.plugins.module_utils._services import ServicePlanError, plan_services, service_operations
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import NIC_TYPES
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.services_plan import ServicePlanError, plan_services, service_operations
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import NIC_TYPES
 
 
 def _labels(ops):

@@ -203,11 +203,11 @@ summary:
         reference: 192.168.100.51
 """
 
-from ansible_collections.multinic.vmotion.plugins.module_utils import _connectivity as connectivity
-from ansible_collections.multinic.vmotion.plugins.module_utils._esxcli import Pinger
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit import ping_mesh as connectivity
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.esxcli import Pinger
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
-from ansible_collections.multinic.vmotion.plugins.module_utils._uplinks import host_link_states
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import PNIC_PROPERTY
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.uplink_evidence import host_link_states
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import PNIC_PROPERTY
 
 
 class VmotionConnectivity(VmotionModule):

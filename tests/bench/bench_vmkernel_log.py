@@ -27,7 +27,7 @@ import tempfile
 import time
 
 try:
-    from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import VmkernelLogParser
+    from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmkernel_log import VmkernelLogParser
 except ImportError:
     # Run from a checkout that is not on an ansible_collections path: the parser imports its siblings
     # by their collection name, so give the checkout that name in a temporary tree.
@@ -37,7 +37,7 @@ except ImportError:
     os.symlink(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                os.path.join(_TREE, "ansible_collections", "multinic", "vmotion"))
     sys.path.insert(0, _TREE)
-    from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import VmkernelLogParser  # noqa: E402
+    from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmkernel_log import VmkernelLogParser  # noqa: E402
 
 NOISE = (
     "ScsiDeviceIO: 4176: Cmd(0x45d9a1c3b940) 0x85, CmdSN 0x3fa0 from world 2097829 to dev \"naa.600508b1001c5e2f\" failed H:0x0 D:0x2 P:0x0 "

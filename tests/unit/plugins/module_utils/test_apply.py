@@ -11,7 +11,7 @@ import signal
 import pytest
 from pyVmomi import vim, vmodl
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._apply import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import (
     Applier,
     ApplyError,
     Cancellation,
@@ -20,7 +20,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._apply import (
     portgroup_config,
 )
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import HostState
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import TaskError, VsphereClient, VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import TaskError, VsphereClient, VsphereError
 
 
 class FakeClient(object):

@@ -10,12 +10,12 @@ __metaclass__ = type
 import os
 import stat
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._connection import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.session_cache import (
     SessionCache,
     connection_groups,
     vcenter_label,
 )
-from ansible_collections.multinic.vmotion.plugins.module_utils._report import build_audit, merge_results
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import build_audit, merge_results
 from ansible_collections.multinic.vmotion.tests.unit.plugins.module_utils.test_report import seed_fleet
 
 OMIT = "__omit_place_holder__5f1e"
@@ -144,7 +144,7 @@ def test_results_of_several_vcenters_join():
 
 def _pings(fleet, cut_host, index="vmk1"):
     """Mesh results over the fleet's vMotion indexes, every pair answering except ``index`` pairs of ``cut_host``."""
-    from ansible_collections.multinic.vmotion.plugins.module_utils import _connectivity as connectivity
+    from ansible_collections.multinic.vmotion.plugins.module_utils._audit import ping_mesh as connectivity
     pairs, _references = connectivity.plan(connectivity.endpoints(fleet), "mesh")
     answered = {"transmitted": 3, "received": 3, "loss_percent": 0, "rtt_avg_ms": 0.2}
     silent = {"transmitted": 3, "received": 0, "loss_percent": 100}
@@ -156,7 +156,7 @@ def _pings(fleet, cut_host, index="vmk1"):
 
 
 def test_an_audit_with_pings_blames_the_host_cut_off_and_shows_a_matrix_per_index():
-    from ansible_collections.multinic.vmotion.plugins.module_utils._report import render_html, render_markdown
+    from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import render_html, render_markdown
     fleet = seed_fleet(disabled={})
     audit = build_audit(fleet, connectivity=_pings(fleet, "192.168.100.110"))
     failed = [f for f in audit["findings"] if f["code"] == "PATH_FAILED"]
@@ -176,7 +176,7 @@ def test_an_audit_with_pings_blames_the_host_cut_off_and_shows_a_matrix_per_inde
 
 
 def test_a_report_of_two_vcenters_names_each_finding_and_host_with_its_vcenter_and_no_index_of_the_other_is_missing():
-    from ansible_collections.multinic.vmotion.plugins.module_utils._report import render_html, render_markdown
+    from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import render_html, render_markdown
     hosts = {}
     for prefix, vcenter, disabled in (("a-", "vc-a", None), ("b-", "vc-b", {})):
         for name, host in seed_fleet(disabled=disabled).items():
@@ -207,7 +207,7 @@ def _closed_port():
 
 def test_an_unusable_cache_directory_is_passed_over_and_a_refused_connection_says_where_to_look(tmp_path):
     import pytest
-    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import VsphereClient, VsphereError
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereClient, VsphereError
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     port = _closed_port()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._connectivity import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.ping_mesh import (
     SMALL_PAYLOAD,
     ConnectivityError,
     endpoints,
@@ -25,8 +25,8 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._connectivity imp
     summarize,
     verdict,
 )
-from ansible_collections.multinic.vmotion.plugins.module_utils._findings import fleet_findings
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import fleet_findings
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereError
 
 # device -> (port group, active uplink, subnet prefix, MTU)
 VMKS = {"vmk1": ("vMotion-1", "vmnic2", "172.16.1", 9000), "vmk2": ("vMotion-2", "vmnic3", "172.16.2", 1500)}

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._findings import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import (
     FLEET,
     FLEET_CODES,
     HOST,
@@ -786,7 +786,7 @@ class TestManagementElsewhere:
              "netstack": "defaultTcpipStack", "vmotion": True, "ipv6": []}]}
 
     def test_vmk0_is_not_management_when_another_vmk_carries_the_service(self):
-        from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import management_reason
+        from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import management_reason
         host = self.host()
         assert management_reason(host["vmks"][0], host) is None
         assert management_reason(host["vmks"][1], host) == "it carries the management service"

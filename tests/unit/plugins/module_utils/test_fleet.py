@@ -9,8 +9,8 @@ import copy
 
 import pytest
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._fleet import hosts_sharing, plan_fleet, predict
-from ansible_collections.multinic.vmotion.plugins.module_utils._plan import PlanError
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.fleet_judgment import hosts_sharing, plan_fleet, predict
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import PlanError
 
 
 def vmk(device, portgroup, ip, services=(), switch="vSwitch0", netstack="defaultTcpipStack", mtu=1500, dvport=None):
@@ -264,7 +264,7 @@ def test_absent_by_an_address_held_by_a_storage_vmk_is_refused_not_ignored():
 
 
 def test_type_names_are_plain():
-    from ansible_collections.multinic.vmotion.plugins.module_utils._schema import validate_item
+    from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import validate_item
 
     class LazyList(list):
         pass
@@ -274,7 +274,7 @@ def test_type_names_are_plain():
 
 
 def test_batch_host_result_gives_each_host_its_own_problems():
-    from ansible_collections.multinic.vmotion.plugins.module_utils._fleet import batch_host_result
+    from ansible_collections.multinic.vmotion.plugins.module_utils._change.fleet_judgment import batch_host_result
     names = ["esx-1", "esx-2"]
     skipped = {"skipped": True}
     assert batch_host_result(skipped, "esx-1", ["esx-1: bad ip"], ["esx-1: bad ip"], names)["problems"] == ["esx-1: bad ip"]
@@ -289,7 +289,7 @@ def test_batch_host_result_gives_each_host_its_own_problems():
 
 
 def test_batch_host_result_after_a_failed_write():
-    from ansible_collections.multinic.vmotion.plugins.module_utils._fleet import batch_host_result
+    from ansible_collections.multinic.vmotion.plugins.module_utils._change.fleet_judgment import batch_host_result
     op = {"op": "enable_vmotion", "device": "vmk1", "portgroup": "vMotion-1"}
     failed = {"msg": "enabling vMotion failed", "host": "esx-2", "hosts_applied": {"esx-1": [op], "esx-2": []},
               "hosts_not_applied": {"esx-2": [op]}}
@@ -302,7 +302,7 @@ def test_batch_host_result_after_a_failed_write():
 
 
 def test_batch_host_result_of_a_host_left_out_because_vcenter_cannot_reach_it():
-    from ansible_collections.multinic.vmotion.plugins.module_utils._fleet import batch_host_result
+    from ansible_collections.multinic.vmotion.plugins.module_utils._change.fleet_judgment import batch_host_result
     # per_host: the module skipped esx-2 (unreachable_hosts: skip) and applied esx-1
     result = {"hosts": {"esx-1": {"changed": True, "operations": [{"op": "x"}], "verified": True}}, "not_read": {"esx-2": "disconnected"}}
     assert batch_host_result(result, "esx-1", names=["esx-1", "esx-2"], mode="per_host")["problems"] == []

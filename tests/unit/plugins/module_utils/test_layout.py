@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._layout import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import (
     LayoutError,
     build_layout,
     management_octet,
@@ -214,7 +214,7 @@ def test_ipv6_inside_subnet(octet, words):
 
 
 def test_a_layout_line_reads_as_a_person_would_say_it():
-    from ansible_collections.multinic.vmotion.plugins.module_utils._layout import build_layout, layout_line
+    from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import build_layout, layout_line
     plan = [{"index": 1, "subnet": "172.16.1.0/24", "portgroup": "vMotion-1", "switch": "vSwitch4", "active_uplink": "vmnic8", "mtu": 9000},
             {"index": 2, "subnet": "172.16.2.0/24", "portgroup": "vMotion-2", "switch": "vSwitch4", "active_uplink": "vmnic9",
              "vlan_id": 12, "device": "vmk2", "netstack": "vmotion"}]

@@ -16,7 +16,7 @@ import os
 import pytest
 from pyVmomi import vmodl
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._logs import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmotion_logs import (
     LOG_KEY,
     PROBE_START,
     HostLog,
@@ -24,7 +24,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._logs import (
     read_log_tail,
     read_vmotion_logs,
 )
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import VsphereClient, VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereClient, VsphereError
 
 SEED_PATH = os.path.join(os.path.dirname(__file__), "fixtures", "seed-vmkernel.log")
 

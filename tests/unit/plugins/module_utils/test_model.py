@@ -9,7 +9,7 @@ import re
 
 from pyVmomi import vim
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._model import host_facts, pnic_facts, published_facts, vmk_table, vnic_services
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import host_facts, pnic_facts, published_facts, vmk_table, vnic_services
 
 
 def nic_order(active, standby=()):
@@ -205,7 +205,7 @@ def test_distributed_only_keys_are_published_on_distributed_objects_only():
 
 
 def test_a_host_vcenter_cannot_reach_is_not_read():
-    from ansible_collections.multinic.vmotion.plugins.module_utils._model import host_state, is_read, not_read_text, unread_host
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import host_state, is_read, not_read_text, unread_host
     assert host_state({"runtime.connectionState": "notResponding", "runtime.inMaintenanceMode": True}) == ("notResponding", True)
     assert host_state({}) == ("connected", False)  # an ESXi answering directly is connected
     host = unread_host("esx01", "disconnected", False)

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._findings import PAIR_REASONS, RULES, FindingsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._report import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import PAIR_REASONS, RULES, FindingsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import (
     CLEAN_TEXT,
     FINDING_FIX,
     MATRIX_MAX_HOSTS,
@@ -509,7 +509,7 @@ class TestHtml:
         assert "More than %d hosts: the matrix is left out" % MATRIX_MAX_HOSTS in render_html(audit)
 
     def test_matrix_only_up_to_the_limit(self, monkeypatch):
-        from ansible_collections.multinic.vmotion.plugins.module_utils import _report
+        from ansible_collections.multinic.vmotion.plugins.module_utils._audit import audit as _report
         monkeypatch.setattr(_report, "MATRIX_MAX_HOSTS", 11)
         audit = build_audit(seed_fleet())
         assert audit["matrix"] is None and audit["summary"]["degraded_pairs"] == 60 and len(audit["pairing"]["pairs"]) == 60

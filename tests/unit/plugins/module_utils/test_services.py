@@ -6,7 +6,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._services import ServicePlanError, plan_services
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.services_plan import ServicePlanError, plan_services
 
 
 def vmk(device, ip, portgroup, services=(), netstack="defaultTcpipStack"):

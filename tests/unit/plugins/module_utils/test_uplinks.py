@@ -6,7 +6,7 @@ __metaclass__ = type
 
 from pyVmomi import vim
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._uplinks import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.uplink_evidence import (
     link_states,
     neighbour,
     observes,
@@ -157,7 +157,7 @@ def fleet_host(octet, **pnic):
 
 
 def findings_of(hosts, code):
-    from ansible_collections.multinic.vmotion.plugins.module_utils._findings import fleet_findings
+    from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import fleet_findings
     return [f for f in fleet_findings(dict(hosts))["findings"] if f["code"] == code]
 
 
@@ -225,7 +225,7 @@ def test_hosts_read_with_their_pnics_cost_no_second_read():
 def test_host_link_states_from_hosts_read_with_their_pnics():
     from collections import namedtuple
     from pyVmomi import vim
-    from ansible_collections.multinic.vmotion.plugins.module_utils._uplinks import host_link_states
+    from ansible_collections.multinic.vmotion.plugins.module_utils._audit.uplink_evidence import host_link_states
     speed = vim.host.PhysicalNic.LinkSpeedDuplex(speedMb=10000, duplex=True)
     vswitch = vim.host.VirtualSwitch(name="vSwitch1", spec=vim.host.VirtualSwitch.Specification(
         numPorts=128, bridge=vim.host.VirtualSwitch.BondBridge(nicDevice=["vmnic2", "vmnic3"])))

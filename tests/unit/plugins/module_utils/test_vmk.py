@@ -5,7 +5,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.multinic.vmotion.plugins.module_utils import _vmk
+from ansible_collections.multinic.vmotion.plugins.module_utils._core import vmk as _vmk
 
 
 def vmk(device, ip=None, services=(), netstack="defaultTcpipStack", ipv6=()):
@@ -57,7 +57,7 @@ def test_removal_refusals():
 
 
 def test_owner_refusal_names_the_solution_and_removal_refuses_it():
-    from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import owner_refusal, removal_refusal
+    from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import owner_refusal, removal_refusal
     vsan = {"device": "vmk3", "services": ["vsan"], "netstack": "defaultTcpipStack", "vmotion": False, "owner": "VSAN"}
     assert owner_refusal(vsan).startswith("vmk3 is owned by VSAN (HostVirtualNic.owner)")
     assert removal_refusal(vsan) == owner_refusal(vsan)
@@ -67,7 +67,7 @@ def test_owner_refusal_names_the_solution_and_removal_refuses_it():
 def test_every_service_of_the_vocabulary_is_a_nictype_of_the_api():
     """NIC_TYPES against pyVmomi's HostVirtualNicManagerNicType; vnetworking arrived with API 9.1 (pyVmomi 9.1)."""
     from pyVmomi import vim
-    from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import NIC_TYPES
+    from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import NIC_TYPES
     known = set(vim.host.VirtualNicManager.NicType.values)
     assert set(NIC_TYPES) - known <= {"vnetworking"}
     assert "vnetworking" in NIC_TYPES

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmkernel_log import (
     MAX_LINE,
     MAX_MESSAGES,
     VmkernelLogParser,

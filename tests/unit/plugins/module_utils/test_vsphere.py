@@ -18,9 +18,9 @@ from ansible.module_utils.common.parameters import env_fallback
 from pyVmomi import SoapStubAdapter, vim
 
 from ansible_collections.multinic.vmotion.plugins.doc_fragments.connection import ModuleDocFragment
-from ansible_collections.multinic.vmotion.plugins.module_utils._apply import Applier, ApplyError
-from ansible_collections.multinic.vmotion.plugins.module_utils._layout import LayoutError, management_octet
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import Applier, ApplyError
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import LayoutError, management_octet
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import (
     CONNECT_TIMEOUT,
     HOST_NETWORK_PROPERTIES,
     NETWORK_PARTS,
@@ -267,5 +267,5 @@ def test_a_management_ip_that_is_a_host_name_points_to_mgmt_ip_source():
 @pytest.mark.parametrize("returned, given", [("vMotion%2f3%25", "vMotion/3%"), ("a%5Cb", "a\\b"), ("plain", "plain"),
                                              ("100%25", "100%"), ("%41", "%41")])
 def test_entity_names_as_vcenter_returns_them_read_back_as_given(returned, given):
-    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import entity_name
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import entity_name
     assert entity_name(returned) == given

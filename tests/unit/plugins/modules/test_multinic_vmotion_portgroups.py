@@ -8,9 +8,9 @@ __metaclass__ = type
 import pytest
 import yaml
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._apply import ApplyError, Outcome
-from ansible_collections.multinic.vmotion.plugins.module_utils._schema import module_options
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import ApplyError, Outcome
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import module_options
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereError
 from ansible_collections.multinic.vmotion.plugins.modules import multinic_vmotion_portgroups as module
 
 
@@ -56,8 +56,8 @@ def test_documentation_of_vmks_is_the_schema():
 
 
 def test_unknown_hosts_are_problems_of_those_hosts():
-    from ansible_collections.multinic.vmotion.plugins.module_utils._plan import PlanError
-    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import ScopeError
+    from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import PlanError
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import ScopeError
 
     instance = bare_module(None)
 

@@ -16,7 +16,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
 
 try:
     import netaddr

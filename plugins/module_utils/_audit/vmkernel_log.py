@@ -37,7 +37,7 @@ __metaclass__ = type
 import datetime
 import re
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import address_key, addresses, canonical_address, is_vmotion
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import address_key, addresses, canonical_address, is_vmotion
 
 # Lines longer than this are cut before matching; real vmkernel lines are
 # well under 1 KiB, and the cap bounds the work a garbage line can cause.

@@ -18,9 +18,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._model import not_read_text
-from ansible_collections.multinic.vmotion.plugins.module_utils._findings import HOST_CODES, address_findings, fleet_findings, host_findings
-from ansible_collections.multinic.vmotion.plugins.module_utils._plan import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import not_read_text
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import HOST_CODES, address_findings, fleet_findings, host_findings
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import (
     PlanError,
     desired_order,
     new_device,
@@ -29,7 +29,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._plan import (
     predict,
     switch_uplinks,
 )
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import management_reason, natural_key, other_services
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import management_reason, natural_key, other_services
 
 # Findings a change may introduce only as a warning although the audit calls them critical:
 # removing the layout (state absent) is asked for, and leaves no vMotion vmk by design.

@@ -22,9 +22,9 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._schema import validate_item
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import validate_item
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import (
     NETSTACK_KEYS,
     VMOTION_PORTGROUP_PATTERN,
     in_subnets,

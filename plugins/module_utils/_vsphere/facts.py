@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import (
     DEFAULT_NETSTACK,
     dhcp_lease,
     ipv4_text,

@@ -32,7 +32,7 @@ __metaclass__ = type
 
 from html import escape
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._findings import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import (
     OPTION_DEFAULTS,
     PEER_CAUSED,
     SEVERITIES,
@@ -43,9 +43,9 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._findings import 
     fleet_findings,
     stream_pairing,
 )
-from ansible_collections.multinic.vmotion.plugins.module_utils._connectivity import audit_part as connectivity_audit_part
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import is_vmotion, natural_key
-from ansible_collections.multinic.vmotion.plugins.module_utils._model import is_read
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.ping_mesh import audit_part as connectivity_audit_part
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import is_vmotion, natural_key
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import is_read
 
 AUDIT_VERSION = 1
 # Options of build_audit on top of those of _findings.

@@ -50,7 +50,7 @@ except ImportError:
     HAS_REQUESTS = False
 
 from ansible.module_utils.common.parameters import env_fallback
-from ansible_collections.multinic.vmotion.plugins.module_utils._connection import SessionCache
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.session_cache import SessionCache
 # The connection code of the VMware collections lives in vmware.vmware (>= 2.3.0 under these names); community.vmware 6
 # imports it from there too and removed its own copies (module_utils._argument_spec, clients._vmware) in 6.0.0, so this
 # works beside community.vmware 5.x and 6.x alike and ships only the connection code in each module's payload.

@@ -15,9 +15,9 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._layout import LayoutError, parse_subnet
-from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import LayoutError, parse_subnet
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import (
     NIC_TYPES,
     addresses,
     has_service,

@@ -13,14 +13,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._model import not_read_text
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmkernel_log import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import not_read_text
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmkernel_log import (
     VmkernelLogParser,
     judge_host,
     unreadable_verdict,
     vmotion_vmks,
 )
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere import ServerLacksError, VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import ServerLacksError, VsphereError
 
 LOG_KEY = "vmkernel"
 # A start past any log's end: the server then answers with no text and lineEnd set to the log's

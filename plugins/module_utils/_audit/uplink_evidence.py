@@ -25,8 +25,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._model import pnic_link
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import natural_key, parse_address
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import pnic_link
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key, parse_address
 
 try:
     import netaddr

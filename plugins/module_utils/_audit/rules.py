@@ -99,14 +99,14 @@ __metaclass__ = type
 import re
 from collections import namedtuple
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._layout import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import (
     LayoutError,
     parse_subnet,
     vmotion_ip,
 )
-from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._uplinks import observes
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.uplink_evidence import observes
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import (
     DEFAULT_NETSTACK,
     DEFAULT_PORTGROUP_PATTERN,
     VMOTION_NETSTACK,

@@ -17,9 +17,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._problems import ProblemsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._schema import defaults_problems, keys, validate_item
-from ansible_collections.multinic.vmotion.plugins.module_utils._vmk import overlap, parse_address, require_netaddr
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import defaults_problems, keys, validate_item
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import overlap, parse_address, require_netaddr
 
 try:
     import netaddr
