@@ -282,7 +282,8 @@ summary:
     ok: false
 """
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmotion_logs import LOG_KEY, read_vmotion_logs, unread_log_entries
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmotion_logs import read_vmotion_logs, unread_log_entries
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.log_paging import LOG_KEY
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmkernel_log import log_summary
 

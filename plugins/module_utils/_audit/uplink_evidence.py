@@ -9,32 +9,26 @@ subnets and VLANs ESXi has observed on it (``HostNetworkSystem.QueryNetworkHint`
 the NIC has seen go by, not a configuration), with the switch and uplink name the host's teaming
 uses for it (the pnic itself on a standard switch, the uplink port name on a distributed one).
 
-Cost, for N hosts: one QueryNetworkHint per host, plus one PropertyCollector read of
-``config.network.pnic`` for the hosts not read with it already (``read_hosts(host_properties=
-(PNIC_PROPERTY,))`` reads it in the same call as the vmks); only a host whose all-NICs answer is empty
-(some ESXi builds answer so while per-NIC queries work) costs one more call per pnic. 12 hosts: 12
-calls (13 with the read); 256 hosts: 256 (257). QueryNetworkHint needs System.Read only.
+The reads and their cost are _vsphere.network_hints'.
 
 The evidence of a pnic is a superset of ``_model.pnic_facts`` (``link``, ``speed_mbps``).
 
-``read_uplink_evidence(client, states)`` returns ``{host: {pnic: evidence}}``; everything else here
-is pure and takes the data objects as read.
+``read_uplink_evidence(client, states)`` returns ``{host: {pnic: evidence}}`` from the reads of
+_vsphere.network_hints; everything else here is pure and takes the data objects as read.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import pnic_link
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key, parse_address
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import pnic_link
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.network_hints import read_pnics_and_hints
 
 try:
     import netaddr
 except ImportError:  # pragma: no cover - _vmk reports it
     netaddr = None
-
-PNIC_PROPERTIES = ("name", "config.network.pnic")
-
 
 def _list(value):
     return list(value) if value else []
@@ -142,42 +136,17 @@ def link_states(evidence):
     return dict(((e["switch"], e["uplink"]), e["link"] == "up") for e in evidence.values() if e["switch"] and e["uplink"])
 
 
-# ---------------------------------------------------------------- the calls
-
-
-def _query_hints(client, state, devices):
-    """QueryNetworkHint for every NIC of one host, per NIC when the all-NICs answer is empty; (hints, calls)."""
-    what = "QueryNetworkHint on %s" % state.name
-    hints = list(client.call(what, state.network_system.QueryNetworkHint) or [])
-    calls = 1
-    if hints or not devices:
-        return hints, calls
-    for device in devices:
-        hints.extend(client.call("%s (%s)" % (what, device), state.network_system.QueryNetworkHint, device=[device]) or [])
-        calls += 1
-    return hints, calls
-
-
 def read_uplink_evidence(client, states):
     """({host: {pnic: evidence}}, calls) for {name: HostState} (as _module.VmotionModule.read_hosts returns them).
 
-    One batched read of the hosts' pnics, then one QueryNetworkHint per host (per NIC only where the
-    all-NICs answer is empty). VsphereError from any call propagates.
+    The reads are _vsphere.network_hints'; VsphereError from any call propagates.
     """
-    if not states:
-        return {}, 0
-    # hosts read with their pnics (read_hosts(host_properties=(PNIC_PROPERTY,))) need no second read
-    unread = [s.moref for s in states.values() if not _list(getattr(s.raw_network, "pnic", None))]
-    read = client.host_network(unread, properties=PNIC_PROPERTIES) if unread else {}
-    calls = 1 if unread else 0
+    read, calls = read_pnics_and_hints(client, states)
     evidence = {}
-    for name in sorted(states, key=natural_key):
+    for name in sorted(read, key=natural_key):
+        pnics, hints = read[name]
         state = states[name]
-        pnics = _list(getattr(state.raw_network, "pnic", None)) or _list((read.get(name) or {}).get("config.network.pnic"))
-        hints, used = _query_hints(client, state, [p.device for p in pnics])
-        calls += used
-        ports = uplink_ports(state.raw_network, (state.facts or {}).get("switches"))
-        evidence[name] = pnic_evidence(pnics, hints, ports)
+        evidence[name] = pnic_evidence(pnics, hints, uplink_ports(state.raw_network, (state.facts or {}).get("switches")))
     return evidence, calls
 
 

@@ -16,13 +16,13 @@ import os
 import pytest
 from pyVmomi import vmodl
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmotion_logs import (
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmotion_logs import read_vmotion_logs
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.log_paging import (
     LOG_KEY,
     PROBE_START,
     HostLog,
     HostLogError,
     read_log_tail,
-    read_vmotion_logs,
 )
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereClient, VsphereError
 
