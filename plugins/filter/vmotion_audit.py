@@ -13,7 +13,7 @@ import os
 import yaml
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import FindingsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import FindingsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import (
     build_audit,
     compare_audits,

@@ -383,14 +383,8 @@ vmk_table:
       - vmk1 172.16.1.107/24 pg vMotion-1 (vSwitch4) active vmnic8 (10000 Mb/s) mtu 9000 vmotion
 """
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import (
-    FindingsError,
-    SEVERITIES,
-    UPLINK_FLEET_CODES,
-    fleet_findings,
-    host_findings,
-    vmotion_portgroup_pattern,
-)
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import SEVERITIES, FindingsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import UPLINK_FLEET_CODES, fleet_findings, host_findings, vmotion_portgroup_pattern
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import not_read_text, pnic_facts, published_facts, vmk_table
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.uplink_evidence import read_uplink_evidence

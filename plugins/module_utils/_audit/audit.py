@@ -32,17 +32,10 @@ __metaclass__ = type
 
 from html import escape
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import (
-    OPTION_DEFAULTS,
-    PEER_CAUSED,
-    SEVERITIES,
-    RULES,
-    FindingsError,
-    _fleet_finding_key,
-    at_or_above,
-    fleet_findings,
-    stream_pairing,
-)
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import RULES, SEVERITIES, FindingsError, _fleet_finding_key, at_or_above
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.options import OPTION_DEFAULTS
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import fleet_findings
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.stream_pairing import PEER_CAUSED, stream_pairing
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.ping_mesh import audit_part as connectivity_audit_part
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import is_vmotion, natural_key
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import is_read
@@ -63,49 +56,6 @@ CLEAN_TEXT = "Clean: no findings, every host pair gets all its streams."
 # The host x host matrix of streams is kept in the audit up to this many hosts (64 hosts: 4,032 cells).
 MATRIX_MAX_HOSTS = 64
 # How to fix each finding code of _findings.RULES (docs/findings.md is generated from both; a unit test keeps them in step).
-FINDING_FIX = {
-    "VMOTION_DISABLED": "Enable vMotion on the vmk (multinic.vmotion.vmk_vmotion_enable, or the multinic_vmotion role from the plan). "
-                        "If the vmk is not meant for vMotion (storage, say), move it out of the vMotion port group and subnet, "
-                        "or leave it out with the ignore option.",
-    "NO_VMOTION_VMK": "Create the host's vMotion vmks (multinic.vmotion.multinic_vmotion_portgroups or the multinic_vmotion role), "
-                      "or enable vMotion on the vmks meant for it.",
-    "NO_ACTIVE_UPLINK": "Give the port group a teaming override with one active uplink (active_uplink in the plan) "
-                        "and the others unused or standby.",
-    "MTU_ABOVE_SWITCH": "Lower the vmk's MTU to the switch's, or raise the switch's MTU first (and the physical path's): "
-                        "this collection does not change a switch's MTU, do it in the vSphere Client or with esxcli.",
-    "SUBNET_OVERLAP": "Give each vmk its own subnet that overlaps no other on the same TCP/IP stack (check the netmasks).",
-    "MULTIPLE_ACTIVE_UPLINKS": "Keep one active uplink per vMotion port group and make the others unused (or standby with failover: standby).",
-    "STANDBY_NOT_UNUSED": "Move the standby uplinks of the port group to unused, or audit with failover: standby if standby is the design.",
-    "UNUSED_NOT_STANDBY": "Move the unused uplinks of the port group to standby, or audit with failover: unused if unused is the design.",
-    "TEAMING_INHERITED": "Give the port group its own teaming override: one active uplink, the others unused (or standby).",
-    "SHARED_ACTIVE_UPLINK": "Give each vMotion vmk's port group a different active uplink, one per vmk index.",
-    "SUBNET_SHARED": "Readdress the vmks so that each index has its own subnet, or audit with one_vmk_per_subnet: false "
-                     "for the single-subnet design (KB 2007467).",
-    "MIXED_NETSTACKS": "Put every vMotion vmk of the host on the same TCP/IP stack (a vmk's stack is set when it is created: recreate it).",
-    "VMOTION_ON_MANAGEMENT": "Turn vMotion off on the management vmk (vSphere Client or PowerCLI; this collection never changes the "
-                             "management vmk), so that vMotion uses only the dedicated vMotion vmks.",
-    "VMOTION_DHCP": "Give the vmk a static address in its index's subnet (the vmotion_ip filter gives it; the multinic_vmotion role, "
-                    "with the vmk in its layout, sets it and turns DHCP off).",
-    "SUBNET_MISMATCH": "Readdress the vmk into the subnet the rest of the fleet uses for this index "
-                       "(the vmotion_ip filter gives the address; the multinic_vmotion role applies the plan).",
-    "INDEX_MISSING": "Add the missing vmk with the fleet's subnet and port group for this index (the multinic_vmotion role from the plan).",
-    "MTU_MISMATCH": "Set the same MTU on this index on every host, one the switches and the physical network carry end to end.",
-    "DUPLICATE_IP": "Give each vmk its own address: the index's subnet plus the last octet of the host's management IP (vmotion_ip filter).",
-    "VMOTION_MINORITY": "Disable vMotion on this vmk, or enable it on the other vmks of the subnet, whichever the design is.",
-    "UPLINK_DOWN": "Restore the link of the active uplink (cable, switch port shut or err-disabled, NIC): the vSphere configuration is not "
-                   "the cause. multinic.vmotion.vmotion_connectivity confirms the path once the link is back.",
-    "SUBNET_NOT_OBSERVED": "Check where the active uplink is cabled and which VLANs its switch port carries (CDP/LLDP in the evidence name "
-                           "the switch and port); move the cable or add the VLAN to the port.",
-    "SPLIT_ISLAND": "Move the cable of the active uplink into a switch of the island the other hosts of this index use (or interconnect "
-                    "the islands, or carry the VLAN there): a cable must move, not the configuration.",
-    "UPLINK_SPEED_MISMATCH": "Bring the NIC to the index's speed: check the cable, the transceiver and the switch port's speed and duplex.",
-    "UPLINK_MTU_MISMATCH": "Set the physical switch port's MTU to the vmk's (jumbo frames end to end); the ESXi side is not the cause.",
-    "PATH_MTU_TOO_SMALL": "Find the hop that carries less than the vmk's MTU (the uplink evidence's CDP port MTU, the switches of the island, "
-                          "the peer's vSwitch and vmk) and raise it, or lower the vmk MTU on the whole index.",
-    "PATH_FAILED": "A host cut off from every peer has the cause on its side: check its active uplink's link, cable and switch port "
-                   "(UPLINK_DOWN, SPLIT_ISLAND, SUBNET_NOT_OBSERVED). Otherwise check the VLAN and the subnet of the failing pairs.",
-}
-
 
 def _plain(value):
     """Plain dicts and lists, whatever mapping or sequence types a caller hands in."""
@@ -1000,8 +950,8 @@ def _html_findings(findings, max_rows, several=False):
                    % (_h(code), _badge(members[0]["severity"]), _h(code), len(members)))
         if rule is not None:
             out.append("<p>%s.</p>" % _h(rule.description[:1].upper() + rule.description[1:]))
-        if code in FINDING_FIX:
-            out.append('<p class="fix"><b>Fix:</b> %s</p>' % _h(FINDING_FIX[code]))
+        if code in RULES:
+            out.append('<p class="fix"><b>Fix:</b> %s</p>' % _h(RULES[code].fix))
         out.append(_html_table(["Severity", "Host", "vmk", "Port group", "What is wrong and what to do"],
                                [[(f["severity"], "sev-" + f["severity"]), _where(f, several), f.get("device"), f.get("portgroup"), f["message"]]
                                 for f in members],
@@ -1156,7 +1106,7 @@ def render_html(audit, title=None, generated=None, max_rows=200, vcenter=None, s
 def findings_reference():
     """docs/findings.md: every code of _findings.RULES with its severity, scope, meaning and fix (a unit test keeps the file current)."""
     lines = ["# Findings reference", "",
-             "<!-- Generated from plugins/module_utils/_findings.py (RULES) and _report.py (FINDING_FIX); do not edit by hand.",
+             "<!-- Generated from plugins/module_utils/_audit/rules.py (RULES); do not edit by hand.",
              "     Regenerate: UPDATE_DOCS=1 pytest tests/unit/plugins/module_utils/test_report.py -k findings_reference -->", "",
              "Every finding of `vmk_vmotion_facts`, of the `vmotion_audit` filter and role, and of the planners' fleet judgment has a code.",
              "Severity: **critical** when a configured vMotion port carries no stream (migrations lose streams or fail), a frame size",
@@ -1168,7 +1118,7 @@ def findings_reference():
     for code in order:
         rule = RULES[code]
         meaning = _cell(rule.description[:1].upper() + rule.description[1:])
-        lines.append("| `%s` | %s | %s | %s | %s |" % (code, rule.severity, rule.scope, meaning, _cell(FINDING_FIX.get(code, ""))))
+        lines.append("| `%s` | %s | %s | %s | %s |" % (code, rule.severity, rule.scope, meaning, _cell(rule.fix)))
     lines.extend(["", "Why a host pair loses a stream, in the reports' pair tables:", ""])
     lines.extend("- %s" % (text % "<subnets>" if names else text) for text, names in (PAIR_REASON_TEXT[k] for k in sorted(PAIR_REASON_TEXT)))
     return "\n".join(lines) + "\n"

@@ -11,21 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import (
-    FLEET,
-    FLEET_CODES,
-    HOST,
-    HOST_CODES,
-    PAIR_REASONS,
-    PEER_CAUSED,
-    RULES,
-    SEVERITIES,
-    FindingsError,
-    at_or_above,
-    fleet_findings,
-    host_findings,
-    stream_pairing,
-)
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import FLEET, HOST, RULES, SEVERITIES, FindingsError, at_or_above
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import FLEET_CODES, HOST_CODES, fleet_findings, host_findings
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.stream_pairing import PAIR_REASONS, PEER_CAUSED, stream_pairing
 
 SEED_OCTETS = range(107, 119)
 SEED_DISABLED = {109: ("vmk3",), 112: ("vmk2", "vmk6"), 116: ("vmk4",)}
