@@ -14,14 +14,10 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import FindingsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import (
-    build_audit,
-    compare_audits,
-    merge_results,
-    render_html,
-    render_markdown,
-    summary_lines,
-)
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import build_audit, compare_audits, merge_results
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.console import summary_lines
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.html import render_html
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.markdown import render_markdown
 
 
 def _filter(name, function):

@@ -156,7 +156,8 @@ def _pings(fleet, cut_host, index="vmk1"):
 
 
 def test_an_audit_with_pings_blames_the_host_cut_off_and_shows_a_matrix_per_index():
-    from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import render_html, render_markdown
+    from ansible_collections.multinic.vmotion.plugins.module_utils._render.html import render_html
+    from ansible_collections.multinic.vmotion.plugins.module_utils._render.markdown import render_markdown
     fleet = seed_fleet(disabled={})
     audit = build_audit(fleet, connectivity=_pings(fleet, "192.168.100.110"))
     failed = [f for f in audit["findings"] if f["code"] == "PATH_FAILED"]
@@ -176,7 +177,8 @@ def test_an_audit_with_pings_blames_the_host_cut_off_and_shows_a_matrix_per_inde
 
 
 def test_a_report_of_two_vcenters_names_each_finding_and_host_with_its_vcenter_and_no_index_of_the_other_is_missing():
-    from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import render_html, render_markdown
+    from ansible_collections.multinic.vmotion.plugins.module_utils._render.html import render_html
+    from ansible_collections.multinic.vmotion.plugins.module_utils._render.markdown import render_markdown
     hosts = {}
     for prefix, vcenter, disabled in (("a-", "vc-a", None), ("b-", "vc-b", {})):
         for name, host in seed_fleet(disabled=disabled).items():

@@ -14,20 +14,12 @@ from hypothesis import strategies as st
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import RULES, FindingsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.stream_pairing import PAIR_REASONS
-from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import (
-    CLEAN_TEXT,
-    MATRIX_MAX_HOSTS,
-    PAIR_REASON_TEXT,
-    build_audit,
-    compact_pairs,
-    compare_audits,
-    compare_lines,
-    findings_reference,
-    pair_groups,
-    render_html,
-    render_markdown,
-    summary_lines,
-)
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import CLEAN_TEXT, MATRIX_MAX_HOSTS, PAIR_REASON_TEXT, build_audit, compare_audits
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.console import compare_lines, summary_lines
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.findings_reference import findings_reference
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.html import render_html
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.markdown import render_markdown
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import compact_pairs, pair_groups
 
 OCTETS = range(107, 119)
 # device -> (port group, switch, active uplink, subnet prefix, MTU): the simulator's seed fleet (tests/simulator/topologies/seed.yml)
