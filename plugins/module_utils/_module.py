@@ -23,11 +23,11 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.session_
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import (
     FLEET_PROPERTIES,
     VsphereClient,
-    VsphereError,
     connection_argument_spec,
-    network_info,
     vsphere_argument_spec,
 )
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import network_info
 
 
 class HostState(object):

@@ -388,7 +388,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules impo
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import not_read_text, pnic_facts, published_facts, vmk_table
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.uplink_evidence import read_uplink_evidence
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import PNIC_PROPERTY
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import PNIC_PROPERTY
 
 
 class VmkVmotionFacts(VmotionModule):

@@ -207,7 +207,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit import pin
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.esxcli import Pinger
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.uplink_evidence import host_link_states
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import PNIC_PROPERTY
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import PNIC_PROPERTY
 
 
 class VmotionConnectivity(VmotionModule):

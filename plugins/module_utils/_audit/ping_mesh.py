@@ -40,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import fleet_findings
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import DEFAULT_NETSTACK, ipv4_of, ipv6_of, natural_key
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError
 
 STRATEGIES = ("mesh", "star", "ring")
 VERDICTS = ("ok", "packet_loss", "mtu_too_small", "no_path", "link_down", "no_address", "error")

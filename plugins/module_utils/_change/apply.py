@@ -29,7 +29,7 @@ except ImportError:
     pass  # reported by the vSphere client
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError
 
 DVPORTGROUP_OPS = ("add_dvportgroup", "update_dvportgroup")
 NETWORK_CONFIG_OPS = ("add_portgroup", "update_portgroup", "add_vmk", "update_vmk")

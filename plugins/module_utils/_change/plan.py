@@ -28,7 +28,6 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import 
     NETSTACK_KEYS,
     VMOTION_PORTGROUP_PATTERN,
     in_subnets,
-    ipv4_text,
     is_vmotion,
     management_reason,
     other_services,
@@ -99,16 +98,6 @@ def _current_address(vmk, version):
     return [vmk["ip"]] if vmk.get("ip") else []
 
 
-def _shown_ipv6(vmk):
-    """The IPv6 addresses a diff and a change line show: all but the link-local one every vmk has while IPv6 is on."""
-    shown = []
-    for item in vmk.get("ipv6") or []:
-        address = parse_address(item["address"])
-        if address is None or not address.is_link_local():
-            shown.append(item["address"])
-    return shown
-
-
 def _manual_ipv6(vmk):
     """{address: prefix length} of the IPv6 addresses a vmk was given; its link-local (origin "other") and
     autoconfigured ones are the host's own and are never compared nor removed."""
@@ -118,18 +107,6 @@ def _manual_ipv6(vmk):
         if address is not None and not address.is_link_local() and item.get("origin") in (None, "manual"):
             found[str(address)] = item["prefix_length"]
     return found
-
-
-def _summary(host):
-    """The part of the host the diff shows: port groups and vmks."""
-    return {
-        "portgroups": dict((p["name"], {"switch": p["switch"], "vlan_id": p["vlan_id"], "active": p["teaming"]["active"],
-                                        "standby": p["teaming"]["standby"]}) for p in host.get("portgroups") or []),
-        "vmks": dict((v["device"], dict({"portgroup": v["portgroup"], "ip": v["ip"], "prefix_length": v["prefix_length"],
-                                         "ipv6": _shown_ipv6(v), "mtu": v["mtu"], "netstack": v["netstack"],
-                                         "vmotion": is_vmotion(v)}, **({"dhcp": True} if v.get("dhcp") else {})))
-                     for v in host.get("vmks") or []),
-    }
 
 
 def new_device(portgroup):
@@ -537,65 +514,3 @@ def plan_host(desired, host, state="present", purge=False, allow_moves=True):
     return planner.plan(), planner.warnings
 
 
-def preview(host, ops):
-    """(before, after) summaries of the host for diff mode: the host as read, and as ``predict`` says it will be.
-
-    A vmk not yet created is listed as '(new N) port group': ESXi names it only when it creates it.
-    """
-    after = _summary(predict(host, ops))
-    new_vmks = [op["portgroup"] for op in ops if op["op"] == "add_vmk"]
-    for number, portgroup in enumerate(new_vmks, 1):
-        after["vmks"]["(new %d) %s" % (number, portgroup)] = after["vmks"].pop(new_device(portgroup))
-    return _summary(host), after
-
-
-def _uplinks_text(active, standby):
-    return "active %s, standby %s" % (", ".join(active) or "none", ", ".join(standby) or "none")
-
-
-def _describe_portgroup(op, groups):
-    kind = "dvportgroup" if op["op"].endswith("dvportgroup") else "port group"
-    if op["op"].startswith("add"):
-        return "+ %s %s on %s (%s, VLAN %s)" % (kind, op["portgroup"], op["switch"], _uplinks_text(op["active"], op["standby"]), op["vlan_id"])
-    before = groups.get(op["portgroup"]) or {}
-    parts = []
-    if "teaming" in op:
-        parts.append("%s -> %s" % (_uplinks_text(before.get("active") or [], before.get("standby") or []),
-                                   _uplinks_text(op["teaming"]["active"], op["teaming"]["standby"])))
-    if "vlan_id" in op:
-        parts.append("VLAN %s -> %s" % (before.get("vlan_id"), op["vlan_id"]))
-    return "~ %s %s on %s: %s" % (kind, op["portgroup"], op["switch"], "; ".join(parts))
-
-
-def _describe_vmk(op, vmks):
-    if op["op"] == "add_vmk":
-        return "+ vmk in %s (%s/%s, MTU %s, %s)" % (op["portgroup"], op["ip"], op["prefix_length"], op["mtu"] or "1500 (default)", op["netstack"])
-    if op["op"] == "remove_vmk":
-        before = vmks.get(op["device"]) or {}
-        return "- %s (%s, %s)" % (op["device"], before.get("portgroup"), ipv4_text(before) or ", ".join(before.get("ipv6") or []) or "no address")
-    if op["op"] == "enable_vmotion":
-        return "~ %s vMotion off -> on" % (op["device"] or "new vmk in %s" % op["portgroup"])
-    before = vmks.get(op["device"]) or {}
-    parts = []
-    if "portgroup" in op:
-        parts.append("port group %s -> %s" % (op.get("from_portgroup") or before.get("portgroup"), op["portgroup"]))
-    if "ip" in op:
-        old = ipv4_text(before) if op["version"] == 4 else ", ".join(before.get("ipv6") or [])
-        parts.append("address %s -> %s/%s" % (old or "none", op["ip"], op["prefix_length"]))
-    if "mtu" in op:
-        parts.append("MTU %s -> %s" % (before.get("mtu"), op["mtu"]))
-    return "~ %s: %s" % (op["device"], "; ".join(parts))
-
-
-def describe(host, ops):
-    """One line per operation, as a diff reads: '+ port group vMotion-1 on vSwitch4 (...)', '~ vmk3 vMotion off -> on'."""
-    summary = _summary(host)
-    lines = []
-    for op in ops:
-        if op["op"] == "remove_portgroup":
-            lines.append("- port group %s on %s" % (op["portgroup"], op["switch"]))
-        elif "portgroup" in op["op"]:
-            lines.append(_describe_portgroup(op, summary["portgroups"]))
-        else:
-            lines.append(_describe_vmk(op, summary["vmks"]))
-    return lines

@@ -35,7 +35,7 @@ __metaclass__ = type
 import threading
 from xml.etree import ElementTree
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError
 
 try:
     from pyVmomi import VmomiSupport

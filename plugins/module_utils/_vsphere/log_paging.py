@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import ServerLacksError, VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import ServerLacksError, VsphereError
 
 LOG_KEY = "vmkernel"
 # A start past any log's end: the server then answers with no text and lineEnd set to the log's

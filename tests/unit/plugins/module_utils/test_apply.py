@@ -20,7 +20,8 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply imp
     portgroup_config,
 )
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import HostState
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import TaskError, VsphereClient, VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereClient
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import TaskError, VsphereError
 
 
 class FakeClient(object):

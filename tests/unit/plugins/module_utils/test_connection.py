@@ -209,7 +209,8 @@ def _closed_port():
 
 def test_an_unusable_cache_directory_is_passed_over_and_a_refused_connection_says_where_to_look(tmp_path):
     import pytest
-    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereClient, VsphereError
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereClient
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     port = _closed_port()

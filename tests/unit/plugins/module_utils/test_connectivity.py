@@ -26,7 +26,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit.ping_mesh 
     verdict,
 )
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import fleet_findings
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError
 
 # device -> (port group, active uplink, subnet prefix, MTU)
 VMKS = {"vmk1": ("vMotion-1", "vmnic2", "172.16.1", 9000), "vmk2": ("vMotion-2", "vmnic3", "172.16.2", 1500)}

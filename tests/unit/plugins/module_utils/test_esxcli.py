@@ -22,7 +22,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.esxcli i
     parse_ping,
     ping_arguments,
 )
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError
 
 # The shape ESXi answers a structure with (govmomi cli/esx/fixtures: one space of indent per level).
 PING_OK = """<obj xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="urn:vim25"

@@ -24,7 +24,8 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.log_pagi
     HostLogError,
     read_log_tail,
 )
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereClient, VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereClient
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError
 
 SEED_PATH = os.path.join(os.path.dirname(__file__), "fixtures", "seed-vmkernel.log")
 

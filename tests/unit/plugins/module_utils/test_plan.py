@@ -8,7 +8,8 @@ import copy
 
 import pytest
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import PlanError, plan_layout, preview
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.describe import preview
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import PlanError, plan_layout
 
 
 def teaming(active, standby=(), unused=(), inherited=False):
@@ -295,7 +296,7 @@ def test_named_device_in_the_layout_is_adopted():
 
 
 def test_describe_reads_as_a_diff():
-    from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import describe
+    from ansible_collections.multinic.vmotion.plugins.module_utils._change.describe import describe
     host = built_host(2)
     host["vmks"][1]["services"] = []
     host["vmks"][1]["vmotion"] = False
@@ -308,7 +309,7 @@ def test_describe_reads_as_a_diff():
 
 
 def test_a_dhcp_vmk_is_made_static_and_the_diff_says_what_it_held():
-    from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import describe
+    from ansible_collections.multinic.vmotion.plugins.module_utils._change.describe import describe
     for held, prefix, text in (("172.16.1.51", 24, "DHCP 172.16.1.51/24"), ("169.254.3.7", 16, "DHCP, no lease")):
         host = built_host(1)
         host["vmks"][1].update(dhcp=True, ip=held, prefix_length=prefix, netmask="255.255.0.0" if prefix == 16 else "255.255.255.0")

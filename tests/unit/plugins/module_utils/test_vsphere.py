@@ -23,17 +23,14 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout impo
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import (
     CONNECT_TIMEOUT,
     HOST_NETWORK_PROPERTIES,
-    NETWORK_PARTS,
     REQUEST_TIMEOUT,
-    Inventory,
-    ScopeError,
     Timeouts,
     VsphereClient,
-    VsphereError,
     connection_argument_spec,
-    network_info,
     vsphere_argument_spec,
 )
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import ScopeError, VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import Inventory, NETWORK_PARTS, network_info
 from ansible_collections.multinic.vmotion.tests.unit.plugins.module_utils.test_apply import state
 
 
@@ -267,5 +264,5 @@ def test_a_management_ip_that_is_a_host_name_points_to_mgmt_ip_source():
 @pytest.mark.parametrize("returned, given", [("vMotion%2f3%25", "vMotion/3%"), ("a%5Cb", "a\\b"), ("plain", "plain"),
                                              ("100%25", "100%"), ("%41", "%41")])
 def test_entity_names_as_vcenter_returns_them_read_back_as_given(returned, given):
-    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import entity_name
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import entity_name
     assert entity_name(returned) == given

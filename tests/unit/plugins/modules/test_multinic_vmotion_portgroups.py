@@ -10,7 +10,7 @@ import yaml
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import ApplyError, Outcome
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import module_options
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError
 from ansible_collections.multinic.vmotion.plugins.modules import multinic_vmotion_portgroups as module
 
 
@@ -57,7 +57,7 @@ def test_documentation_of_vmks_is_the_schema():
 
 def test_unknown_hosts_are_problems_of_those_hosts():
     from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import PlanError
-    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import ScopeError
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import ScopeError
 
     instance = bare_module(None)
 
