@@ -15,7 +15,7 @@ def findings_reference():
     """docs/findings.md: every code of _findings.RULES with its severity, scope, meaning and fix (a unit test keeps the file current)."""
     lines = ["# Findings reference", "",
              "<!-- Generated from plugins/module_utils/_audit/rules.py (RULES); do not edit by hand.",
-             "     Regenerate: UPDATE_DOCS=1 pytest tests/unit/plugins/module_utils/test_report.py -k findings_reference -->", "",
+             "     Regenerate: UPDATE_DOCS=1 pytest tests/unit/plugins/module_utils/_audit/test_audit.py -k findings_reference -->", "",
              "Every finding of `vmk_vmotion_facts`, of the `vmotion_audit` filter and role, and of the planners' fleet judgment has a code.",
              "Severity: **critical** when a configured vMotion port carries no stream (migrations lose streams or fail), a frame size",
              "breaks traffic or routing is ambiguous; **warning** for designs that waste bandwidth or fail over badly, and fleet",

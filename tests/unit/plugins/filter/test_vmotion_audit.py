@@ -16,7 +16,7 @@ from ansible.utils.collection_loader import AnsibleCollectionConfig
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
 from ansible_collections.multinic.vmotion.plugins.filter.vmotion_audit import FilterModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.console import summary_lines
-from ansible_collections.multinic.vmotion.tests.unit.plugins.module_utils.test_report import seed_fleet
+from ansible_collections.multinic.vmotion.tests.unit.plugins.module_utils._audit.test_audit import seed_fleet
 
 FILTERS = FilterModule().filters()
 

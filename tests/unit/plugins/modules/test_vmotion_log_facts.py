@@ -18,7 +18,7 @@ import pytest
 from pyVmomi import vmodl
 
 from ansible_collections.multinic.vmotion.plugins.modules import vmotion_log_facts
-from ansible_collections.multinic.vmotion.tests.unit.plugins.module_utils.test_logs import FakeLog, State, fake_client
+from ansible_collections.multinic.vmotion.tests.unit.plugins.module_utils._audit.test_vmotion_logs import FakeLog, State, fake_client
 
 SEED_PATH = os.path.join(os.path.dirname(__file__), "..", "module_utils", "fixtures", "seed-vmkernel.log")
 

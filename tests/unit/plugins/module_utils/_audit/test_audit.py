@@ -521,7 +521,7 @@ def test_every_rule_says_how_to_fix_it():
 
 def test_findings_reference_is_current():
     """docs/findings.md is generated from RULES; UPDATE_DOCS=1 rewrites it."""
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "docs", "findings.md")
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "docs", "findings.md")
     text = findings_reference()
     for code, rule in RULES.items():
         assert "| `%s` | %s | %s |" % (code, rule.severity, rule.scope) in text

@@ -16,7 +16,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.session_
     vcenter_label,
 )
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import build_audit, merge_results
-from ansible_collections.multinic.vmotion.tests.unit.plugins.module_utils.test_report import seed_fleet
+from ansible_collections.multinic.vmotion.tests.unit.plugins.module_utils._audit.test_audit import seed_fleet
 
 OMIT = "__omit_place_holder__5f1e"
 COOKIE = 'vmware_soap_session="52a1b2c3d4"'

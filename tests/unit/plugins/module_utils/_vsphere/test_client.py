@@ -31,7 +31,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client i
 )
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import ScopeError, VsphereError
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import Inventory, NETWORK_PARTS, network_info
-from ansible_collections.multinic.vmotion.tests.unit.plugins.module_utils.test_apply import state
+from ansible_collections.multinic.vmotion.tests.unit.plugins.module_utils._change.test_apply import state
 
 
 def test_the_read_names_the_parts_not_the_whole_of_config_network():

@@ -27,7 +27,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmkernel_l
     vmotion_vmks,
 )
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures")
 SEED_ID = "1371189392257031"
 SEED_VMKNICS = ["172.16.2.114", "172.16.3.114", "172.16.4.114", "172.16.1.114", "172.16.0.114"]
 SEED_VMOTION_IPS = ["172.16.%d.114" % i for i in range(5)]

@@ -27,7 +27,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.log_pagi
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereClient
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError
 
-SEED_PATH = os.path.join(os.path.dirname(__file__), "fixtures", "seed-vmkernel.log")
+SEED_PATH = os.path.join(os.path.dirname(__file__), "..", "fixtures", "seed-vmkernel.log")
 
 
 def _seed():
