@@ -4,7 +4,7 @@
 """Thin base for the collection's modules: AnsibleModule, one vSphere session, one error contract.
 
 Reads go through _vsphere.VsphereClient (two batched calls for the hosts in scope), writes
-through _apply. ``execute`` is the one place that turns errors into results:
+through _change.apply. ``execute`` is the one place that turns errors into results:
   - ProblemsError (bad input, a plan that cannot be applied): ``msg`` + ``problems``, nothing written;
   - ApplyError (a write failed part way, or the verification after it): ``applied``, ``not_applied``,
     ``in_doubt`` and ``changed: true`` when anything was applied;

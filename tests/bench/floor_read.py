@@ -29,7 +29,8 @@ from pyVmomi import vim, vmodl  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 # ansible_collections/multinic/vmotion/tests/bench -> the collections root: the property list is the collection's own
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(HERE))))))
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import HOST_NETWORK_PROPERTIES, PNIC_PROPERTY  # noqa: E402
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import HOST_NETWORK_PROPERTIES  # noqa: E402
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import PNIC_PROPERTY  # noqa: E402
 
 
 def read(content):

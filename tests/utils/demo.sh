@@ -61,7 +61,8 @@ api_calls
 step "What the fix changed (compare_audits of the two JSON reports)"
 PYTHONPATH="$COLL_ROOT" "$PY" - "$DEMO_DIR/before/vmotion-audit.json" "$DEMO_DIR/after/vmotion-audit.json" <<'PY'
 import json, sys
-from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import compare_audits, compare_lines
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import compare_audits
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.console import compare_lines
 before, after = (json.load(open(path)) for path in sys.argv[1:3])
 for line in compare_lines(compare_audits(before, after)):
     print("    " + line)

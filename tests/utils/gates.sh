@@ -252,10 +252,11 @@ gate_browser() {
     return 1
   fi
   dir=$(mktemp -d)
-  PYTHONPATH="$COLL_ROOT:tests/unit/plugins/module_utils" "$PY" - "$dir/report.html" <<'PY' || { rm -rf "$dir"; return 1; }
+  PYTHONPATH="$COLL_ROOT:tests/unit/plugins/module_utils/_audit" "$PY" - "$dir/report.html" <<'PY' || { rm -rf "$dir"; return 1; }
 import sys
-from test_report import seed_fleet
-from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import build_audit, render_html
+from test_audit import seed_fleet
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import build_audit
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.html import render_html
 with open(sys.argv[1], "w") as out:
     out.write(render_html(build_audit(seed_fleet()), vcenter="vcenter.example.com", scope="cluster CL01", version="gate"))
 PY

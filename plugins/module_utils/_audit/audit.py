@@ -34,7 +34,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import 
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import is_read
 
 AUDIT_VERSION = 1
-# Options of build_audit on top of those of _findings.
+# Options of build_audit on top of those of _audit.rules.
 AUDIT_OPTIONS = ("max_pairs",)
 # Index states of one host, as the report shows them.
 INDEX_STATES = ("on", "off", "other_subnet", "missing")
@@ -48,7 +48,7 @@ PAIR_REASON_TEXT = {
 CLEAN_TEXT = "Clean: no findings, every host pair gets all its streams."
 # The host x host matrix of streams is kept in the audit up to this many hosts (64 hosts: 4,032 cells).
 MATRIX_MAX_HOSTS = 64
-# How to fix each finding code of _findings.RULES (docs/findings.md is generated from both; a unit test keeps them in step).
+
 
 def _plain(value):
     """Plain dicts and lists, whatever mapping or sequence types a caller hands in."""

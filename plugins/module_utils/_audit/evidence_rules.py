@@ -14,8 +14,8 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit.uplink_evi
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key
 
 # ---------------------------------------------------------------- uplink evidence (hosts read with their pnics)
-# A host's facts may carry "pnics": {pnic: evidence}: link and speed (_model.pnic_facts, vmk_vmotion_facts), and with
-# _uplinks.read_uplink_evidence also the switch and uplink name, CDP/LLDP neighbour and observed subnets. Each rule
+# A host's facts may carry "pnics": {pnic: evidence}: link and speed (_vsphere.facts.pnic_facts, vmk_vmotion_facts), and with
+# _audit.uplink_evidence.read_uplink_evidence also the switch and uplink name, CDP/LLDP neighbour and observed subnets. Each rule
 # uses what is there; hosts without "pnics" are left out.
 
 
@@ -197,7 +197,7 @@ def _uplink_mtu_mismatch(views, opts, context):
 
 # ---------------------------------------------------------------- ping evidence (vmotion_connectivity's results)
 # A host's facts may carry "connectivity": {"failing": [pair results blamed on it], "cut_off": [indexes]}
-# (_connectivity.host_evidence). Hosts without it are left out.
+# (_audit.ping_mesh.host_evidence). Hosts without it are left out.
 
 PATH_FAILURES = ("no_path", "link_down", "packet_loss", "error", "no_address")
 

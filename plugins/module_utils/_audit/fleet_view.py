@@ -61,9 +61,9 @@ def _host_view(name, host, opts):
         "vmks": vmks,
         "switches": dict((s.get("name"), s) for s in host.get("switches") or () if isinstance(s, dict)),
         "portgroups": [p for p in host.get("portgroups") or () if isinstance(p, dict)],
-        # uplink evidence, when the host was read with it (_uplinks.read_uplink_evidence)
+        # uplink evidence, when the host was read with it (_audit.uplink_evidence.read_uplink_evidence)
         "pnics": host.get("pnics") if isinstance(host.get("pnics"), dict) else None,
-        # ping evidence, when the host was audited with it (_connectivity.host_evidence)
+        # ping evidence, when the host was audited with it (_audit.ping_mesh.host_evidence)
         "connectivity": host.get("connectivity") if isinstance(host.get("connectivity"), dict) else None,
     }
 

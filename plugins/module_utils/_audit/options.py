@@ -22,7 +22,7 @@
     ``true`` (default, one subnet per vmk index): several vMotion vmks in one
     subnet are reported. ``false`` for the single-subnet design (KB 2007467).
 ``management_devices``
-    Devices treated as management vmks besides those ``_vmk`` calls
+    Devices treated as management vmks besides those ``_core.vmk`` calls
     management (the management service, the vmk holding the address vCenter
     knows the host by, or vmk0). A management vmk is never asked to enable
     vMotion.

@@ -3,10 +3,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The vMotion ping mesh: which vmk pings which, what each answer means, and the summary.
 
-Pure but for ``run_pairs``, which takes the ping function (``_esxcli.Esxcli.ping`` in the module)
+Pure but for ``run_pairs``, which takes the ping function (``_vsphere.esxcli.Esxcli.ping`` in the module)
 and runs the pairs on a bounded thread pool.
 
-Indexes are the collection's (``_findings.fleet_findings``: a device with vMotion enabled on at least
+Indexes are the collection's (``_audit.rules.fleet_findings``: a device with vMotion enabled on at least
 half of the hosts is a vMotion index). On each index, the vmk of one host pings the same device of
 its peers, with DF set and the largest payload the source vmk's MTU allows (MTU - 28 for IPv4,
 MTU - 48 for IPv6: the IP and ICMP headers). When that large ping gets no answer a small one
@@ -262,7 +262,7 @@ def _run_pair(pair, ping, links, count):
 
 
 def run_pairs(pairs, ping, concurrency=DEFAULT_CONCURRENCY, links=None, count=DEFAULT_COUNT):
-    """Results of every pair, in plan order; ``ping(pair, arguments)`` answers as _esxcli.Esxcli.ping.
+    """Results of every pair, in plan order; ``ping(pair, arguments)`` answers as _vsphere.esxcli.Esxcli.ping.
 
     At most ``concurrency`` pings are in flight. A VsphereError with ``outcome_unknown`` (connection lost,
     timeout) stops the run and is raised.

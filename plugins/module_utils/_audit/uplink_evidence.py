@@ -11,7 +11,7 @@ uses for it (the pnic itself on a standard switch, the uplink port name on a dis
 
 The reads and their cost are _vsphere.network_hints'.
 
-The evidence of a pnic is a superset of ``_model.pnic_facts`` (``link``, ``speed_mbps``).
+The evidence of a pnic is a superset of ``_vsphere.facts.pnic_facts`` (``link``, ``speed_mbps``).
 
 ``read_uplink_evidence(client, states)`` returns ``{host: {pnic: evidence}}`` from the reads of
 _vsphere.network_hints; everything else here is pure and takes the data objects as read.
@@ -27,7 +27,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.network_
 
 try:
     import netaddr
-except ImportError:  # pragma: no cover - _vmk reports it
+except ImportError:  # pragma: no cover - _core.vmk reports it
     netaddr = None
 
 def _list(value):
@@ -132,7 +132,7 @@ def _contains(subnet, ip):
 
 
 def link_states(evidence):
-    """{(switch, uplink): link up} from one host's pnic evidence, as _connectivity's ``links`` takes it."""
+    """{(switch, uplink): link up} from one host's pnic evidence, as _audit.ping_mesh's ``links`` takes it."""
     return dict(((e["switch"], e["uplink"]), e["link"] == "up") for e in evidence.values() if e["switch"] and e["uplink"])
 
 

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The write layer: planned operations in, vSphere write calls out, what happened as plain data.
 
-Operations come from _plan (layouts) or _services (one service on chosen vmks). Each host's
+Operations come from _change.plan (layouts) or _change.services_plan (one service on chosen vmks). Each host's
 operations go in as few calls as the API allows, in the plan's order:
   1. distributed port groups (shared by hosts: created or changed once per run),
   2. every standard port group and vmk change in one UpdateNetworkConfig,

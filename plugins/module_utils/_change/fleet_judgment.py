@@ -3,10 +3,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure fleet judgment: every host's plan, then the planned end state of everything the change reaches.
 
-A layout is planned per host by _plan; what one host's plan does can still break another host:
+A layout is planned per host by _change.plan; what one host's plan does can still break another host:
 a distributed port group is shared by every host of its switch, an address must be unique across
 the vCenter, and a change can introduce a finding the audit would call critical. ``plan_fleet``
-plans every host, predicts each host's end state (_plan.predict), and judges it before the first
+plans every host, predicts each host's end state (_change.plan.predict), and judges it before the first
 write, returning every problem of every host at once.
 
 ``fleet`` is what the read found beyond the hosts being changed:

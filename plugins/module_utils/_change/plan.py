@@ -5,7 +5,7 @@
 
 ``plan_layout(desired, host)`` validates the desired vmks against the host
 (every problem at once) and returns the ordered operations that bring the
-host there. ``host`` is the plain dict of _model.host_facts. Operations are
+host there. ``host`` is the plain dict of _vsphere.facts.host_facts. Operations are
 plain dicts; the module turns them into API specs. Nothing here talks to
 vSphere.
 

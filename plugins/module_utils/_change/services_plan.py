@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure plan for turning one vmk service (nicType) on or off across hosts.
 
-Input: the plain host dicts of _model.host_facts. Output: per host, the vmks
+Input: the plain host dicts of _vsphere.facts.host_facts. Output: per host, the vmks
 to change, those already as asked, and every problem found (all at once), so
 a module can refuse before the first write. Only the chosen service on the
 chosen vmks changes; every other service is left as it is.

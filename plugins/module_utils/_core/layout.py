@@ -182,7 +182,7 @@ def _entry(item, ip, network):
 def build_layout(plan, mgmt_ip, defaults=None):
     """Turn a per-index plan and a management IP into the per-host vmk list.
 
-    Each plan item follows _schema (kind ``plan``); ``defaults`` fills optional keys left out
+    Each plan item follows _core.schema (kind ``plan``); ``defaults`` fills optional keys left out
     of an item. The whole plan is validated (types, unknown keys, duplicates, overlapping
     subnets, the address of every index) and every problem is raised together.
     """

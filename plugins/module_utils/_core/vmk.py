@@ -5,7 +5,7 @@
 
 Every other module_utils file asks here whether a vmk is a vMotion vmk or a management vmk,
 which services and TCP/IP stack it has, which addresses and subnets it holds, and how to sort
-devices and host names. A vmk is the plain dict of _model.host_facts (``device``, ``ip``,
+devices and host names. A vmk is the plain dict of _vsphere.facts.host_facts (``device``, ``ip``,
 ``prefix_length``, ``ipv6``, ``services``, ``netstack``, ``vmotion``); a host is its host dict.
 IP math is netaddr's, checked once here.
 """

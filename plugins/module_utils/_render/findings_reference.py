@@ -12,7 +12,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding im
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import _cell
 
 def findings_reference():
-    """docs/findings.md: every code of _findings.RULES with its severity, scope, meaning and fix (a unit test keeps the file current)."""
+    """docs/findings.md: every code of _audit.rules.RULES with its severity, scope, meaning and fix (a unit test keeps the file current)."""
     lines = ["# Findings reference", "",
              "<!-- Generated from plugins/module_utils/_audit/rules.py (RULES); do not edit by hand.",
              "     Regenerate: UPDATE_DOCS=1 pytest tests/unit/plugins/module_utils/_audit/test_audit.py -k findings_reference -->", "",

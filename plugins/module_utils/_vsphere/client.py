@@ -14,7 +14,7 @@ plus a ContinueRetrievePropertiesEx per page when the server pages.
 
 Writes are methods too (network config, services, distributed port groups and
 their tasks, log pages), so that nothing above this file calls a vSphere
-method itself; _apply turns plans into these calls.
+method itself; _change.apply turns plans into these calls.
 
 Nothing waits forever: logging in is bounded by connect_timeout, every later call
 by request_timeout (see Timeouts), and a timeout names the server and what was
@@ -225,7 +225,7 @@ def _timed_connection(base, timeouts):
 class VsphereClient(object):
     """A logged-in session plus batched PropertyCollector reads.
 
-    session_cache (a _connection.SessionCache, or None to log in and out as community.vmware does): the
+    session_cache (a _vsphere.session_cache.SessionCache, or None to log in and out as community.vmware does): the
     session is taken from the cache when one is there for this server, user and password, else a login
     is made and kept there. A cached session the server has ended is replaced on its first refused call.
     """

@@ -304,7 +304,7 @@ class Esxcli(object):
 
 
 class Pinger(object):
-    """ping(pair, arguments) for _connectivity.run_pairs: one Esxcli per source host, created on first use.
+    """ping(pair, arguments) for _audit.ping_mesh.run_pairs: one Esxcli per source host, created on first use.
 
     ``states`` are the hosts as _module.VmotionModule.read_hosts returns them; pings run from several threads.
     """

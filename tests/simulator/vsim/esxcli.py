@@ -10,7 +10,7 @@ response.go), govmomi's simulator (simulator/esxcli.go), real ESXi output (govmo
 own vmkping client (vmware/hms, com.vmware.vrack.hms.vsphere.vmkping).
 
 pyVmomi 8 and later ship none of these types: they are declared here through pyVmomi's own type system, with
-exactly the names the collection's client (plugins/module_utils/_esxcli.py) declares, so both can share a process.
+exactly the names the collection's client (plugins/module_utils/_vsphere/esxcli.py) declares, so both can share a process.
 """
 
 from xml.etree import ElementTree
