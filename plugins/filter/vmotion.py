@@ -10,12 +10,8 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.session_cache import connection_groups
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.fleet_judgment import batch_host_result
-from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import (
-    LayoutError,
-    build_layout,
-    layout_line,
-    vmotion_ip,
-)
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import LayoutError, vmotion_ip
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import build_layout, layout_line
 
 
 def _vmotion_ip(mgmt_ip, subnet, prefix=False):

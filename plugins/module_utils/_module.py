@@ -16,7 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import ApplyError
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import ApplyError
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import CONNECTED, host_facts, host_state, not_read_text, unread_host
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.session_cache import vcenter_label

@@ -281,7 +281,8 @@ diff:
   type: dict
 """
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import Applier, ApplyError, Cancellation
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import Applier
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import ApplyError, Cancellation
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.fleet_judgment import hosts_sharing, plan_fleet
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.describe import describe, preview

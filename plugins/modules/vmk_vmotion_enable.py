@@ -168,7 +168,8 @@ diff:
   type: dict
 """
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import Applier, Cancellation
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import Applier
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import Cancellation
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.services_plan import ServicePlanError, plan_services, service_operations
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import NIC_TYPES

@@ -10,8 +10,12 @@ __metaclass__ = type
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import _finding, _names, _some
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.fleet_view import _find_portgroup, _majority
-from ansible_collections.multinic.vmotion.plugins.module_utils._audit.uplink_evidence import observes
-from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key, parse_address
+
+try:
+    import netaddr
+except ImportError:  # pragma: no cover - _core.vmk reports it
+    netaddr = None
 
 # ---------------------------------------------------------------- uplink evidence (hosts read with their pnics)
 # A host's facts may carry "pnics": {pnic: evidence}: link and speed (_vsphere.facts.pnic_facts, vmk_vmotion_facts), and with
@@ -243,3 +247,27 @@ def _path_failed(view, opts, context):
             device=index, peers=peers,
         ))
     return findings
+
+
+def observes(evidence, address):
+    """Whether a pnic has observed the subnet of ``address`` (a CIDR, a first-last range or a bare address in its hints)."""
+    ip = parse_address(address)
+    if ip is None or netaddr is None:
+        return False
+    for item in (evidence or {}).get("observed") or ():
+        if _contains(item.get("subnet"), ip):
+            return True
+    return False
+
+
+def _contains(subnet, ip):
+    if not subnet:
+        return False
+    text = str(subnet).strip()
+    try:
+        if "-" in text:
+            first, last = [part.strip() for part in text.split("-", 1)]
+            return ip in netaddr.IPRange(first, last)
+        return ip in netaddr.IPNetwork(text)
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return False

@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import _finding, _names, _some
-from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import LayoutError, vmotion_ip
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import LayoutError, vmotion_ip
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key
 
 def _suggest(view, subnet):

@@ -40,7 +40,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import RULES, FindingsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import LayoutError, parse_subnet
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import LayoutError, parse_subnet
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import DEFAULT_PORTGROUP_PATTERN, require_netaddr
 

@@ -21,7 +21,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key, parse_address
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import pnic_link
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.network_hints import read_pnics_and_hints
 
@@ -105,30 +105,6 @@ def pnic_evidence(pnics, hints, ports=None):
             "hinted": hint is not None,
         })
     return found
-
-
-def observes(evidence, address):
-    """Whether a pnic has observed the subnet of ``address`` (a CIDR, a first-last range or a bare address in its hints)."""
-    ip = parse_address(address)
-    if ip is None or netaddr is None:
-        return False
-    for item in (evidence or {}).get("observed") or ():
-        if _contains(item.get("subnet"), ip):
-            return True
-    return False
-
-
-def _contains(subnet, ip):
-    if not subnet:
-        return False
-    text = str(subnet).strip()
-    try:
-        if "-" in text:
-            first, last = [part.strip() for part in text.split("-", 1)]
-            return ip in netaddr.IPRange(first, last)
-        return ip in netaddr.IPNetwork(text)
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        return False
 
 
 def link_states(evidence):

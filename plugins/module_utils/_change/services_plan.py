@@ -15,7 +15,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import LayoutError, parse_subnet
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import LayoutError, parse_subnet
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import (
     NIC_TYPES,

@@ -6,10 +6,10 @@ __metaclass__ = type
 
 from pyVmomi import vim
 
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.evidence_rules import observes
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.uplink_evidence import (
     link_states,
     neighbour,
-    observes,
     pnic_evidence,
     read_uplink_evidence,
     uplink_ports,

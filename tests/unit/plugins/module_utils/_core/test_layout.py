@@ -10,12 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import (
-    LayoutError,
-    build_layout,
-    management_octet,
-    vmotion_ip,
-)
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import LayoutError, management_octet, vmotion_ip
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import build_layout
 
 
 def plan_item(index, **extra):

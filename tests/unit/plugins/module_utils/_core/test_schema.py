@@ -10,7 +10,8 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import LayoutError, build_layout
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import LayoutError
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import build_layout
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import FIELD, defaults_problems, keys, validate_item
 
 ROLE_SPEC = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "roles", "multinic_vmotion", "meta", "argument_specs.yml")

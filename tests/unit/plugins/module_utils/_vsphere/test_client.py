@@ -18,8 +18,9 @@ from ansible.module_utils.common.parameters import env_fallback
 from pyVmomi import SoapStubAdapter, vim
 
 from ansible_collections.multinic.vmotion.plugins.doc_fragments.connection import ModuleDocFragment
-from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import Applier, ApplyError
-from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import LayoutError, management_octet
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import Applier
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import ApplyError
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import LayoutError, management_octet
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import (
     CONNECT_TIMEOUT,
     HOST_NETWORK_PROPERTIES,

@@ -1,0 +1,113 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, multinic.vmotion contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The address rule: vmk index N lives in its own non-routed subnet and its host part is the last octet of the host's
+IPv4 management address, added numerically to the subnet's network address (mgmt .51 in 172.16.1.0/24 -> 172.16.1.51;
+in 172.16.0.0/22 -> 172.16.0.51; in 2001:db8:1::/64 -> 2001:db8:1::33, since 51 == 0x33).
+
+Every problem of an input is collected and raised at once as a LayoutError.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import parse_address, require_netaddr
+
+try:
+    import netaddr
+except ImportError:  # pragma: no cover - reported by require_netaddr()
+    pass
+
+
+class LayoutError(ProblemsError):
+    """One or more problems with a layout input; ``problems`` lists them all."""
+
+
+def _require():
+    try:
+        require_netaddr()
+    except ProblemsError as e:
+        raise LayoutError(e.problems)
+
+
+def management_octet(mgmt_ip):
+    """Last octet of an IPv4 management address, or raise LayoutError."""
+    _require()
+    text = str(mgmt_ip).strip() if mgmt_ip is not None else ""
+    if "/" in text:
+        text = text.split("/", 1)[0]
+    address = parse_address(text)
+    if address is None:
+        hint = "; hosts named by FQDN need multinic_vmotion_mgmt_ip_source ansible_host, variable or facts" if any(c.isalpha() for c in text) else ""
+        raise LayoutError(["management IP %r is not a valid IP address%s" % (mgmt_ip, hint)])
+    if address.version != 4:
+        raise LayoutError(
+            ["management IP %r is IPv6; the vMotion host part is the last octet of an IPv4 management address" % (mgmt_ip,)]
+        )
+    return int(address.words[-1])
+
+
+def parse_subnet(subnet):
+    """Return the subnet as netaddr.IPNetwork; host bits set or bad text raise LayoutError."""
+    _require()
+    text = str(subnet).strip() if subnet is not None else ""
+    if "/" not in text:
+        raise LayoutError(["subnet %r has no prefix length (expected e.g. 172.16.1.0/24)" % (subnet,)])
+    address_text, prefix_text = text.split("/", 1)
+    try:
+        address = netaddr.IPAddress(address_text, flags=netaddr.INET_PTON)
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        raise LayoutError(["subnet %r: %r is not a valid IP address" % (subnet, address_text)])
+    max_prefix = 32 if address.version == 4 else 128
+    if not prefix_text.isdigit() or not 0 <= int(prefix_text) <= max_prefix:
+        raise LayoutError(
+            ["subnet %r: prefix length %r is out of range 0-%d for IPv%d" % (subnet, prefix_text, max_prefix, address.version)]
+        )
+    network = netaddr.IPNetwork("%s/%s" % (address, prefix_text))
+    if network.ip != network.network:
+        raise LayoutError(
+            ["subnet %r has host bits set; did you mean %s/%d?" % (subnet, network.network, network.prefixlen)]
+        )
+    return network
+
+
+def vmotion_address(mgmt_ip, subnet):
+    """Compute the vmk address for one subnet; returns (ip, IPNetwork) or raises LayoutError."""
+    problems = []
+    octet = network = None
+    try:
+        octet = management_octet(mgmt_ip)
+    except LayoutError as e:
+        problems.extend(e.problems)
+    try:
+        network = parse_subnet(subnet)
+    except LayoutError as e:
+        problems.extend(e.problems)
+    if problems:
+        raise LayoutError(problems)
+    ip = netaddr.IPAddress(network.first + octet, version=network.version)
+    if ip not in network:
+        raise LayoutError(
+            ["host part %d of management IP %r falls outside subnet %s (%d addresses)" % (octet, mgmt_ip, network, network.size)]
+        )
+    # /31, /32 (and IPv6 /127, /128) have no network or broadcast address to avoid.
+    if network.version == 4 and network.prefixlen <= 30:
+        if ip == network.network:
+            raise LayoutError(["host part %d of management IP %r lands on the network address %s of subnet %s" % (octet, mgmt_ip, ip, network)])
+        if ip == network.broadcast:
+            raise LayoutError(["host part %d of management IP %r lands on the broadcast address %s of subnet %s" % (octet, mgmt_ip, ip, network)])
+    elif network.version == 6 and network.prefixlen <= 126 and ip == network.network:
+        raise LayoutError(
+            ["host part %d of management IP %r lands on the subnet-router anycast address %s of subnet %s" % (octet, mgmt_ip, ip, network)]
+        )
+    return ip, network
+
+
+def vmotion_ip(mgmt_ip, subnet, prefix=False):
+    """'192.168.100.114', '172.16.2.0/24' -> '172.16.2.114' (or '172.16.2.114/24' with prefix)."""
+    ip, network = vmotion_address(mgmt_ip, subnet)
+    if prefix:
+        return "%s/%d" % (ip, network.prefixlen)
+    return str(ip)
