@@ -11,7 +11,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.session_cache import connection_groups
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.fleet_judgment import batch_host_result
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import LayoutError, vmotion_ip
-from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import build_layout, layout_line
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import batch_layouts, build_layout, host_layout, layout_line
 
 
 def _vmotion_ip(mgmt_ip, subnet, prefix=False):
@@ -41,6 +41,8 @@ class FilterModule(object):
             "vmotion_ip": _vmotion_ip,
             "vmotion_layout": _vmotion_layout,
             "vmotion_layout_check": _vmotion_layout_check,
+            "vmotion_host_layout": host_layout,
+            "vmotion_batch_layouts": batch_layouts,
             "vmotion_layout_line": layout_line,
             "vmotion_batch_result": batch_host_result,
             "vmotion_connection_groups": connection_groups,

@@ -14,10 +14,11 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import FindingsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import build_audit, compare_audits, merge_results
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import build_audit, compare_audits, facts_hosts, merge_results
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.console import summary_lines
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.html import render_html
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.markdown import render_markdown
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import report_about
 
 
 def _filter(name, function):
@@ -67,5 +68,7 @@ class FilterModule(object):
             "vmotion_audit_summary": summary_lines,
             "vmotion_merge_results": merge_results,
             "vmotion_collection_version": collection_version,
+            "vmotion_audit_about": report_about,
+            "vmotion_facts_hosts": facts_hosts,
         }
         return dict((name, _filter(name, function)) for name, function in pure.items())

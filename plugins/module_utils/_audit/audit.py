@@ -394,3 +394,10 @@ def check_audit(audit, who):
 
 def losing_pairs(summary):
     return summary.get("degraded_pairs", 0) + summary.get("failing_pairs", 0)
+
+
+def facts_hosts(results):
+    """Every host of the registered vmk_vmotion_facts results of several vCenters, as one list (not a dict: a host name
+    read from two vCenters must reach build_audit twice, which refuses it, rather than be dropped by a join)."""
+    return [host for result in results or () if isinstance(result, dict)
+            for host in ((result.get("ansible_facts") or {}).get("vmk_vmotion_facts") or {}).values()]

@@ -137,3 +137,39 @@ def layout_line(entry):
     if entry.get("netstack") not in (None, "default", "defaultTcpipStack"):
         parts.append("stack %s" % entry["netstack"])
     return " ".join(parts)
+
+
+# Why a management IP source gave nothing, for the problem of a host without one.
+MGMT_IP_MISSING = {
+    "ansible_host": "the host has no ansible_host",
+    "variable": "multinic_vmotion_mgmt_ip is empty",
+    "facts": "the host has no management vmk with an IPv4 address",
+}
+
+
+def host_layout(plan, esxi_hostname, mgmt_ip_source, mgmt_ips, defaults=None):
+    """One host's part of a batch: ``{"esxi_hostname", "mgmt_ip", "vmks", "problems"}``, each problem prefixed by the host.
+
+    ``mgmt_ips`` maps each source (inventory_hostname, ansible_host, variable, facts) to what it gives; the one of
+    ``mgmt_ip_source`` is the host's management IP, whose last octet is the host part of every vMotion address.
+    """
+    mgmt_ip = str((mgmt_ips or {}).get(mgmt_ip_source) or "").strip()
+    result = {"esxi_hostname": esxi_hostname, "mgmt_ip": mgmt_ip or None, "vmks": [], "problems": []}
+    if not mgmt_ip:
+        why = MGMT_IP_MISSING.get(mgmt_ip_source, "")
+        problems = ["no management IP from %s%s; the last octet of the management IP is the host part of every vMotion address"
+                    % (mgmt_ip_source, " (%s)" % why if why else "")]
+    else:
+        try:
+            result["vmks"] = build_layout(plan, mgmt_ip, defaults=defaults)
+            problems = []
+        except LayoutError as e:
+            problems = e.problems
+    result["problems"] = ["%s: %s" % (esxi_hostname, p) for p in problems]
+    return result
+
+
+def batch_layouts(host_layouts):
+    """The ``hosts`` of one multinic_vmotion_portgroups call from the hosts' layouts (host_layout): those without problems,
+    each as ``{"esxi_hostname", "vmks"}``."""
+    return [{"esxi_hostname": h["esxi_hostname"], "vmks": h["vmks"]} for h in host_layouts or () if h and not h.get("problems")]

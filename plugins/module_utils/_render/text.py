@@ -223,3 +223,24 @@ def compact_pairs(pairs):
             texts.append("%s %s %s" % (hub, arrow, ", ".join(peers)))
             edges -= set(mine)
     return texts
+
+
+def report_about(audit, esxi_hostnames=(), cluster_name=None, datacenter=None, unread=(), version=None):
+    """The reports' header: the vCenters read, the scope asked for with what was read of it, the collection's version.
+
+    ``unread`` lists the vCenters that could not be read ({"vcenter", ...}).
+    """
+    check_audit(audit, "vmotion_audit_about")
+    asked = [text for text in ("ESXi hosts " + ", ".join(esxi_hostnames) if esxi_hostnames else "",
+                               "cluster " + cluster_name if cluster_name else "",
+                               "datacenter " + datacenter if datacenter else "") if text]
+    summary = audit["summary"]
+    scope = "%s; %s host(s) read" % (", ".join(asked) or "the hosts of the play", summary.get("hosts", 0))
+    if summary.get("hosts_not_read"):
+        scope += ", %s not read" % summary["hosts_not_read"]
+    clusters = sorted(set(h.get("cluster") for h in (audit.get("hosts") or {}).values() if h.get("cluster")))
+    scope += ", cluster(s): %s" % (", ".join(clusters) or "none")
+    vcenters_unread = [u.get("vcenter") for u in unread or () if isinstance(u, dict)]
+    if vcenters_unread:
+        scope += "; NOT READ: %s" % ", ".join(vcenters_unread)
+    return {"vcenter": ", ".join(audit.get("vcenters") or []) or "unknown", "scope": scope, "version": version}

@@ -585,3 +585,19 @@ class TestHostsNotRead:
                                    "vMotion indexes: ")
         assert lines[-1] == "Not clean: 2 not read (192.168.100.110: disconnected, 192.168.100.111: not responding): see the report."
         assert "2 host(s) not read." in render_markdown(audit)
+
+
+def test_report_about_says_what_was_asked_and_read():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import report_about
+    audit = build_audit(seed_fleet())
+    about = report_about(audit, cluster_name="CL01", unread=[{"vcenter": "vc-b"}], version="0.3.0")
+    assert about == {"vcenter": "unknown", "scope": "cluster CL01; 12 host(s) read, cluster(s): CL01; NOT READ: vc-b", "version": "0.3.0"}
+    assert report_about(audit)["scope"].startswith("the hosts of the play; 12 host(s) read")
+    with pytest.raises(FindingsError):
+        report_about({})
+
+
+def test_facts_hosts_keeps_a_name_read_twice():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import facts_hosts
+    read = {"ansible_facts": {"vmk_vmotion_facts": {"esx01": {"name": "esx01"}}}}
+    assert facts_hosts([read, {"skipped": True}, read]) == [{"name": "esx01"}, {"name": "esx01"}]

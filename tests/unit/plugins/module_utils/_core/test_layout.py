@@ -217,3 +217,17 @@ def test_a_layout_line_reads_as_a_person_would_say_it():
     lines = [layout_line(v) for v in build_layout(plan, "192.168.100.51")]
     assert lines == ["index 1: 172.16.1.51/24 pg vMotion-1 (vSwitch4) active vmnic8 mtu 9000",
                      "index 2: vmk2 172.16.2.51/24 pg vMotion-2 (vSwitch4) active vmnic9 VLAN 12 stack vmotion"]
+
+
+def test_host_layout_picks_the_management_ip_and_names_the_host_in_every_problem():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import batch_layouts, host_layout
+    plan = [plan_item(1)]
+    ips = {"inventory_hostname": "esx01", "ansible_host": "192.168.100.51", "variable": "", "facts": None}
+    good = host_layout(plan, "esx01", "ansible_host", ips)
+    assert (good["mgmt_ip"], good["problems"], [v["ip"] for v in good["vmks"]]) == ("192.168.100.51", [], ["172.16.1.51"])
+    assert host_layout(plan, "esx01", "variable", ips)["problems"] == [
+        "esx01: no management IP from variable (multinic_vmotion_mgmt_ip is empty); the last octet of the management IP is the host "
+        "part of every vMotion address"]
+    bad = host_layout([plan_item(1, vlan_id=True)], "esx02", "ansible_host", ips)
+    assert bad["vmks"] == [] and bad["problems"] and all(p.startswith("esx02: ") for p in bad["problems"])
+    assert batch_layouts([good, bad, None]) == [{"esxi_hostname": "esx01", "vmks": good["vmks"]}]
