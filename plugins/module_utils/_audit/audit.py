@@ -37,11 +37,12 @@ AUDIT_VERSION = 1
 # Options of build_audit on top of those of _audit.rules.
 AUDIT_OPTIONS = ("max_pairs",)
 # Index states of one host, as the report shows them.
-INDEX_STATES = ("on", "off", "other_subnet", "missing")
+INDEX_STATES = ("on", "off", "other_subnet", "no_lease", "missing")
 # stream_pairing's reason code -> (text, whether the text names the vmk's subnets).
 PAIR_REASON_TEXT = {
     "VMOTION_OFF": ("vMotion disabled", False),
     "NO_SUBNET": ("no IP subnet", False),
+    "NO_LEASE": ("DHCP without a lease", False),
     "PEER_HAS_NONE": ("no vMotion-enabled vmk of the peer in %s", True),
     "PEER_ALL_PAIRED": ("the peer's vMotion vmks in %s are all paired already", True),
 }
@@ -133,11 +134,13 @@ def pair_reasons(pair):
 
 
 def index_state(entry, index, host=None):
-    """on, off, other_subnet or missing; n/a for a host of another vCenter than the index's."""
+    """on, off, other_subnet, no_lease (DHCP without a lease) or missing; n/a for a host of another vCenter than the index's."""
     if host is not None and index.get("vcenter") not in (None, host.get("vcenter")):
         return "n/a"
     if entry is None:
         return "missing"
+    if entry.get("dhcp") is False:
+        return "no_lease"
     if index.get("subnet") and entry.get("subnet") != index["subnet"]:
         return "other_subnet"
     return "on" if entry.get("vmotion") else "off"

@@ -256,8 +256,10 @@ def _index_summary(views, context):
         summary[device] = {
             "subnet": majority["subnet"],
             "mtu": majority["mtu"],
-            "hosts": dict((h, {"ip": v["ip"] or (v["addresses"][0] if v["addresses"] else None), "subnet": v["subnet"], "vmotion": v["enabled"],
-                               "mtu": v["mtu"]}) for h, v in users.items()),
+            # dhcp only on DHCP vmks: true with a lease, false without one
+            "hosts": dict((h, dict({"ip": v["ip"] or (v["addresses"][0] if v["addresses"] else None), "subnet": v["subnet"],
+                                    "vmotion": v["enabled"], "mtu": v["mtu"]}, **({} if v["dhcp"] is None else {"dhcp": v["dhcp"]})))
+                          for h, v in users.items()),
             "missing": [h for h in names if h not in users],
         }
     return summary

@@ -18,6 +18,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import 
 PAIR_REASONS = (
     "VMOTION_OFF",  # the vmk has vMotion disabled
     "NO_SUBNET",  # the vmk has no address with a subnet
+    "NO_LEASE",  # the vmk takes its address from DHCP and holds no lease
     "PEER_HAS_NONE",  # the peer has no vMotion vmk in the vmk's subnets
     "PEER_ALL_PAIRED",  # the peer's vMotion vmks in those subnets are paired with other vmks already
 )
@@ -26,8 +27,9 @@ PEER_CAUSED = frozenset(("PEER_HAS_NONE", "PEER_ALL_PAIRED"))
 
 
 def _signature(view, opts, context):
-    """What decides a host's streams: its vMotion candidates as (device, enabled, networks), host names and IPs left out."""
-    return tuple((vmk["device"], vmk["enabled"], tuple(vmk["networks"])) for vmk, dummy in _candidates(view, opts, context["subnets"]))
+    """What decides a host\'s streams: its vMotion candidates as (device, enabled, networks, DHCP without a lease), host
+    names and IPs left out."""
+    return tuple((vmk["device"], vmk["enabled"], tuple(vmk["networks"]), vmk["dhcp"] is False) for vmk, dummy in _candidates(view, opts, context["subnets"]))
 
 
 def _match(sig_a, sig_b):
@@ -68,13 +70,13 @@ def _unmatched(sig, other, used):
     """The vmks of ``sig`` left without a partner, each with its PAIR_REASONS code and its subnets."""
     usable_other = set(n for e in other if e[1] for n in e[2])
     result = []
-    for device, enabled, nets in sig:
+    for device, enabled, nets, no_lease in sig:
         if device in used:
             continue
         if not enabled:
             reason = "VMOTION_OFF"
         elif not nets:
-            reason = "NO_SUBNET"
+            reason = "NO_LEASE" if no_lease else "NO_SUBNET"
         elif not usable_other & set(nets):
             reason = "PEER_HAS_NONE"
         else:

@@ -77,7 +77,7 @@ def _describe_vmk(op, vmks):
         parts.append("port group %s -> %s" % (op.get("from_portgroup") or before.get("portgroup"), op["portgroup"]))
     if "ip" in op:
         old = ipv4_text(before) if op["version"] == 4 else ", ".join(before.get("ipv6") or [])
-        parts.append("address %s -> %s/%s" % (old or "none", op["ip"], op["prefix_length"]))
+        parts.append("address %s -> %s%s/%s" % (old or "none", "static " if before.get("dhcp") else "", op["ip"], op["prefix_length"]))
     if "mtu" in op:
         parts.append("MTU %s -> %s" % (before.get("mtu"), op["mtu"]))
     return "~ %s: %s" % (op["device"], "; ".join(parts))

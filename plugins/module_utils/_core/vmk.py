@@ -134,12 +134,15 @@ def dhcp_lease(vmk):
 
 
 def ipv4_text(vmk):
-    """A vmk's IPv4 addressing for people: '172.16.1.51/24', 'DHCP 172.16.1.51/24', 'DHCP, no lease', or None."""
+    """A vmk's IPv4 addressing for people: '172.16.1.51/24', 'DHCP 172.16.1.51/24', 'DHCP, no lease (169.254.3.7/16)',
+    or None."""
     address = "%s/%s" % (vmk["ip"], vmk.get("prefix_length")) if vmk.get("ip") else None
     lease = dhcp_lease(vmk)
     if lease is None:
         return address
-    return "DHCP %s" % address if lease else "DHCP, no lease"
+    if lease:
+        return "DHCP %s" % address
+    return "DHCP, no lease (%s)" % address if address else "DHCP, no lease"
 
 
 def ipv4_of(vmk):

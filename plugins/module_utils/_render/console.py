@@ -10,7 +10,7 @@ __metaclass__ = type
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import CLEAN_TEXT, check_audit, losing_pairs, pair_reasons
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import SEVERITIES
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key
-from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import _capped, _check_count, _not_on, _not_read_text, _streams_text
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import _capped, _check_count, _not_on_text, _not_read_text, _streams_text
 
 def compare_lines(comparison, show=10):
     """The comparison of compare_audits as a few lines of text (``show`` fixed and new findings named at most)."""
@@ -38,9 +38,9 @@ def _summary_hosts(summary, hosts):
         streams = host.get("streams") or {}
         losing = streams.get("failing", 0) + streams.get("degraded", 0)
         if losing:
-            not_on = [d for d, dummy in _not_on(host, sorted(host.get("indexes") or {}, key=natural_key))]
+            not_on = _not_on_text(host, sorted(host.get("indexes") or {}, key=natural_key))
             lines.append("  from %s: to %d of %d hosts, %s streams%s" % (
-                name, losing, summary.get("hosts", 0) - 1, _streams_text(streams), " (%s not on)" % ", ".join(not_on) if not_on else ""))
+                name, losing, summary.get("hosts", 0) - 1, _streams_text(streams), " (%s)" % not_on if not_on else ""))
     return lines
 
 

@@ -15,6 +15,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import 
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.console import compare_lines
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import (
     GROUP_HEADER,
+    INDEX_HEADERS,
     LOG_HEADER,
     NOT_READ_HEADER,
     NOT_READ_TEXT,
@@ -52,7 +53,7 @@ table.matrix th.col{writing-mode:vertical-rl;transform:rotate(180deg);white-spac
 td.full{background:#c8e6c9}td.lost1{background:#fff59d}td.lost2{background:#ffcc80}td.lost3{background:#ff8a65}
 td.fails{background:#c62828;color:#fff;font-weight:700}td.self{background:#eceff1;color:#90a4ae}
 .legend span{display:inline-block;padding:.1em .6em;margin-right:.4em;border:1px solid #d5d9e0}
-td.on{background:#e8f5e9}td.off,td.missing{background:#ffcdd2}td.other_subnet{background:#ffe0b2}
+td.on{background:#e8f5e9}td.off,td.missing,td.no_lease{background:#ffcdd2}td.other_subnet{background:#ffe0b2}
 footer{margin-top:2em;color:#6b7280;font-size:.85em}
 """
 
@@ -194,7 +195,7 @@ def _html_indexes(indexes, hosts, names, devices):
         index = indexes[device]
         states = [index_state((index.get("hosts") or {}).get(n), index, hosts.get(n)) for n in names]
         rows.append([device, index.get("subnet"), index.get("mtu")] + [states.count(s) for s in INDEX_STATES])
-    out.append(_html_table(["vmk", "Subnet", "MTU", "vMotion on", "vMotion off", "In another subnet", "Missing"], rows, ' class="indexes"'))
+    out.append(_html_table(["vmk", "Subnet", "MTU"] + INDEX_HEADERS, rows, ' class="indexes"'))
     grid = []
     for name in names:
         row = [name, (hosts.get(name) or {}).get("mgmt_ip")]

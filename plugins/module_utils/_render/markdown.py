@@ -13,6 +13,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import 
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.console import compare_lines
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import (
     GROUP_HEADER,
+    INDEX_HEADERS,
     LOG_HEADER,
     NOT_READ_HEADER,
     NOT_READ_TEXT,
@@ -26,6 +27,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._render.text impo
     _log_rows,
     _log_verdict,
     _not_on,
+    _not_on_text,
     _not_read_rows,
     _ping_verdict,
     _plural,
@@ -88,8 +90,8 @@ def _md_hosts(hosts, names, devices):
     for name in names:
         host = hosts[name]
         own = [d for d in devices if d in (host.get("indexes") or {})]  # with several vCenters, the indexes of its own
-        not_on = ["%s %s" % (d, (s or "").replace("_", " ")) for d, s in _not_on(host, own)]
-        index_text = "%d of %d%s" % (len(own) - len(not_on), len(own), " (%s)" % ", ".join(not_on) if not_on else "")
+        not_on = _not_on_text(host, own)
+        index_text = "%d of %d%s" % (len(own) - len(_not_on(host, own)), len(own), " (%s)" % not_on if not_on else "")
         streams = host.get("streams") or {}
         rows.append([_where(dict(host, name=name), several), host.get("mgmt_ip"), host.get("cluster"), index_text, _severity_text(host.get("findings") or {}),
                      _streams_text(streams), "%d / %d" % (streams.get("failing", 0), streams.get("degraded", 0))])
@@ -110,9 +112,8 @@ def _md_indexes(indexes, names, devices, hosts=None):
             by_state[index_state((index.get("hosts") or {}).get(name), index, (hosts or {}).get(name))].append(name)
         described = dict((s, "%d%s" % (len(by_state[s]), " (%s)" % ", ".join(by_state[s][:5]) + (" ..." if len(by_state[s]) > 5 else "")
                                        if by_state[s] and s != "on" else "")) for s in INDEX_STATES)
-        rows.append([device, index.get("subnet"), index.get("mtu"), described["on"], described["off"], described["other_subnet"],
-                     described["missing"]])
-    lines.extend(_table(["vmk", "Subnet", "MTU", "vMotion on", "vMotion off", "In another subnet", "Missing"], rows))
+        rows.append([device, index.get("subnet"), index.get("mtu")] + [described[s] for s in INDEX_STATES])
+    lines.extend(_table(["vmk", "Subnet", "MTU"] + INDEX_HEADERS, rows))
     return lines + [""] + _md_addresses(indexes, names, devices, hosts)
 
 

@@ -38,6 +38,20 @@ def _streams_text(streams):
     return str(low) if low == high else "%d-%d" % (low, high)
 
 
+# The column of each index state in the indexes tables (INDEX_STATES' order).
+INDEX_HEADERS = ["vMotion on", "vMotion off", "In another subnet", "DHCP without a lease", "Missing"]
+# How a host's index that is not on reads, in the console and the hosts table.
+STATE_TEXT = {"off": "vMotion off", "other_subnet": "in another subnet", "no_lease": "no DHCP lease", "missing": "missing", "n/a": "n/a"}
+
+
+def _not_on_text(host, devices):
+    """'vmk2, vmk6 vMotion off; vmk4 missing': a host's indexes that are not on, by state, in device order."""
+    by_state = {}
+    for device, state in _not_on(host, devices):
+        by_state.setdefault(state, []).append(device)
+    return "; ".join("%s %s" % (", ".join(names), STATE_TEXT.get(state, state)) for state, names in by_state.items())
+
+
 def _not_on(host, devices):
     """The indexes of a host whose state is not ``on``, as (device, state), in device order."""
     states = host.get("indexes") or {}
@@ -55,7 +69,7 @@ def _grid_cell(entry, index, state):
         return "-"
     if state == "missing":
         return "**missing**"
-    text = entry.get("ip") or "no IP"
+    text = "DHCP, no lease" if state == "no_lease" else "%s (DHCP)" % entry.get("ip") if entry.get("dhcp") else entry.get("ip") or "no IP"
     notes = []
     if state == "other_subnet":
         notes.append("other subnet %s" % (entry.get("subnet") or "none"))

@@ -52,8 +52,8 @@ def collection_loader():
 
 
 def test_the_filters_are_exposed():
-    assert sorted(FILTERS) == ["vmotion_audit", "vmotion_audit_compare", "vmotion_audit_html", "vmotion_audit_markdown",
-                               "vmotion_audit_summary", "vmotion_collection_version", "vmotion_merge_results"]
+    assert sorted(FILTERS) == ["vmotion_audit", "vmotion_audit_about", "vmotion_audit_compare", "vmotion_audit_html", "vmotion_audit_markdown",
+                               "vmotion_audit_summary", "vmotion_collection_version", "vmotion_facts_hosts", "vmotion_merge_results"]
 
 
 def test_html_and_compare():

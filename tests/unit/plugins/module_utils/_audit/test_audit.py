@@ -294,7 +294,7 @@ class TestMarkdown:
 
     def test_tables_show_the_outage(self):
         text = render_markdown(build_audit(seed_fleet()))
-        assert "| 192.168.100.112 | 192.168.100.112 | CL01 | 3 of 5 (vmk2 off, vmk6 off) | 2 critical | 2-3 | 0 / 11 |" in text
+        assert "| 192.168.100.112 | 192.168.100.112 | CL01 | 3 of 5 (vmk2, vmk6 vMotion off) | 2 critical | 2-3 | 0 / 11 |" in text
         assert "| vmk3 | 172.16.3.0/24 | 1500 | 11 | 1 (192.168.100.109) | 0 | 0 |" in text
         assert "172.16.3.109 **vMotion off**" in text
         # the cause is named once per host, not echoed from the peer's side; pairs with the same reasons share one row
@@ -372,7 +372,7 @@ class TestSummaryLines:
         assert lines[:2] == ["12 host(s) read; vMotion indexes: vmk1, vmk2, vmk3, vmk4, vmk6", "Findings: 4 critical, 0 warning, 0 info"]
         assert lines[2].startswith("  CRITICAL VMOTION_DISABLED: 192.168.100.109 vmk3 ")
         assert lines[4:6] == ["  ... and 2 more in the report", "Host pairs losing streams: 60 of 132 (0 fail); streams per migration: 2-5"]
-        assert "  from 192.168.100.112: to 11 of 11 hosts, 2-3 streams (vmk2, vmk6 not on)" in lines
+        assert "  from 192.168.100.112: to 11 of 11 hosts, 2-3 streams (vmk2, vmk6 vMotion off)" in lines
         worst = lines.index("Worst pairs:")
         assert lines[worst + 1].endswith(": 2 of 5 streams; 192.168.100.109 vmk3: vMotion disabled; 192.168.100.112 vmk2, vmk6: vMotion disabled")
         assert lines[worst + 3:] == ["Not clean: see the report.", "Report: r/a.md (data: r/a.json)"]
@@ -601,3 +601,9 @@ def test_facts_hosts_keeps_a_name_read_twice():
     from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import facts_hosts
     read = {"ansible_facts": {"vmk_vmotion_facts": {"esx01": {"name": "esx01"}}}}
     assert facts_hosts([read, {"skipped": True}, read]) == [{"name": "esx01"}, {"name": "esx01"}]
+
+
+def test_the_readme_counts_the_rules():
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "README.md")
+    with open(path) as f:
+        assert "lists every finding code (%d)" % len(RULES) in f.read()

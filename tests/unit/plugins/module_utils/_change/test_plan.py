@@ -310,12 +310,12 @@ def test_describe_reads_as_a_diff():
 
 def test_a_dhcp_vmk_is_made_static_and_the_diff_says_what_it_held():
     from ansible_collections.multinic.vmotion.plugins.module_utils._change.describe import describe
-    for held, prefix, text in (("172.16.1.51", 24, "DHCP 172.16.1.51/24"), ("169.254.3.7", 16, "DHCP, no lease")):
+    for held, prefix, text in (("172.16.1.51", 24, "DHCP 172.16.1.51/24"), ("169.254.3.7", 16, "DHCP, no lease (169.254.3.7/16)")):
         host = built_host(1)
         host["vmks"][1].update(dhcp=True, ip=held, prefix_length=prefix, netmask="255.255.0.0" if prefix == 16 else "255.255.255.0")
         ops = plan_layout(desired(1), host)
         assert [op["op"] for op in ops] == ["update_vmk"] and ops[0]["ip"] == "172.16.1.51"
-        assert describe(host, ops) == ["~ vmk1: address %s -> 172.16.1.51/24" % text]
+        assert describe(host, ops) == ["~ vmk1: address %s -> static 172.16.1.51/24" % text]
 
 
 def nsx_host():
