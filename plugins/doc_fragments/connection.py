@@ -53,4 +53,13 @@ options:
         C(~/.cache/multinic.vmotion/sessions). Created 0700; an existing one is tightened to 0700.
       - If the value is not specified in the task, the value of environment variable E(VMWARE_SESSION_CACHE_DIR) will be used instead.
     type: path
+notes:
+  - Supported versions - vCenter Server and ESXi 7.0 U3, 8.0 and 9.0 (vSphere API 7.0.3 to 9.0.0.0) with pyVmomi 8.0.3.0.1
+    or later (pyVmomi supports its own vSphere release and the four before it), ansible-core 2.16 or later and
+    vmware.vmware 2.3.0 or later. Tested on ansible-core 2.16, 2.19 and 2.21 (the README's support table) against the
+    collection's simulator, which answers as vCenter 8.0.3 or 9.0.
+requirements:
+  - pyVmomi
+  - netaddr
+  - requests
 """

@@ -167,13 +167,6 @@ notes:
     is created (C(CreateDVPortgroup_Task)) and C(DVPortgroup.Modify) on a port group whose VLAN or teaming is changed
     (C(ReconfigureDVPortgroup_Task)). No C(DVSwitch) privilege is needed (the switch itself is never changed) and no
     C(DVPortgroup.Delete) (distributed port groups are never removed). Check mode needs read-only only.
-  - Supported versions - vCenter Server and ESXi 7.0 U3 and 8.0 (vSphere API 7.0.3 to 8.0.3) with pyVmomi 8.0.3 or later
-    (pyVmomi supports its own vSphere release and the four before it), and ansible-core 2.16 or later. Tested with
-    ansible-core 2.19 and Python 3.11 against the collection's simulator, which answers as vCenter 8.0.3.
-requirements:
-  - pyVmomi
-  - netaddr
-  - requests
 """
 
 EXAMPLES = r"""
@@ -276,7 +269,7 @@ vmks:
   type: list
   elements: dict
 diff:
-  description: Port groups and vmks before and after; with O(hosts), keyed by the hosts that change.
+  description: The port groups and vmks that change, before and after (unchanged ones are left out); with O(hosts), keyed by the hosts that change.
   returned: when diff mode is on
   type: dict
 """
@@ -285,7 +278,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply imp
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import ApplyError, Cancellation
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.fleet_judgment import hosts_sharing, plan_fleet
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
-from ansible_collections.multinic.vmotion.plugins.module_utils._change.describe import describe, preview
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.describe import describe, diff, preview
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import PlanError, plan_host
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import module_options
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import ScopeError, VsphereError
@@ -379,7 +372,7 @@ class MultinicVmotionPortgroups(VmotionModule):
             hosts[name] = {"changed": bool(ops), "operations": ops, "applied": applied.get(name, []), "vmks": states[name].facts["vmks"],
                            "verified": True if applied.get(name) else None, "changes": describe(before[name], ops)}
             if self.module._diff:
-                hosts[name]["diff"] = {"before": previews[name][0], "after": previews[name][1]}
+                hosts[name]["diff"] = diff(*previews[name])
         result = dict(changed=bool(changed_hosts), hosts=hosts,
                       not_read=self.not_read())
         if self.module._diff:

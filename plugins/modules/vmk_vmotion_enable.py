@@ -78,13 +78,6 @@ notes:
   - A vmk on the vmotion TCP/IP stack always carries vMotion; O(state=disabled) refuses it.
   - Privileges - read-only plus C(Host.Config.Network) (Host > Configuration > Network configuration) on each host changed,
     which C(HostVirtualNicManager.SelectVnicForNicType) and C(DeselectVnicForNicType) require. Check mode needs read-only only.
-  - Supported versions - vCenter Server and ESXi 7.0 U3 and 8.0 (vSphere API 7.0.3 to 8.0.3) with pyVmomi 8.0.3 or later
-    (pyVmomi supports its own vSphere release and the four before it), and ansible-core 2.16 or later. Tested with
-    ansible-core 2.19 and Python 3.11 against the collection's simulator, which answers as vCenter 8.0.3.
-requirements:
-  - pyVmomi
-  - netaddr
-  - requests
 """
 
 EXAMPLES = r"""
@@ -169,6 +162,7 @@ diff:
 """
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import Applier
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.difference import DifferenceTracker
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import Cancellation
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.services_plan import ServicePlanError, plan_services, service_operations
@@ -214,10 +208,11 @@ class VmkVmotionEnable(VmotionModule):
             applied = _labels(op for name in sorted(outcome.applied) for op in outcome.applied[name])
         result = dict(changed=changed, hosts=self.per_host, applied=applied)
         if self.module._diff:
-            result["diff"] = {
-                "before": dict((n, h["before"]) for n, h in self.per_host.items() if h["changed"]),
-                "after": dict((n, h["after"]) for n, h in self.per_host.items() if h["changed"]),
-            }
+            tracker = DifferenceTracker()
+            for name, host in self.per_host.items():
+                tracker.add_all(name, host["before"], host["after"])
+            before, after = tracker.before_after()
+            result["diff"] = {"before": before, "after": after}
         self.exit(**result)
 
     def failure_result(self, error):

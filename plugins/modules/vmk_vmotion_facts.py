@@ -78,13 +78,6 @@ notes:
   - Privileges - read-only. The built-in Read-only role (C(System.Anonymous), C(System.View), C(System.Read)) on the hosts
     in scope, their clusters and datacenters, and the distributed switches and port groups they use is enough; the module
     calls only C(RetrievePropertiesEx) and C(ContinueRetrievePropertiesEx), besides logging in and out.
-  - Supported versions - vCenter Server and ESXi 7.0 U3 and 8.0 (vSphere API 7.0.3 to 8.0.3) with pyVmomi 8.0.3 or later
-    (pyVmomi supports its own vSphere release and the four before it), and ansible-core 2.16 or later. Tested with
-    ansible-core 2.19 and Python 3.11 against the collection's simulator, which answers as vCenter 8.0.3.
-requirements:
-  - pyVmomi
-  - netaddr
-  - requests
 """
 
 EXAMPLES = r"""

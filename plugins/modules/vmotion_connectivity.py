@@ -82,10 +82,6 @@ notes:
   - A vmk of an index with vMotion disabled is pinged too (ICMP does not need the service); the findings of
     M(multinic.vmotion.vmk_vmotion_facts) report the service.
   - Needs, besides read-only, the privilege vCenter asks for C(ExecuteSoap) on the hosts (see the README, Privileges).
-requirements:
-  - pyVmomi
-  - netaddr
-  - requests
 seealso:
   - module: multinic.vmotion.vmk_vmotion_facts
 """

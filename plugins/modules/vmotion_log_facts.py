@@ -57,13 +57,6 @@ notes:
   - Privileges - read-only plus C(Global.Diagnostics) (Global > Diagnostics), which C(DiagnosticManager.BrowseDiagnosticLog)
     requires. It is a global privilege, so the role must be granted on the vCenter root object (with propagation, so that
     the hosts can be read as well).
-  - Supported versions - vCenter Server and ESXi 7.0 U3 and 8.0 (vSphere API 7.0.3 to 8.0.3) with pyVmomi 8.0.3 or later
-    (pyVmomi supports its own vSphere release and the four before it), and ansible-core 2.16 or later. Tested with
-    ansible-core 2.19 and Python 3.11 against the collection's simulator, which answers as vCenter 8.0.3.
-requirements:
-  - pyVmomi
-  - netaddr
-  - requests
 seealso:
   - module: multinic.vmotion.vmk_vmotion_facts
   - plugin: multinic.vmotion.vmotion_migrations

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.difference import DifferenceTracker
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import new_device, predict
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import ipv4_text, is_vmotion, parse_address
 
@@ -34,7 +35,7 @@ def _summary(host):
 
 
 def preview(host, ops):
-    """(before, after) summaries of the host for diff mode: the host as read, and as ``predict`` says it will be.
+    """(before, after) summaries of the host: as read, and as ``predict`` says it will be.
 
     A vmk not yet created is listed as '(new N) port group': ESXi names it only when it creates it.
     """
@@ -43,6 +44,15 @@ def preview(host, ops):
     for number, portgroup in enumerate(new_vmks, 1):
         after["vmks"]["(new %d) %s" % (number, portgroup)] = after["vmks"].pop(new_device(portgroup))
     return _summary(host), after
+
+
+def diff(before, after):
+    """The diff mode ``{"before", "after"}`` of two summaries (preview): the port groups and vmks that differ only."""
+    tracker = DifferenceTracker()
+    for section in ("portgroups", "vmks"):
+        tracker.add_all(section, before[section], after[section])
+    old, new = tracker.before_after(sections=("portgroups", "vmks"))
+    return {"before": old, "after": new}
 
 
 def _uplinks_text(active, standby):

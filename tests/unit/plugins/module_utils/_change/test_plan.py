@@ -268,6 +268,17 @@ def test_preview_shows_before_and_after():
     assert before["vmks"]["vmk0"] == after["vmks"]["vmk0"]
 
 
+def test_the_diff_holds_what_changes_only():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._change.describe import diff
+    host = built_host(1)
+    host["vmks"][1]["services"], host["vmks"][1]["vmotion"] = [], False
+    result = diff(*preview(host, plan_layout(desired(2), host)))
+    assert sorted(result["before"]["vmks"]) == ["vmk1"] and sorted(result["after"]["vmks"]) == ["(new 1) vMotion-2", "vmk1"]
+    assert (result["before"]["vmks"]["vmk1"]["vmotion"], result["after"]["vmks"]["vmk1"]["vmotion"]) == (False, True)
+    assert list(result["before"]["portgroups"]) == [] and list(result["after"]["portgroups"]) == ["vMotion-2"]
+    assert diff(*preview(built_host(1), [])) == {"before": {"portgroups": {}, "vmks": {}}, "after": {"portgroups": {}, "vmks": {}}}
+
+
 def test_plan_does_not_mutate_inputs():
     host, layout = built_host(1), desired(2)
     host_copy, layout_copy = copy.deepcopy(host), copy.deepcopy(layout)
