@@ -10,27 +10,27 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.session_cache import connection_groups
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.fleet_judgment import batch_host_result
-from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import LayoutError, vmotion_ip
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import DEFAULT_HOST_BITS, LayoutError, vmotion_ip
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import batch_layouts, build_layout, host_layout, layout_line
 
 
-def _vmotion_ip(mgmt_ip, subnet, prefix=False):
+def _vmotion_ip(mgmt_ip, subnet, prefix=False, host_bits=DEFAULT_HOST_BITS):
     try:
-        return vmotion_ip(mgmt_ip, subnet, prefix=prefix)
+        return vmotion_ip(mgmt_ip, subnet, prefix=prefix, host_bits=host_bits)
     except LayoutError as e:
         raise AnsibleFilterError("vmotion_ip: %s" % "; ".join(e.problems))
 
 
-def _vmotion_layout(plan, mgmt_ip, defaults=None):
+def _vmotion_layout(plan, mgmt_ip, defaults=None, host_bits=DEFAULT_HOST_BITS):
     try:
-        return build_layout(plan, mgmt_ip, defaults=defaults)
+        return build_layout(plan, mgmt_ip, defaults=defaults, host_bits=host_bits)
     except LayoutError as e:
         raise AnsibleFilterError("vmotion_layout: %d problem(s): %s" % (len(e.problems), "; ".join(e.problems)))
 
 
-def _vmotion_layout_check(plan, mgmt_ip, defaults=None):
+def _vmotion_layout_check(plan, mgmt_ip, defaults=None, host_bits=DEFAULT_HOST_BITS):
     try:
-        return {"vmks": build_layout(plan, mgmt_ip, defaults=defaults), "problems": []}
+        return {"vmks": build_layout(plan, mgmt_ip, defaults=defaults, host_bits=host_bits), "problems": []}
     except LayoutError as e:
         return {"vmks": [], "problems": e.problems}
 

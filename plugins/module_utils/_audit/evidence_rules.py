@@ -17,6 +17,7 @@ try:
 except ImportError:  # pragma: no cover - _core.vmk reports it
     netaddr = None
 
+
 # ---------------------------------------------------------------- uplink evidence (hosts read with their pnics)
 # A host's facts may carry "pnics": {pnic: evidence}: link and speed (_vsphere.facts.pnic_facts, vmk_vmotion_facts), and with
 # _audit.uplink_evidence.read_uplink_evidence also the switch and uplink name, CDP/LLDP neighbour and observed subnets. Each rule

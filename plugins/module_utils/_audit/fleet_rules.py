@@ -11,14 +11,15 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding im
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import LayoutError, vmotion_ip
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key
 
-def _suggest(view, subnet):
+
+def _suggest(view, subnet, host_bits):
     try:
-        return vmotion_ip(view["mgmt_ip"], subnet)
+        return vmotion_ip(view["mgmt_ip"], subnet, host_bits=host_bits)
     except LayoutError:
         return None
 
 
-def _misplaced(views, context, missing):
+def _misplaced(views, opts, context, missing):
     """(view, device, vmk, majority, suggestion text, peers) where a host's index is not in the fleet's subnet.
 
     ``missing`` picks the hosts without the index (vmk None) or those that have it elsewhere.
@@ -30,7 +31,7 @@ def _misplaced(views, context, missing):
         for view in views:
             vmk = users.get(view["name"])
             if (vmk is None) == missing and (vmk is None or vmk["subnet"] != majority["subnet"]):
-                suggested = _suggest(view, majority["subnet"])
+                suggested = _suggest(view, majority["subnet"], opts["host_bits"])
                 yield view, device, vmk, majority, suggested, [p for p in majority["peers"] if p != view["name"]]
 
 
@@ -52,7 +53,7 @@ def _stand_in_finding(code, view, device, vmk, subnet):
 
 def _index_missing(views, opts, context):
     findings = []
-    for view, device, dummy, index, suggested, others in _misplaced(views, context, missing=True):
+    for view, device, dummy, index, suggested, others in _misplaced(views, opts, context, missing=True):
         host, subnet = view["name"], index["subnet"]
         findings.append(_stand_in_finding("INDEX_MISSING", view, device, None, subnet) or _finding(
             "INDEX_MISSING",
@@ -66,7 +67,7 @@ def _index_missing(views, opts, context):
 
 def _subnet_mismatch(views, opts, context):
     findings = []
-    for view, device, vmk, index, suggested, others in _misplaced(views, context, missing=False):
+    for view, device, vmk, index, suggested, others in _misplaced(views, opts, context, missing=False):
         if vmk["dhcp"] is False and vmk["enabled"]:
             continue  # VMOTION_DHCP: the lease is missing, not the subnet
         host, subnet = view["name"], index["subnet"]

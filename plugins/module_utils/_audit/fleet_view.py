@@ -27,6 +27,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import 
     networks,
 )
 
+
 def _vmk_view(vmk, host, opts):
     device = vmk.get("device")
     ip, subnet = ipv4_of(vmk)

@@ -11,6 +11,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding im
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.fleet_view import _address_text, _find_portgroup, _static_text
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import DEFAULT_NETSTACK, VMOTION_NETSTACK, natural_key, overlap
 
+
 def _vmotion_disabled(view, opts, context):
     return [_finding(
         "VMOTION_DISABLED",

@@ -31,6 +31,9 @@
 ``include_healthy``
     ``stream_pairing`` only: ``false`` lists only pairs that fail or lose
     streams (the summary still counts all). Default ``true``.
+``host_bits``
+    The address rule's (_core.address_rule) for the addresses findings suggest: the low bits of the management
+    address that make the host part. Default 8, the last octet.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -40,7 +43,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import RULES, FindingsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import LayoutError, parse_subnet
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import DEFAULT_HOST_BITS, LayoutError, check_host_bits, parse_subnet
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import DEFAULT_PORTGROUP_PATTERN, require_netaddr
 
@@ -54,6 +57,7 @@ OPTION_DEFAULTS = {
     "management_devices": (),
     "ignore": (),
     "include_healthy": True,
+    "host_bits": DEFAULT_HOST_BITS,
 }
 LIST_OPTIONS = ("vmotion_subnets", "vmotion_devices", "management_devices", "ignore")
 BOOL_OPTIONS = ("one_vmk_per_subnet", "include_healthy")
@@ -114,6 +118,10 @@ def _normalize_options(options):
     for key in BOOL_OPTIONS:
         if not isinstance(opts[key], bool):
             problems.append("%s must be a boolean, got %r" % (key, opts[key]))
+    try:
+        opts["host_bits"] = check_host_bits(opts["host_bits"])
+    except LayoutError as e:
+        problems.extend(e.problems)
     if problems:
         raise FindingsError(problems)
     return opts

@@ -43,7 +43,13 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit.evidence_r
     _uplink_speed_mismatch,
 )
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import FLEET, HOST, RULES, Rule, _finding_key, _fleet_finding_key
-from ansible_collections.multinic.vmotion.plugins.module_utils._audit.fleet_rules import _duplicate_ip, _index_missing, _mtu_mismatch, _subnet_mismatch, _vmotion_minority
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.fleet_rules import (
+    _duplicate_ip,
+    _index_missing,
+    _mtu_mismatch,
+    _subnet_mismatch,
+    _vmotion_minority,
+)
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.fleet_view import _fleet_context, _host_context, _host_view, _index_summary, _views
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.host_rules import (
     _mixed_netstacks,

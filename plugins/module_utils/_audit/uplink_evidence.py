@@ -25,10 +25,6 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import 
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import pnic_link
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.network_hints import read_pnics_and_hints
 
-try:
-    import netaddr
-except ImportError:  # pragma: no cover - _core.vmk reports it
-    netaddr = None
 
 def _list(value):
     return list(value) if value else []

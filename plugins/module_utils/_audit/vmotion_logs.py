@@ -17,6 +17,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmkernel_l
 )
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.log_paging import LOG_KEY, HostLog, HostLogError, read_log_tail
 
+
 def read_vmotion_logs(client, states, want):
     """{name: host entry} of vmotion_log_facts for {name: HostState}: the last `want` log lines of each, judged.
 

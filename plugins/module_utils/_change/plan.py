@@ -512,5 +512,3 @@ def plan_host(desired, host, state="present", purge=False, allow_moves=True):
     """(operations, warnings) for one host; raises PlanError with every problem."""
     planner = _Planner(desired, host, state, purge, allow_moves)
     return planner.plan(), planner.warnings
-
-

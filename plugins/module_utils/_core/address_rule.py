@@ -5,6 +5,10 @@
 IPv4 management address, added numerically to the subnet's network address (mgmt .51 in 172.16.1.0/24 -> 172.16.1.51;
 in 172.16.0.0/22 -> 172.16.0.51; in 2001:db8:1::/64 -> 2001:db8:1::33, since 51 == 0x33).
 
+Beyond 254 hosts the last octet repeats: ``host_bits`` takes that many low bits of the management address instead
+(default 8, the last octet). With 10, mgmt 10.20.2.7 (low 10 bits: 2 * 256 + 7 = 519) in 172.16.0.0/22 -> 172.16.2.7;
+the subnet must hold them (a /22 or larger for 10 bits), so that every host of a management /22 gets its own address.
+
 Every problem of an input is collected and raised at once as a LayoutError.
 """
 
@@ -32,9 +36,26 @@ def _require():
         raise LayoutError(e.problems)
 
 
+DEFAULT_HOST_BITS = 8
+
+
+def check_host_bits(host_bits):
+    """host_bits as an int 1-32, or raise LayoutError naming the value."""
+    if isinstance(host_bits, bool) or not isinstance(host_bits, int) and not str(host_bits).isdigit() or not 1 <= int(host_bits) <= 32:
+        raise LayoutError(["host_bits %r must be an integer 1-32 (the low bits of the IPv4 management address that make the "
+                           "vMotion host part; 8 is its last octet)" % (host_bits,)])
+    return int(host_bits)
+
+
 def management_octet(mgmt_ip):
     """Last octet of an IPv4 management address, or raise LayoutError."""
+    return management_host_part(mgmt_ip, DEFAULT_HOST_BITS)
+
+
+def management_host_part(mgmt_ip, host_bits=DEFAULT_HOST_BITS):
+    """The low ``host_bits`` bits of an IPv4 management address, or raise LayoutError."""
     _require()
+    host_bits = check_host_bits(host_bits)
     text = str(mgmt_ip).strip() if mgmt_ip is not None else ""
     if "/" in text:
         text = text.split("/", 1)[0]
@@ -46,7 +67,7 @@ def management_octet(mgmt_ip):
         raise LayoutError(
             ["management IP %r is IPv6; the vMotion host part is the last octet of an IPv4 management address" % (mgmt_ip,)]
         )
-    return int(address.words[-1])
+    return int(address) & ((1 << host_bits) - 1)
 
 
 def parse_subnet(subnet):
@@ -73,12 +94,12 @@ def parse_subnet(subnet):
     return network
 
 
-def vmotion_address(mgmt_ip, subnet):
+def vmotion_address(mgmt_ip, subnet, host_bits=DEFAULT_HOST_BITS):
     """Compute the vmk address for one subnet; returns (ip, IPNetwork) or raises LayoutError."""
     problems = []
     octet = network = None
     try:
-        octet = management_octet(mgmt_ip)
+        octet = management_host_part(mgmt_ip, host_bits)
     except LayoutError as e:
         problems.extend(e.problems)
     try:
@@ -89,8 +110,10 @@ def vmotion_address(mgmt_ip, subnet):
         raise LayoutError(problems)
     ip = netaddr.IPAddress(network.first + octet, version=network.version)
     if ip not in network:
+        width = (32 if network.version == 4 else 128) - int(host_bits)
+        hint = "; with host_bits %d every host fits a /%d or larger" % (int(host_bits), width) if width < network.prefixlen else ""
         raise LayoutError(
-            ["host part %d of management IP %r falls outside subnet %s (%d addresses)" % (octet, mgmt_ip, network, network.size)]
+            ["host part %d of management IP %r falls outside subnet %s (%d addresses)%s" % (octet, mgmt_ip, network, network.size, hint)]
         )
     # /31, /32 (and IPv6 /127, /128) have no network or broadcast address to avoid.
     if network.version == 4 and network.prefixlen <= 30:
@@ -105,9 +128,9 @@ def vmotion_address(mgmt_ip, subnet):
     return ip, network
 
 
-def vmotion_ip(mgmt_ip, subnet, prefix=False):
+def vmotion_ip(mgmt_ip, subnet, prefix=False, host_bits=DEFAULT_HOST_BITS):
     """'192.168.100.114', '172.16.2.0/24' -> '172.16.2.114' (or '172.16.2.114/24' with prefix)."""
-    ip, network = vmotion_address(mgmt_ip, subnet)
+    ip, network = vmotion_address(mgmt_ip, subnet, host_bits)
     if prefix:
         return "%s/%d" % (ip, network.prefixlen)
     return str(ip)

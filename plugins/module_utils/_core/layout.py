@@ -13,8 +13,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import (
+    DEFAULT_HOST_BITS,
     LayoutError,
-    management_octet,
+    management_host_part,
     parse_subnet,
     vmotion_address,
 )
@@ -82,12 +83,12 @@ def _entry(item, ip, network):
     return entry
 
 
-def build_layout(plan, mgmt_ip, defaults=None):
+def build_layout(plan, mgmt_ip, defaults=None, host_bits=DEFAULT_HOST_BITS):
     """Turn a per-index plan and a management IP into the per-host vmk list.
 
     Each plan item follows _core.schema (kind ``plan``); ``defaults`` fills optional keys left out
-    of an item. The whole plan is validated (types, unknown keys, duplicates, overlapping
-    subnets, the address of every index) and every problem is raised together.
+    of an item; ``host_bits`` is the address rule's (_core.address_rule). The whole plan is validated (types, unknown
+    keys, duplicates, overlapping subnets, the address of every index) and every problem is raised together.
     """
     if not isinstance(plan, (list, tuple)):
         raise LayoutError(["the vMotion plan must be a list of items, got %s" % type(plan).__name__])
@@ -96,7 +97,7 @@ def build_layout(plan, mgmt_ip, defaults=None):
     problems = defaults_problems(defaults)
     octet_ok = True
     try:
-        management_octet(mgmt_ip)
+        management_host_part(mgmt_ip, host_bits)
     except LayoutError as e:
         octet_ok = False
         problems.extend(e.problems)
@@ -114,7 +115,7 @@ def build_layout(plan, mgmt_ip, defaults=None):
         if network is None or not octet_ok or item_problems:
             continue
         try:
-            ip, network = vmotion_address(mgmt_ip, item["subnet"])
+            ip, network = vmotion_address(mgmt_ip, item["subnet"], host_bits)
         except LayoutError as e:
             problems.extend("%s: %s" % (where, p) for p in e.problems)
             continue
@@ -147,11 +148,12 @@ MGMT_IP_MISSING = {
 }
 
 
-def host_layout(plan, esxi_hostname, mgmt_ip_source, mgmt_ips, defaults=None):
+def host_layout(plan, esxi_hostname, mgmt_ip_source, mgmt_ips, defaults=None, host_bits=DEFAULT_HOST_BITS):
     """One host's part of a batch: ``{"esxi_hostname", "mgmt_ip", "vmks", "problems"}``, each problem prefixed by the host.
 
     ``mgmt_ips`` maps each source (inventory_hostname, ansible_host, variable, facts) to what it gives; the one of
-    ``mgmt_ip_source`` is the host's management IP, whose last octet is the host part of every vMotion address.
+    ``mgmt_ip_source`` is the host's management IP, whose low ``host_bits`` bits (its last octet by default) are the host
+    part of every vMotion address.
     """
     mgmt_ip = str((mgmt_ips or {}).get(mgmt_ip_source) or "").strip()
     result = {"esxi_hostname": esxi_hostname, "mgmt_ip": mgmt_ip or None, "vmks": [], "problems": []}
@@ -161,7 +163,7 @@ def host_layout(plan, esxi_hostname, mgmt_ip_source, mgmt_ips, defaults=None):
                     % (mgmt_ip_source, " (%s)" % why if why else "")]
     else:
         try:
-            result["vmks"] = build_layout(plan, mgmt_ip, defaults=defaults)
+            result["vmks"] = build_layout(plan, mgmt_ip, defaults=defaults, host_bits=host_bits)
             problems = []
         except LayoutError as e:
             problems = e.problems

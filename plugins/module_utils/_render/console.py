@@ -12,6 +12,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding im
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import _capped, _check_count, _not_on_text, _not_read_text, _streams_text
 
+
 def compare_lines(comparison, show=10):
     """The comparison of compare_audits as a few lines of text (``show`` fixed and new findings named at most)."""
     findings, pairs = comparison["findings"], comparison["pairs"]

@@ -11,6 +11,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit impo
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import RULES, SEVERITIES
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import _cell
 
+
 def findings_reference():
     """docs/findings.md: every code of _audit.rules.RULES with its severity, scope, meaning and fix (a unit test keeps the file current)."""
     lines = ["# Findings reference", "",

@@ -7,7 +7,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import CLEAN_TEXT, check_audit, compare_audits, count_problem, losing_pairs, pair_reasons
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import (
+    CLEAN_TEXT,
+    check_audit,
+    compare_audits,
+    count_problem,
+    losing_pairs,
+    pair_reasons,
+)
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import SEVERITIES, FindingsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key
 

@@ -59,7 +59,6 @@ from ansible_collections.vmware.vmware.plugins.module_utils.clients.errors impor
 from ansible_collections.vmware.vmware.plugins.module_utils.clients.pyvmomi import PyvmomiClient
 
 
-
 # Whether vCenter can reach a host, and whether it is in maintenance mode: read with the rest, no call of its own.
 # A host that is disconnected has no config; one not responding has what vCenter last knew (stale): neither is judged.
 HOST_STATE_PROPERTIES = ("runtime.connectionState", "runtime.inMaintenanceMode")
@@ -502,5 +501,3 @@ class VsphereClient(object):
         props = [vmodl.query.PropertyCollector.PropertySpec(type=vim.HostSystem, pathSet=list(properties))]
         found = self.retrieve(specs, props, what="reading the network state of %d host(s)" % len(hosts))
         return dict((values["name"], dict(values, _moref=obj)) for obj, values in found.items())
-
-

@@ -351,3 +351,12 @@ def test_names_from_a_topology_are_escaped_like_those_made_through_the_api():
     data["datacenters"][0]["clusters"][0]["name"] = "Rack/1 100%"
     inv = topology.build(data)
     assert [o.name for o in inv.objects.values() if o.vim_type == "ClusterComputeResource"] == ["Rack%2f1 100%25"]
+
+
+def test_a_generated_fleet_numbers_its_hosts_in_a_row_within_a_22():
+    hosts = topology.generate(1000)["datacenters"][0]["clusters"][0]["hosts"]
+    ips = [h["mgmt_ip"] for h in hosts]
+    assert ips[:2] == ["10.20.0.10", "10.20.0.11"] and ips[244:246] == ["10.20.0.254", "10.20.1.1"]
+    assert not [ip for ip in ips if ip.endswith((".0", ".255"))]
+    low_bits = set((int(ip.split(".")[2]) << 8 | int(ip.split(".")[3])) & 0x3FF for ip in ips)
+    assert len(low_bits) == 1000 and ips[-1].startswith("10.20.3.")

@@ -121,16 +121,28 @@ def load(path):
         return yaml.safe_load(handle)
 
 
+def _generated_mgmt_ips(count):
+    """Management IPs of a generated fleet: 10.20.0.10, 10.20.0.11, ... in a row across octets, leaving out the addresses
+    that end in .0 or .255, so that the first 1,008 fit one /22 and differ in their low 10 bits (the address rule's
+    host_bits 10), as a site beyond 254 hosts numbers them."""
+    found, value = [], (10 << 24) | (20 << 16) | 10
+    while len(found) < count:
+        if value & 0xFF not in (0, 255):
+            found.append("{0}.{1}.{2}.{3}".format(value >> 24, (value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF))
+        value += 1
+    return found
+
+
 def generate(count, seed_like=False):
-    """hosts esx-0001.sim.local ... with management IPs 10.20.<i // 200>.<i % 200 + 10>/16."""
+    """hosts esx-0001.sim.local ... with management IPs 10.20.0.10, 10.20.0.11, ... /16 (_generated_mgmt_ips)."""
     profile = dict(GENERATED_PROFILE)
     dvswitches = []
     if seed_like:
         seed = load(SEED)
         profile = dict(seed["profiles"]["seed"], gateway=GENERATED_PROFILE["gateway"], domain=GENERATED_PROFILE["domain"])
         dvswitches = seed["datacenters"][0]["dvswitches"]
-    hosts = [{"name": "esx-{0:04d}.{1}".format(i + 1, profile["domain"]), "mgmt_ip": "10.20.{0}.{1}".format(i // 200, i % 200 + 10),
-              "profile": "generated"} for i in range(count)]
+    hosts = [{"name": "esx-{0:04d}.{1}".format(i + 1, profile["domain"]), "mgmt_ip": mgmt_ip, "profile": "generated"}
+             for i, mgmt_ip in enumerate(_generated_mgmt_ips(count))]
     data = {"datacenters": [{"name": "DC01", "clusters": [{"name": "CL01", "hosts": hosts}], "dvswitches": dvswitches}],
             "profiles": {"generated": profile}}
     if seed_like:

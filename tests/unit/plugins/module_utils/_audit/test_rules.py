@@ -816,3 +816,13 @@ class TestVmotionDhcp:
         h = seed_host(108)
         find(h["vmks"], "vmk1").update(dhcp=True, ip="169.254.9.9", netmask="255.255.0.0", prefix_length=16)
         assert codes(host_findings(h)) == ["VMOTION_DHCP"]
+
+
+def test_suggested_addresses_follow_the_host_bits_option():
+    fleet = seed_fleet(disabled={})
+    del fleet["192.168.100.110"]["vmks"][2]  # vmk2
+    (finding,) = fleet_findings(fleet)["findings"]
+    assert (finding["code"], finding["suggested_ip"]) == ("INDEX_MISSING", "172.16.2.110")
+    with pytest.raises(FindingsError, match="host_bits 40 must be an integer 1-32"):
+        fleet_findings(fleet, {"host_bits": 40})
+    assert fleet_findings(fleet, {"host_bits": 6})["findings"][0]["suggested_ip"] == "172.16.2.46"  # 110 & 0b111111

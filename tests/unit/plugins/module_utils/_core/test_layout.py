@@ -231,3 +231,31 @@ def test_host_layout_picks_the_management_ip_and_names_the_host_in_every_problem
     bad = host_layout([plan_item(1, vlan_id=True)], "esx02", "ansible_host", ips)
     assert bad["vmks"] == [] and bad["problems"] and all(p.startswith("esx02: ") for p in bad["problems"])
     assert batch_layouts([good, bad, None]) == [{"esxi_hostname": "esx01", "vmks": good["vmks"]}]
+
+
+class TestHostBits:
+    def test_ten_bits_in_a_22(self):
+        assert vmotion_ip("10.20.2.7", "172.16.0.0/22", host_bits=10) == "172.16.2.7"
+        assert vmotion_ip("10.20.6.7", "172.16.4.0/22", host_bits=10, prefix=True) == "172.16.6.7/22"  # 10.20.6.7: low 10 bits 519
+        assert vmotion_ip("192.168.100.51", "172.16.1.0/24") == vmotion_ip("192.168.100.51", "172.16.1.0/24", host_bits=8) == "172.16.1.51"
+
+    def test_a_host_part_outside_the_subnet_names_the_prefix_that_fits(self):
+        with pytest.raises(LayoutError) as info:
+            vmotion_ip("10.20.2.7", "172.16.1.0/24", host_bits=10)
+        assert info.value.problems == ["host part 519 of management IP '10.20.2.7' falls outside subnet 172.16.1.0/24 (256 addresses); "
+                                       "with host_bits 10 every host fits a /22 or larger"]
+
+    @pytest.mark.parametrize("bad", [0, 33, True, "ten", None])
+    def test_bad_host_bits_are_named(self, bad):
+        with pytest.raises(LayoutError, match="host_bits %r must be an integer 1-32" % (bad,)):
+            vmotion_ip("10.20.2.7", "172.16.0.0/22", host_bits=bad)
+
+    def test_a_fleet_beyond_254_hosts_gets_one_address_per_host(self):
+        octets = [(i >> 8, i & 0xFF) for i in range(10, 1100) if i & 0xFF not in (0, 255)][:1000]
+        mgmt = ["10.20.%d.%d" % pair for pair in octets]
+        assert len(set(vmotion_ip(ip, "172.16.0.0/22", host_bits=10) for ip in mgmt)) == 1000
+        assert len(set(vmotion_ip(ip, "172.16.0.0/22") for ip in mgmt)) == 254  # the last octet repeats
+
+    def test_the_layout_takes_host_bits(self):
+        layout = build_layout([plan_item(1, subnet="172.16.4.0/22")], "10.20.3.200", host_bits=10)
+        assert layout[0]["ip"] == "172.16.7.200" and layout[0]["prefix_length"] == 22
