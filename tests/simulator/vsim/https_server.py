@@ -9,6 +9,7 @@ import ssl
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+
 class TLSServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 512  # 64+ clients may connect at once
