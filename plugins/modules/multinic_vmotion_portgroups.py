@@ -87,6 +87,14 @@ options:
         type: str
         choices: [default, vmotion]
         default: default
+      gateway:
+        description:
+          - The vmk's own default gateway (C(HostVirtualNicSpec.ipRouteSpec), vSphere 6.5+), overriding its TCP/IP stack's,
+            for vMotion routed between subnets (a subnet per rack, say). Another host address of the vmk's subnet, of its
+            address family.
+          - Left as it is when omitted.
+        type: raw
+        version_added: 0.3.0
       index:
         description: Index from the layout filter (ignored).
         type: int

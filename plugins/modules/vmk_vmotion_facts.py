@@ -274,6 +274,11 @@ ansible_facts:
                   while no DHCP server answers; such a vmk reaches no vMotion peer (finding C(VMOTION_DHCP), critical).
               type: bool
               returned: on DHCP vmks
+            gateway:
+              description:
+                - The vmk's own default gateway (C(HostVirtualNicSpec.ipRouteSpec)), which overrides its TCP/IP stack's.
+              type: str
+              returned: when the vmk has one
             mac:
               description: MAC address.
               type: str

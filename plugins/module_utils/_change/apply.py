@@ -79,12 +79,21 @@ def portgroup_config(op, current_spec=None):
     return vim.host.PortGroup.Config(changeOperation="edit", spec=spec)
 
 
+def route_spec(gateway):
+    """HostVirtualNicIpRouteSpec of a vmk's default gateway override (vSphere 6.5+), None without one."""
+    if not gateway:
+        return None
+    config = vim.host.IpRouteConfig(ipV6DefaultGateway=gateway) if ":" in gateway else vim.host.IpRouteConfig(defaultGateway=gateway)
+    return vim.host.VirtualNic.IpRouteSpec(ipRouteConfig=config)
+
+
 def vnic_config(op, current_portgroup="", dvport=None):
     """HostVirtualNicConfig for add/update/remove of a vmk; dvport is the PortConnection of a distributed port group."""
     if op["op"] == "remove_vmk":
         return vim.host.VirtualNic.Config(changeOperation="remove", device=op["device"], portgroup="")
     if op["op"] == "add_vmk":
-        spec = vim.host.VirtualNic.Specification(ip=ip_config(op), mtu=op["mtu"], netStackInstanceKey=op["netstack"])
+        spec = vim.host.VirtualNic.Specification(ip=ip_config(op), mtu=op["mtu"], netStackInstanceKey=op["netstack"],
+                                                 ipRouteSpec=route_spec(op.get("gateway")))
         if dvport is not None:
             spec.distributedVirtualPort = dvport
         return vim.host.VirtualNic.Config(changeOperation="add", portgroup="" if dvport is not None else op["portgroup"], spec=spec)
@@ -93,6 +102,8 @@ def vnic_config(op, current_portgroup="", dvport=None):
         spec.ip = ip_config(op)
     if "mtu" in op:
         spec.mtu = op["mtu"]
+    if "gateway" in op:
+        spec.ipRouteSpec = route_spec(op["gateway"])
     portgroup = current_portgroup or ""
     if "portgroup" in op:
         if dvport is not None:

@@ -29,7 +29,7 @@ def _summary(host):
                                         "standby": p["teaming"]["standby"]}) for p in host.get("portgroups") or []),
         "vmks": dict((v["device"], dict({"portgroup": v["portgroup"], "ip": v["ip"], "prefix_length": v["prefix_length"],
                                          "ipv6": _shown_ipv6(v), "mtu": v["mtu"], "netstack": v["netstack"],
-                                         "vmotion": is_vmotion(v)}, **({"dhcp": True} if v.get("dhcp") else {})))
+                                         "vmotion": is_vmotion(v)}, **dict((k, v[k]) for k in ("dhcp", "gateway") if v.get(k))))
                      for v in host.get("vmks") or []),
     }
 
@@ -75,7 +75,9 @@ def _describe_portgroup(op, groups):
 
 def _describe_vmk(op, vmks):
     if op["op"] == "add_vmk":
-        return "+ vmk in %s (%s/%s, MTU %s, %s)" % (op["portgroup"], op["ip"], op["prefix_length"], op["mtu"] or "1500 (default)", op["netstack"])
+        return "+ vmk in %s (%s/%s%s, MTU %s, %s)" % (op["portgroup"], op["ip"], op["prefix_length"],
+                                                     " via %s" % op["gateway"] if op.get("gateway") else "", op["mtu"] or "1500 (default)",
+                                                     op["netstack"])
     if op["op"] == "remove_vmk":
         before = vmks.get(op["device"]) or {}
         return "- %s (%s, %s)" % (op["device"], before.get("portgroup"), ipv4_text(before) or ", ".join(before.get("ipv6") or []) or "no address")
@@ -90,6 +92,8 @@ def _describe_vmk(op, vmks):
         parts.append("address %s -> %s%s/%s" % (old or "none", "static " if before.get("dhcp") else "", op["ip"], op["prefix_length"]))
     if "mtu" in op:
         parts.append("MTU %s -> %s" % (before.get("mtu"), op["mtu"]))
+    if "gateway" in op:
+        parts.append("gateway %s -> %s" % (before.get("gateway") or "the stack's", op["gateway"]))
     return "~ %s: %s" % (op["device"], "; ".join(parts))
 
 

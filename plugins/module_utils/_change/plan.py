@@ -24,6 +24,7 @@ import copy
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import validate_item
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import gateway_problem
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import (
     NETSTACK_KEYS,
     VMOTION_PORTGROUP_PATTERN,
@@ -89,6 +90,17 @@ def _parse_address(vmk):
         return ["ip %s is the network or broadcast address of %s" % (address, network.cidr)]
     vmk.update(ip=str(address), version=address.version, prefix_length=number,
                netmask=str(network.netmask) if address.version == 4 else None, subnet=str(network.cidr))
+    return _parse_gateway(vmk, address, network)
+
+
+def _parse_gateway(vmk, address, network):
+    """The vmk's default gateway override, in the canonical text of its address."""
+    if not vmk.get("gateway"):
+        return []
+    problem = gateway_problem(vmk["gateway"], address, network)
+    if problem:
+        return [problem]
+    vmk["gateway"] = str(parse_address(vmk["gateway"]))
     return []
 
 
@@ -146,13 +158,16 @@ def _predict_vmk(host, op):
             "device": new_device(op["portgroup"]), "portgroup": op["portgroup"], "switch": op["switch"] or op["dvswitch"],
             "ip": op["ip"] if ipv4 else None, "prefix_length": op["prefix_length"], "netmask": op["netmask"],
             "ipv6": [] if ipv4 else [{"address": op["ip"], "prefix_length": op["prefix_length"], "origin": "manual"}],
-            "dhcp": False, "mtu": op["mtu"] or 1500, "netstack": op["netstack"], "services": [], "vmotion": op["netstack"] == "vmotion"})
+            "dhcp": False, "mtu": op["mtu"] or 1500, "netstack": op["netstack"], "services": [], "vmotion": op["netstack"] == "vmotion",
+            "gateway": op.get("gateway")})
     elif op["op"] == "update_vmk":
         vmk = by_device[op["device"]]
         if "portgroup" in op:
             vmk.update(portgroup=op["portgroup"], switch=op["switch"] or op["dvswitch"])
         if "mtu" in op:
             vmk["mtu"] = op["mtu"]
+        if "gateway" in op:
+            vmk["gateway"] = op["gateway"]
         if "ip" in op and op["version"] == 4:
             vmk.update(ip=op["ip"], netmask=op["netmask"], prefix_length=op["prefix_length"], dhcp=False)
         elif "ip" in op:
@@ -382,9 +397,10 @@ class _Planner(object):
 
     def _vmk_ops(self, vmk, current, adds, enables):
         if current is None:
-            adds.append({"op": "add_vmk", "portgroup": vmk["portgroup"], "switch": vmk["switch"], "dvswitch": vmk["dvswitch"],
-                         "version": vmk["version"], "ip": vmk["ip"], "prefix_length": vmk["prefix_length"], "netmask": vmk["netmask"],
-                         "mtu": vmk["mtu"], "netstack": NETSTACK_KEYS[vmk["netstack"]]})
+            adds.append(dict({"op": "add_vmk", "portgroup": vmk["portgroup"], "switch": vmk["switch"], "dvswitch": vmk["dvswitch"],
+                              "version": vmk["version"], "ip": vmk["ip"], "prefix_length": vmk["prefix_length"], "netmask": vmk["netmask"],
+                              "mtu": vmk["mtu"], "netstack": NETSTACK_KEYS[vmk["netstack"]]},
+                             **({"gateway": vmk["gateway"]} if vmk.get("gateway") else {})))
             if vmk["netstack"] != "vmotion":
                 enables.append({"op": "enable_vmotion", "device": None, "portgroup": vmk["portgroup"]})
             return
@@ -400,6 +416,8 @@ class _Planner(object):
                 changes.update(ip=vmk["ip"], prefix_length=vmk["prefix_length"], remove_ipv6=["%s/%s" % (a, n) for a, n in prefixes.items() if a != vmk["ip"]])
         if vmk["mtu"] and current["mtu"] != vmk["mtu"]:
             changes["mtu"] = vmk["mtu"]
+        if vmk.get("gateway") and current.get("gateway") != vmk["gateway"]:
+            changes["gateway"] = vmk["gateway"]
         if changes:
             self.ops.append(dict({"op": "update_vmk", "device": current["device"], "version": vmk["version"]}, **changes))
         if not is_vmotion(current):

@@ -128,6 +128,19 @@ def vmotion_address(mgmt_ip, subnet, host_bits=DEFAULT_HOST_BITS):
     return ip, network
 
 
+def gateway_problem(gateway, address, network):
+    """Why ``gateway`` cannot be the default gateway override (HostVirtualNicSpec.ipRouteSpec) of a vmk with ``address``
+    in ``network`` (netaddr objects), else None: it must be another host address of the vmk's subnet, of its family, as
+    ESXi reaches a gateway on-link."""
+    found = parse_address(gateway)
+    if found is None or found.version != address.version:
+        return "gateway %r is not an IPv%d address (the vmk's is %s)" % (gateway, address.version, address)
+    if found not in network or found == address or (address.version == 4 and network.prefixlen <= 30 and
+                                                    found in (network.network, network.broadcast)):
+        return "gateway %s must be another host address of the vmk's subnet %s, which it reaches on-link" % (found, network.cidr)
+    return None
+
+
 def vmotion_ip(mgmt_ip, subnet, prefix=False, host_bits=DEFAULT_HOST_BITS):
     """'192.168.100.114', '172.16.2.0/24' -> '172.16.2.114' (or '172.16.2.114/24' with prefix)."""
     ip, network = vmotion_address(mgmt_ip, subnet, host_bits)

@@ -15,6 +15,7 @@ __metaclass__ = type
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import (
     DEFAULT_HOST_BITS,
     LayoutError,
+    gateway_problem,
     management_host_part,
     parse_subnet,
     vmotion_address,
@@ -78,7 +79,7 @@ def _entry(item, ip, network):
         "netmask": str(network.netmask) if network.version == 4 else None,
         "subnet": str(network),
     }
-    entry.update((key, item[key]) for key in ("switch", "dvswitch", "device", "uplinks") if item[key])
+    entry.update((key, item[key]) for key in ("switch", "dvswitch", "device", "uplinks", "gateway") if item[key])
     entry.update((key, item[key]) for key in ("vlan_id", "mtu") if item[key] is not None)
     return entry
 
@@ -118,6 +119,9 @@ def build_layout(plan, mgmt_ip, defaults=None, host_bits=DEFAULT_HOST_BITS):
             ip, network = vmotion_address(mgmt_ip, item["subnet"], host_bits)
         except LayoutError as e:
             problems.extend("%s: %s" % (where, p) for p in e.problems)
+            continue
+        if item.get("gateway") and gateway_problem(item["gateway"], ip, network):
+            problems.append("%s: %s" % (where, gateway_problem(item["gateway"], ip, network)))
             continue
         layout.append(_entry(item, ip, network))
     if problems:

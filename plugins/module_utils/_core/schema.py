@@ -38,6 +38,7 @@ FIELDS = (
     ("netmask", dict(type="str", plan=None, vmk=False)),
     ("mtu", dict(type="int", range=MTU_RANGE, plan=False, vmk=False)),
     ("netstack", dict(type="str", choices=NETSTACKS, default="default", plan=False, vmk=False)),
+    ("gateway", dict(type="str", plan=False, vmk=False)),
 )
 FIELD = dict(FIELDS)
 KINDS = ("plan", "vmk")
@@ -173,7 +174,8 @@ def defaults_problems(defaults, kind="plan"):
         return []
     if not isinstance(defaults, dict):
         return ["defaults must be a dict, got %s %r" % (_kind(defaults), _plain(defaults))]
-    allowed = tuple(k for k in keys(kind) if k not in ("index", "subnet", "portgroup", "device", "ip"))
+    # per index, never shared: a gateway belongs to its subnet
+    allowed = tuple(k for k in keys(kind) if k not in ("index", "subnet", "portgroup", "device", "ip", "gateway"))
     problems = []
     unknown = sorted(str(k) for k in defaults if k not in allowed)
     if unknown:

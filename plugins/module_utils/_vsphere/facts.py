@@ -167,6 +167,11 @@ def _vmk(vnic, services, standard_pg_switch, distributed_switches, distributed_p
     }
     if vmk["dhcp"]:
         vmk["dhcp_lease"] = dhcp_lease(vmk)
+    # HostVirtualNicSpec.ipRouteSpec (vSphere 6.5+): the vmk's own default gateway, overriding its TCP/IP stack's
+    route_config = getattr(getattr(spec, "ipRouteSpec", None), "ipRouteConfig", None)
+    gateway = getattr(route_config, "defaultGateway", None) or getattr(route_config, "ipV6DefaultGateway", None)
+    if gateway:
+        vmk["gateway"] = gateway
     # HostVirtualNic.owner (API 9.0): a vmk an NSX or vSAN solution owns; pyVmomi 8 and 8.x servers have none
     owner = getattr(vnic, "owner", None)
     if owner:
@@ -301,6 +306,8 @@ def vmk_table(facts, pnics=None):
     rows = []
     for vmk in facts["vmks"]:
         address = ipv4_text(vmk) or ",".join("%s/%s" % (a["address"], a["prefix_length"]) for a in vmk["ipv6"]) or "no address"
+        if vmk.get("gateway"):
+            address += " via %s" % vmk["gateway"]
         uplink = _active_uplink(vmk, facts["portgroups"])
         rows.append("%s %s pg %s (%s) active %s%s mtu %s %s" % (
             vmk["device"], address, vmk["portgroup"], vmk["switch"], uplink, _link_text(uplink, pnics or {}), vmk["mtu"],

@@ -284,3 +284,13 @@ def test_a_run_whose_ansible_process_is_gone_is_cancelled():
     assert here.check() is None
     with pytest.raises(ApplyError, match="cancelled \\(process"):
         Applier(FakeClient(), {"esx01": state()}, cancellation=gone).apply({"esx01": build_ops()})
+
+
+def test_a_gateway_override_goes_in_the_vmk_spec():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import vnic_config
+    add = vnic_config({"op": "add_vmk", "portgroup": "vMotion-1", "version": 4, "ip": "172.16.1.51", "prefix_length": 24,
+                       "netmask": "255.255.255.0", "mtu": 9000, "netstack": "defaultTcpipStack", "gateway": "172.16.1.1"})
+    assert add.spec.ipRouteSpec.ipRouteConfig.defaultGateway == "172.16.1.1"
+    edit = vnic_config({"op": "update_vmk", "device": "vmk1", "version": 6, "gateway": "2001:db8:1::1"}, "vMotion-1")
+    assert edit.spec.ipRouteSpec.ipRouteConfig.ipV6DefaultGateway == "2001:db8:1::1" and edit.spec.ip is None
+    assert vnic_config({"op": "update_vmk", "device": "vmk1", "version": 4, "mtu": 9000}, "vMotion-1").spec.ipRouteSpec is None

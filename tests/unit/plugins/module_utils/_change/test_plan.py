@@ -379,3 +379,24 @@ def test_purge_after_an_earlier_move_removes_empty_vmotion_port_groups_only():
     # the empty standard vMotion-1/2 go (the distributed ones of the same names carry the vmks); 'Spare' is no vMotion's
     assert ops == [{"op": "remove_portgroup", "portgroup": "vMotion-1", "switch": "vSwitch1"},
                    {"op": "remove_portgroup", "portgroup": "vMotion-2", "switch": "vSwitch1"}]
+
+
+def test_a_gateway_override_is_planned_shown_and_checked():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._change.describe import describe
+    host = bare_host()
+    layout = desired(1, gateway="172.16.1.1")
+    ops = plan_layout(layout, host)
+    add = [o for o in ops if o["op"] == "add_vmk"][0]
+    assert add["gateway"] == "172.16.1.1"
+    assert "+ vmk in vMotion-1 (172.16.1.51/24 via 172.16.1.1, MTU 9000, defaultTcpipStack)" in describe(host, ops)
+    # a built vmk without the override gets it as a change of its own; with it, nothing to do
+    built = built_host(1)
+    ops = plan_layout(layout, built)
+    assert ops == [{"op": "update_vmk", "device": "vmk1", "version": 4, "gateway": "172.16.1.1"}]
+    assert describe(built, ops) == ["~ vmk1: gateway the stack's -> 172.16.1.1"]
+    built["vmks"][1]["gateway"] = "172.16.1.1"
+    assert plan_layout(layout, built) == [] and plan_layout(desired(1), built) == []  # omitted: left as it is
+    for gateway, text in (("172.16.2.1", "gateway 172.16.2.1 must be another host address of the vmk's subnet 172.16.1.0/24"),
+                          ("172.16.1.51", "gateway 172.16.1.51 must be another host address"), ("2001:db8::1", "is not an IPv4 address"),
+                          ("router", "gateway 'router' is not an IPv4 address")):
+        assert text in problems(desired(1, gateway=gateway), bare_host())

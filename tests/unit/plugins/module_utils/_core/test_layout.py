@@ -259,3 +259,12 @@ class TestHostBits:
     def test_the_layout_takes_host_bits(self):
         layout = build_layout([plan_item(1, subnet="172.16.4.0/22")], "10.20.3.200", host_bits=10)
         assert layout[0]["ip"] == "172.16.7.200" and layout[0]["prefix_length"] == 22
+
+
+def test_a_plan_item_carries_its_gateway_to_the_vmk():
+    layout = build_layout([plan_item(1, gateway="172.16.1.254")], "192.168.100.51")
+    assert layout[0]["gateway"] == "172.16.1.254"
+    with pytest.raises(LayoutError, match="gateway 10.0.0.1 must be another host address of the vmk's subnet 172.16.1.0/24"):
+        build_layout([plan_item(1, gateway="10.0.0.1")], "192.168.100.51")
+    with pytest.raises(LayoutError, match="defaults has unknown key"):
+        build_layout([plan_item(1)], "192.168.100.51", defaults={"gateway": "172.16.1.254"})

@@ -212,3 +212,11 @@ def test_a_host_vcenter_cannot_reach_is_not_read():
     assert not is_read(host) and is_read({"name": "esx02", "vmks": []}) and "vmks" not in host
     assert not_read_text(host) == "not read: disconnected"
     assert not_read_text(unread_host("esx03", "notResponding", True)) == "not read: notResponding, in maintenance mode"
+
+
+def test_a_vmk_gateway_override_is_read():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import host_facts
+    info = network()
+    info.vnic[0].spec.ipRouteSpec = vim.host.VirtualNic.IpRouteSpec(ipRouteConfig=vim.host.IpRouteConfig(defaultGateway="172.16.2.1"))
+    vmks = dict((v["device"], v) for v in host_facts("192.168.100.51", info, nic_manager_info({}))["vmks"])
+    assert vmks["vmk2"]["gateway"] == "172.16.2.1" and "gateway" not in vmks["vmk0"]
