@@ -75,9 +75,9 @@ def _describe_portgroup(op, groups):
 
 def _describe_vmk(op, vmks):
     if op["op"] == "add_vmk":
-        return "+ vmk in %s (%s/%s%s, MTU %s, %s)" % (op["portgroup"], op["ip"], op["prefix_length"],
-                                                     " via %s" % op["gateway"] if op.get("gateway") else "", op["mtu"] or "1500 (default)",
-                                                     op["netstack"])
+        via = " via %s" % op["gateway"] if op.get("gateway") else ""
+        return "+ vmk in %s (%s/%s%s, MTU %s, %s)" % (op["portgroup"], op["ip"], op["prefix_length"], via, op["mtu"] or "1500 (default)",
+                                                      op["netstack"])
     if op["op"] == "remove_vmk":
         before = vmks.get(op["device"]) or {}
         return "- %s (%s, %s)" % (op["device"], before.get("portgroup"), ipv4_text(before) or ", ".join(before.get("ipv6") or []) or "no address")
