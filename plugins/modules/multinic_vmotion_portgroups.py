@@ -158,7 +158,8 @@ extends_documentation_fragment:
   - multinic.vmotion.connection
   - multinic.vmotion.scope.attributes_change
 notes:
-  - With O(esxi_hostname) and O(vmks) the result of the host is also at the top level (RV(operations), RV(applied), RV(vmks), RV(diff)).
+  - With O(esxi_hostname) and O(vmks) the result of the host is also at the top level (RV(operations), RV(changes), RV(applied), RV(vmks),
+    RV(diff)).
   - Before the first write the change is judged against everything it reaches, in the same batched reads (plus one read of the
     services of other hosts when a distributed port group they use is named). Refused, with every problem of every host at once
     and nothing written - removing a vmk that carries anything but vMotion (storage, vSAN, provisioning, management); changing or
@@ -230,6 +231,12 @@ host:
   description: The host, when O(esxi_hostname) is used.
   returned: when O(hosts) is not used
   type: str
+changes:
+  description: One line per operation, as a diff reads (V(~ vmk1: gateway the stack's -> 172.16.1.1)).
+  returned: when O(hosts) is not used
+  type: list
+  elements: str
+  version_added: 0.3.0
 operations:
   description: The operations planned (check mode) or applied, in order.
   returned: when O(hosts) is not used
@@ -390,7 +397,8 @@ class MultinicVmotionPortgroups(VmotionModule):
         if not self.params["hosts"] and hosts:
             # One host: its result at the top level too, as most users read it.
             name, single = next(iter(hosts.items()))
-            result.update(host=name, operations=single["operations"], applied=single["applied"], vmks=single["vmks"])
+            result.update(host=name, operations=single["operations"], changes=single["changes"], applied=single["applied"],
+                          vmks=single["vmks"])
             if "diff" in single:
                 result["diff"] = single["diff"]
         return result
