@@ -232,7 +232,7 @@ host:
   returned: when O(hosts) is not used
   type: str
 changes:
-  description: One line per operation, as a diff reads (V(~ vmk1: gateway the stack's -> 172.16.1.1)).
+  description: "One line per operation, as a diff reads (V(~ vmk1: gateway the stack's -> 172.16.1.1))."
   returned: when O(hosts) is not used
   type: list
   elements: str
