@@ -26,13 +26,6 @@ class DifferenceTracker(object):
         for name in sorted(set(before or {}) | set(after or {})):
             self.add(section, name, (before or {}).get(name), (after or {}).get(name))
 
-    @property
-    def has_differences(self):
-        return bool(self._sections)
-
-    def sections(self):
-        return sorted(self._sections)
-
     def before_after(self, sections=None):
         """({section: {name: before}}, {section: {name: after}}) of the items that differ; ``sections`` names the sections
         every side lists even when nothing of them differs."""

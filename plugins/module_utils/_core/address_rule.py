@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import integer
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import parse_address, require_netaddr
 
 try:
@@ -41,10 +42,11 @@ DEFAULT_HOST_BITS = 8
 
 def check_host_bits(host_bits):
     """host_bits as an int 1-32, or raise LayoutError naming the value."""
-    if isinstance(host_bits, bool) or not isinstance(host_bits, int) and not str(host_bits).isdigit() or not 1 <= int(host_bits) <= 32:
+    number = integer(host_bits)
+    if number is None or not 1 <= number <= 32:
         raise LayoutError(["host_bits %r must be an integer 1-32 (the low bits of the IPv4 management address that make the "
                            "vMotion host part; 8 is its last octet)" % (host_bits,)])
-    return int(host_bits)
+    return number
 
 
 def management_octet(mgmt_ip):

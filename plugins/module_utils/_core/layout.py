@@ -120,8 +120,9 @@ def build_layout(plan, mgmt_ip, defaults=None, host_bits=DEFAULT_HOST_BITS):
         except LayoutError as e:
             problems.extend("%s: %s" % (where, p) for p in e.problems)
             continue
-        if item.get("gateway") and gateway_problem(item["gateway"], ip, network):
-            problems.append("%s: %s" % (where, gateway_problem(item["gateway"], ip, network)))
+        refused = item.get("gateway") and gateway_problem(item["gateway"], ip, network)
+        if refused:
+            problems.append("%s: %s" % (where, refused))
             continue
         layout.append(_entry(item, ip, network))
     if problems:

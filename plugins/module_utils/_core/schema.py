@@ -92,7 +92,7 @@ def _plain(value):
     return value
 
 
-def _integer(value):
+def integer(value):
     """An int from an int or a string of digits; None for anything else (booleans included)."""
     if isinstance(value, bool):
         return None
@@ -114,7 +114,7 @@ def _check_value(name, value, where):
             return None, "%s: %s %r must be one of %s" % (where, name, value, ", ".join(field["choices"]))
         return value, None
     if kind == "int":
-        number = _integer(value)
+        number = integer(value)
         low, high = field.get("range", (None, None))
         if number is None:
             if "range" in field:
