@@ -16,7 +16,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import ApplyError
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import CONNECTED, host_facts, host_state, not_read_text, unread_host
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.session_cache import vcenter_label
@@ -26,7 +25,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client i
     connection_argument_spec,
     vsphere_argument_spec,
 )
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import ApplyError, VsphereError
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import network_info
 
 

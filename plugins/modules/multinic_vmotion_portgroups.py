@@ -290,13 +290,13 @@ diff:
 """
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import Applier
-from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import ApplyError, Cancellation
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import Cancellation
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.fleet_judgment import hosts_sharing, plan_fleet
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.describe import describe, diff, preview
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import PlanError, plan_host
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import module_options
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import ScopeError, VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import ApplyError, ScopeError, VsphereError
 
 
 class MultinicVmotionPortgroups(VmotionModule):

@@ -26,9 +26,9 @@ try:
 except ImportError:
     pass  # reported by the vSphere client
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import ApplyError, Outcome
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import Outcome
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import ApplyError, VsphereError
 
 DVPORTGROUP_OPS = ("add_dvportgroup", "update_dvportgroup")
 NETWORK_CONFIG_OPS = ("add_portgroup", "update_portgroup", "add_vmk", "update_vmk")

@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, multinic.vmotion contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What a write run did, as plain data: per host what was applied, not applied and in doubt (Outcome), the failure
-that carries it (ApplyError), and the cancellation that stops a run before its next write. Apart from the write layer
-(_change.apply) so that a module that only reads ships none of it but ApplyError, which every module's result knows."""
+"""What a write run did, as plain data: per host what was applied, not applied and in doubt (Outcome), and the
+cancellation that stops a run before its next write. Apart from the write layer (_change.apply) so that tests and the
+module that writes can build them alone; the failure that carries an Outcome (ApplyError) is in _vsphere.errors, as
+every module's result knows it and a module that only reads ships nothing of _change."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,17 +14,6 @@ import os
 import signal
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError
-
-
-class ApplyError(VsphereError):
-    """A write failed part way (or the verification after it); ``outcome`` tells what was applied, not applied and
-    in doubt, ``host`` on which host it failed (None: after every write)."""
-
-    def __init__(self, message, outcome, host=None, outcome_unknown=False):
-        super(ApplyError, self).__init__(message, outcome_unknown=outcome_unknown)
-        self.outcome = outcome
-        self.host = host
 
 
 class Cancellation(object):

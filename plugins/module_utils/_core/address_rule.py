@@ -17,8 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import integer
-from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import parse_address, require_netaddr
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import integer, parse_address, require_netaddr
 
 try:
     import netaddr

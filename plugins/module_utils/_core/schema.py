@@ -15,6 +15,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import integer
+
 FAILOVER_MODES = ("unused", "standby")
 NETSTACKS = ("default", "vmotion")
 VLAN_RANGE = (0, 4094)
@@ -90,17 +92,6 @@ def _plain(value):
     if isinstance(value, str):
         return str(value)
     return value
-
-
-def integer(value):
-    """An int from an int or a string of digits; None for anything else (booleans included)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
 
 
 def _check_value(name, value, where):

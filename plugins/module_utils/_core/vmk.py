@@ -289,3 +289,14 @@ def removal_refusal(vmk, host=None):
         return "%s is not a vMotion vmk: it carries no service%s" % (
             vmk.get("device"), " and is on the %s TCP/IP stack" % vmk["netstack"] if vmk.get("netstack") not in (None, DEFAULT_NETSTACK) else "")
     return None
+
+
+def integer(value):
+    """An int from an int or a string of digits; None for anything else (booleans included)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None

@@ -43,6 +43,16 @@ class ScopeError(VsphereError):
         self.unknown = list(unknown)
 
 
+class ApplyError(VsphereError):
+    """A write failed part way (or the verification after it); ``outcome`` tells what was applied, not applied and
+    in doubt, ``host`` on which host it failed (None: after every write)."""
+
+    def __init__(self, message, outcome, host=None, outcome_unknown=False):
+        super(ApplyError, self).__init__(message, outcome_unknown=outcome_unknown)
+        self.outcome = outcome
+        self.host = host
+
+
 def describe_fault(error):
     """One line for a pyVmomi fault or a transport error, without a traceback."""
     if HAS_PYVMOMI and isinstance(error, vmodl.MethodFault):

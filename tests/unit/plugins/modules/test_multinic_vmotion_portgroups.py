@@ -8,9 +8,9 @@ __metaclass__ = type
 import pytest
 import yaml
 
-from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import ApplyError, Outcome
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import Outcome
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import module_options
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import ApplyError, VsphereError
 from ansible_collections.multinic.vmotion.plugins.modules import multinic_vmotion_portgroups as module
 
 

@@ -12,7 +12,8 @@ import pytest
 from pyVmomi import vim, vmodl
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import Applier, dvportgroup_spec, ip_config, portgroup_config
-from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import ApplyError, Cancellation
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import Cancellation
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import ApplyError
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import HostState
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import VsphereClient
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import TaskError, VsphereError

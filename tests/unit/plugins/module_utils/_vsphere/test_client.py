@@ -19,7 +19,6 @@ from pyVmomi import SoapStubAdapter, vim
 
 from ansible_collections.multinic.vmotion.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.apply import Applier
-from ansible_collections.multinic.vmotion.plugins.module_utils._change.outcome import ApplyError
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import LayoutError, management_octet
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client import (
     CONNECT_TIMEOUT,
@@ -30,7 +29,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.client i
     connection_argument_spec,
     vsphere_argument_spec,
 )
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import ScopeError, VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import ApplyError, ScopeError, VsphereError
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import Inventory, NETWORK_PARTS, network_info
 from ansible_collections.multinic.vmotion.tests.unit.plugins.module_utils._change.test_apply import state
 
