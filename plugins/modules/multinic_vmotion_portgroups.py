@@ -83,7 +83,11 @@ options:
         description: MTU of the vmk (1280-9000). Left as it is when omitted (1500 for a new vmk).
         type: int
       netstack:
-        description: TCP/IP stack, fixed when the vmk is created.
+        description:
+          - TCP/IP stack of the vmk. ESXi fixes it when the vmk is created, so an existing vMotion-only vmk asked on the
+            other stack is removed and re-created right away with the address given in O(vmks[].ip) (two writes; ESXi
+            names it anew, the lowest free vmkN). This is judged as a removal (refused for a vmk that carries anything
+            but vMotion) and as a move (refused with O(allow_moves=false)).
         type: str
         choices: [default, vmotion]
         default: default

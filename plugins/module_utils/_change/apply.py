@@ -6,6 +6,8 @@
 Operations come from _change.plan (layouts) or _change.services_plan (one service on chosen vmks). Each host's
 operations go in as few calls as the API allows, in the plan's order:
   1. distributed port groups (shared by hosts: created or changed once per run),
+  1b. vmks that change TCP/IP stack removed in one UpdateNetworkConfig (re-created in the next: a standard port group
+     holds one vmk, and a stack is fixed at creation),
   2. every standard port group and vmk change in one UpdateNetworkConfig,
   3. services, one Select/DeselectVnicForNicType per vmk,
   4. removals in one more UpdateNetworkConfig.
@@ -161,22 +163,27 @@ class Applier(object):
         state = self.hosts[name]
         for op in [o for o in ops if o["op"] in DVPORTGROUP_OPS]:
             self._dvportgroup(name, state, op)
+        restacked = [o for o in ops if o.get("restack")]
+        if restacked:
+            self._removals(name, state, restacked, "removing vmks to re-create them on another TCP/IP stack on %s" % name)
         network_ops = [o for o in ops if o["op"] in NETWORK_CONFIG_OPS]
         if network_ops:
             self._network_config(name, state, network_ops)
         for op in [o for o in ops if o["op"] in SERVICE_OPS]:
             self._service(name, state, op)
-        removals = [o for o in ops if o["op"] in REMOVAL_OPS]
+        removals = [o for o in ops if o["op"] in REMOVAL_OPS and not o.get("restack")]
         if removals:
-            config = vim.host.NetworkConfig()
-            portgroups = _by_name(state)
-            for op in removals:
-                if op["op"] == "remove_vmk":
-                    config.vnic.append(vnic_config(op))
-                else:
-                    config.portgroup.append(portgroup_config(op, portgroups[op["portgroup"]].spec))
-            self._step(name, removals, lambda: self.client.update_network_config(
-                state.network_system, config, "removing vmks/port groups on %s" % name))
+            self._removals(name, state, removals, "removing vmks/port groups on %s" % name)
+
+    def _removals(self, name, state, removals, what):
+        config = vim.host.NetworkConfig()
+        portgroups = _by_name(state)
+        for op in removals:
+            if op["op"] == "remove_vmk":
+                config.vnic.append(vnic_config(op))
+            else:
+                config.portgroup.append(portgroup_config(op, portgroups[op["portgroup"]].spec))
+        self._step(name, removals, lambda: self.client.update_network_config(state.network_system, config, what))
 
     def _step(self, name, batch, call):
         """Run one write; on failure record the batch as in doubt (answer lost) and raise ApplyError. A cancelled run

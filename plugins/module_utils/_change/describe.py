@@ -76,11 +76,13 @@ def _describe_portgroup(op, groups):
 def _describe_vmk(op, vmks):
     if op["op"] == "add_vmk":
         via = " via %s" % op["gateway"] if op.get("gateway") else ""
-        return "+ vmk in %s (%s/%s%s, MTU %s, %s)" % (op["portgroup"], op["ip"], op["prefix_length"], via, op["mtu"] or "1500 (default)",
-                                                      op["netstack"])
+        return "+ %s in %s (%s/%s%s, MTU %s, %s)" % (
+            "vmk (re-creating %s)" % op["replaces"] if op.get("replaces") else "vmk", op["portgroup"], op["ip"], op["prefix_length"], via,
+            op["mtu"] or "1500 (default)", op["netstack"])
     if op["op"] == "remove_vmk":
         before = vmks.get(op["device"]) or {}
-        return "- %s (%s, %s)" % (op["device"], before.get("portgroup"), ipv4_text(before) or ", ".join(before.get("ipv6") or []) or "no address")
+        return "- %s (%s, %s%s)" % (op["device"], before.get("portgroup"), ipv4_text(before) or ", ".join(before.get("ipv6") or []) or "no address",
+                                    "; re-created on another TCP/IP stack below" if op.get("restack") else "")
     if op["op"] == "enable_vmotion":
         return "~ %s vMotion off -> on" % (op["device"] or "new vmk in %s" % op["portgroup"])
     before = vmks.get(op["device"]) or {}

@@ -11,7 +11,8 @@ vSphere.
 
 Operation order (the applier relies on it):
   1. add/update port groups (standard) and distributed port groups
-  2. update existing vmks (move, address, MTU), then add new vmks
+  2. update existing vmks (move, address, MTU), then add new vmks (a vmk that changes TCP/IP stack is removed right
+     before it is added again: the stack is fixed at creation)
   3. turn vMotion on
   4. remove vmks, then port groups (state absent, purge)
 """
@@ -211,6 +212,7 @@ class _Planner(object):
         self.vmks = dict((v["device"], v) for v in host.get("vmks") or [])
         self.desired = self._normalize(desired)
         self.claimed = {}
+        self.restacked = set()  # devices re-created on another TCP/IP stack
 
     def _normalize(self, desired):
         if not isinstance(desired, list):
@@ -346,10 +348,27 @@ class _Planner(object):
             self.problems.append("%s: device %s is already used by %s" % (where, current["device"], self.claimed[current["device"]]))
             return
         if NETSTACK_KEYS.get(vmk["netstack"]) != current["netstack"]:
-            self.problems.append("%s: %s is on the %s TCP/IP stack, the layout asks for %s; a TCP/IP stack is fixed at creation, "
-                                 "remove the vmk (or let purge/absent do it) and run again to re-create it"
-                                 % (where, current["device"], current["netstack"], NETSTACK_KEYS.get(vmk["netstack"])))
+            self._check_restack(vmk, current)
         self.claimed[current["device"]] = where
+
+    def _check_restack(self, vmk, current):
+        """A vmk asked on another TCP/IP stack: ESXi fixes the stack at creation (UpdateVirtualNic refuses a change), so it
+        is removed and re-created with the layout's address, judged as any removal and refused with allow_moves false."""
+        where, device, stack = vmk["where"], current["device"], NETSTACK_KEYS.get(vmk["netstack"])
+        refusal = removal_refusal(current, self.host)
+        text = "%s moves from the %s TCP/IP stack to %s: removed and re-created in %s with %s (a vmk's stack is fixed at creation)" % (
+            device, current["netstack"], stack, vmk["portgroup"], vmk["ip"] or "no address")
+        if refusal:
+            self.problems.append("%s: %s is on the %s TCP/IP stack, the layout asks for %s, and it cannot be re-created there: %s"
+                                 % (where, device, current["netstack"], stack, refusal))
+        elif not vmk["ip"]:
+            self.problems.append("%s: %s moves to the %s TCP/IP stack by being re-created, which needs its address in the layout (ip)"
+                                 % (where, device, stack))
+        elif not self.allow_moves:
+            self.problems.append("%s: %s; refused because allow_moves is false" % (where, text))
+        else:
+            self.restacked.add(device)
+            self.warnings.append(text)
 
     def _belongs_to_layout(self, current):
         """Whether an existing vmk sits in one of the layout's port groups or subnets."""
@@ -396,11 +415,15 @@ class _Planner(object):
                                   "switch": switch["name"], "key": pg.get("key")}, **changes))
 
     def _vmk_ops(self, vmk, current, adds, enables):
-        if current is None:
+        if current is not None and current["device"] in self.restacked:
+            # removed right before it is re-created: the address is free again and ESXi gives the lowest free device name
+            adds.append({"op": "remove_vmk", "device": current["device"], "restack": True})
+        if current is None or current["device"] in self.restacked:
             adds.append(dict({"op": "add_vmk", "portgroup": vmk["portgroup"], "switch": vmk["switch"], "dvswitch": vmk["dvswitch"],
                               "version": vmk["version"], "ip": vmk["ip"], "prefix_length": vmk["prefix_length"], "netmask": vmk["netmask"],
-                              "mtu": vmk["mtu"], "netstack": NETSTACK_KEYS[vmk["netstack"]]},
-                             **({"gateway": vmk["gateway"]} if vmk.get("gateway") else {})))
+                              "mtu": vmk["mtu"] or (current or {}).get("mtu"), "netstack": NETSTACK_KEYS[vmk["netstack"]]},
+                             **dict(({"gateway": vmk["gateway"]} if vmk.get("gateway") else {}),
+                                    **({"replaces": current["device"]} if current else {}))))
             if vmk["netstack"] != "vmotion":
                 enables.append({"op": "enable_vmotion", "device": None, "portgroup": vmk["portgroup"]})
             return

@@ -159,11 +159,41 @@ def test_every_problem_at_once():
         "MTU 9000 is above the MTU 1500 of vSwitch0",
         "port group 'Management Network' carries management (vmk0)",
         "IP 192.168.100.51 is already used by vmk0",
-        "vmk7 is on the vmotion TCP/IP stack, the layout asks for defaultTcpipStack",
         "device vmk5 is taken: it carries vSphereBackupNFC",
         "active uplink vmnic4 of vSwitch1 is also the active uplink of vmks[6]",
     ):
         assert needle in text, needle
+
+
+def test_restack_keeps_the_address():
+    """A vMotion vmk asked on the vmotion stack is removed and re-created right away with its address (ESXi refuses a
+    change of stack in place); the plan says so in a warning, describe and the diff, and a re-run has nothing to do."""
+    from ansible_collections.multinic.vmotion.plugins.module_utils._change.describe import describe
+    from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import plan_host, predict
+
+    host = built_host(2)
+    ops, warnings = plan_host(desired(2, netstack="vmotion"), host)
+    assert [(o["op"], o.get("device") or o.get("replaces")) for o in ops] == [
+        ("remove_vmk", "vmk1"), ("add_vmk", "vmk1"), ("remove_vmk", "vmk2"), ("add_vmk", "vmk2")]
+    assert ops[1]["ip"] == "172.16.1.51" and ops[1]["netstack"] == "vmotion" and ops[1]["mtu"] == 9000
+    assert not [o for o in ops if o["op"] == "enable_vmotion"]  # the vmotion stack carries vMotion by itself
+    assert warnings[0].startswith("vmk1 moves from the defaultTcpipStack TCP/IP stack to vmotion: removed and re-created in vMotion-1")
+    lines = describe(host, ops)
+    assert lines[0] == "- vmk1 (vMotion-1, 172.16.1.51/24; re-created on another TCP/IP stack below)"
+    assert lines[1] == "+ vmk (re-creating vmk1) in vMotion-1 (172.16.1.51/24, MTU 9000, vmotion)"
+    after = predict(host, ops)
+    after["vmks"] = [dict(v, device=v["device"] or "vmk%d" % i) for i, v in enumerate(after["vmks"])]
+    assert plan_host(desired(2, netstack="vmotion"), after)[0] == []
+
+
+def test_restack_is_judged_as_a_removal():
+    host = built_host(1)
+    host["vmks"][1].update(services=[], vmotion=False)
+    text = problems(desired(1, netstack="vmotion"), host)
+    assert "vmk1 is on the defaultTcpipStack TCP/IP stack, the layout asks for vmotion, and it cannot be re-created there: " \
+        "vmk1 is not a vMotion vmk: it carries no service" in text
+    text = problems(desired(1, netstack="vmotion"), built_host(1), allow_moves=False)
+    assert "vmk1 moves from the defaultTcpipStack TCP/IP stack to vmotion" in text and "refused because allow_moves is false" in text
 
 
 def test_management_vmk_named_is_refused():
