@@ -302,6 +302,22 @@ ansible_facts:
                 - Only on owned vmks, and only when vCenter and pyVmomi speak API 9.0 or later.
               type: str
               returned: when set
+        stacks:
+          description:
+            - The host's TCP/IP stacks by key (V(defaultTcpipStack), V(vmotion), V(vSphereProvisioning)...), each with its default
+              gateways (C(netStackInstance[].ipRouteConfig)). A vMotion vmk without its own gateway on the V(vmotion) stack
+              reaches other subnets through that stack's (routed vMotion); the default stack's gateway is management's.
+          type: dict
+          contains:
+            gateway:
+              description: The stack's IPv4 default gateway, V(null) when it has none.
+              type: str
+            gateway_ipv6:
+              description: The stack's IPv6 default gateway, V(null) when it has none.
+              type: str
+          sample:
+            defaultTcpipStack: {gateway: 192.168.100.1, gateway_ipv6: null}
+            vmotion: {gateway: 172.16.1.1, gateway_ipv6: null}
         findings:
           description: Problems of the multi-NIC vMotion layout, most severe first.
           type: list
@@ -386,7 +402,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules impo
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import not_read_text, pnic_facts, published_facts, vmk_table
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.uplink_evidence import read_uplink_evidence
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import PNIC_PROPERTY
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import NETSTACK_PROPERTY, PNIC_PROPERTY
 
 
 class VmkVmotionFacts(VmotionModule):
@@ -402,7 +418,7 @@ class VmkVmotionFacts(VmotionModule):
             pattern = vmotion_portgroup_pattern(options)  # bad options fail before the read
         except FindingsError as e:
             self.fail("invalid findings options: %s" % e)
-        states = self.read_hosts(host_properties=(PNIC_PROPERTY,))
+        states = self.read_hosts(host_properties=(PNIC_PROPERTY, NETSTACK_PROPERTY))
         evidence = read_uplink_evidence(self.client, states)[0] if self.params["uplinks"] else {}
         # what is returned is what the rules judge, so that the audit of these facts finds what the module found
         hosts = dict((name, published_facts(dict(

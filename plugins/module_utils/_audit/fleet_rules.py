@@ -30,8 +30,9 @@ def _misplaced(views, opts, context, missing):
             continue
         for view in views:
             vmk = users.get(view["name"])
-            if (vmk is None) == missing and (vmk is None or vmk["subnet"] != majority["subnet"]):
-                suggested = _suggest(view, majority["subnet"], opts["host_bits"])
+            if (vmk is None) == missing and (vmk is None or (vmk["subnet"] != majority["subnet"] and not majority["routed"])):
+                # a routed index has a subnet per group of hosts: no address in the majority's subnet is suggested
+                suggested = None if majority["routed"] else _suggest(view, majority["subnet"], opts["host_bits"])
                 yield view, device, vmk, majority, suggested, [p for p in majority["peers"] if p != view["name"]]
 
 
@@ -57,9 +58,10 @@ def _index_missing(views, opts, context):
         host, subnet = view["name"], index["subnet"]
         findings.append(_stand_in_finding("INDEX_MISSING", view, device, None, subnet) or _finding(
             "INDEX_MISSING",
-            "%s has no %s, which %d of %d hosts use for vMotion in %s; migrations between %s and them get one stream fewer. "
-            "Create %s in %s%s." % (host, device, index["users"], index["fleet"], subnet, host, device, subnet,
-                                    " (%s)" % suggested if suggested else ""),
+            "%s has no %s, which %d of %d hosts use for vMotion %s; migrations between %s and them get one stream fewer. "
+            "Create %s %s." % (host, device, index["users"], index["fleet"], "routed (a subnet per group of hosts)" if index["routed"] else "in " + subnet,
+                               host, device, "in its group's subnet, with a gateway on the same TCP/IP stack as the others" if index["routed"]
+                               else "in %s%s" % (subnet, " (%s)" % suggested if suggested else "")),
             host=host, device=device, expected_subnet=subnet, suggested_ip=suggested, peers=others,
         ))
     return findings
@@ -71,6 +73,23 @@ def _subnet_mismatch(views, opts, context):
         if vmk["dhcp"] is False and vmk["enabled"]:
             continue  # VMOTION_DHCP: the lease is missing, not the subnet
         host, subnet = view["name"], index["subnet"]
+        users = context["indexes"][device]
+        routing = sorted((h for h, v in users.items() if v["enabled"] and v["gateway"]), key=natural_key)
+        if vmk["gateway"] and vmk["enabled"]:
+            findings.append(_unrouted_peers(view, device, vmk, index, users))
+            continue
+        if vmk["enabled"] and vmk["subnet"] and 2 * len(routing) >= index["users"]:
+            # most of the index routes: this vmk lacks its gateway, not an address in another rack's subnet
+            findings.append(_finding(
+                "SUBNET_MISMATCH",
+                "%s %s (port group %r) is in %s with no gateway, while %d of %d hosts route %s through a gateway (%s); it reaches no "
+                "other subnet, so migrations between %s and hosts outside %s lose this stream. Give it a gateway on the %s TCP/IP "
+                "stack (its own, or the stack's default gateway) that routes to the other subnets."
+                % (host, device, vmk["portgroup"], vmk["subnet"], len(routing), index["users"], device, _some(routing), host, vmk["subnet"],
+                   users[routing[0]]["netstack"]),
+                host=host, device=device, portgroup=vmk["portgroup"], subnet=vmk["subnet"], expected_subnet=subnet, suggested_ip=None,
+                peers=routing))
+            continue
         where = "in %s" % vmk["subnet"] if vmk["subnet"] else "without an IP subnet"
         state = "" if vmk["enabled"] else " and vMotion disabled"
         findings.append(_stand_in_finding("SUBNET_MISMATCH", view, device, vmk, subnet) or _finding(
@@ -83,6 +102,22 @@ def _subnet_mismatch(views, opts, context):
             peers=others,
         ))
     return findings
+
+
+def _unrouted_peers(view, device, vmk, index, users):
+    """SUBNET_MISMATCH of a routed vmk (it has a gateway) whose index is not routed end to end: the peers without a gateway
+    reach no other subnet. The advice is the missing gateways, never an address that would undo the routed design."""
+    unrouted = sorted((h for h, v in users.items() if v["enabled"] and v["subnet"] and not v["gateway"]), key=natural_key)
+    return _finding(
+        "SUBNET_MISMATCH",
+        "%s %s (port group %r) is in %s and routed through %s, but %s of %s has no gateway on %s, so it reaches no other subnet "
+        "and migrations between %s and them lose this stream. Give %s of those hosts a gateway on the %s TCP/IP stack that "
+        "routes to %s (routed vMotion), or put every host's %s in one subnet."
+        % (view["name"], device, vmk["portgroup"], vmk["subnet"], vmk["gateway"], device, _some(unrouted), "its stack" if len(unrouted) == 1
+           else "their stacks", view["name"], device, vmk["netstack"], vmk["subnet"], device),
+        host=view["name"], device=device, portgroup=vmk["portgroup"], subnet=vmk["subnet"], expected_subnet=index["subnet"],
+        suggested_ip=None, peers=unrouted,
+    )
 
 
 def _mtu_mismatch(views, opts, context):

@@ -18,6 +18,7 @@ __metaclass__ = type
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import FindingsError, _names
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import (
+    DEFAULT_NETSTACK,
     addresses,
     dhcp_lease,
     ipv4_of,
@@ -47,7 +48,19 @@ def _vmk_view(vmk, host, opts):
         "held_ip": vmk.get("ip"),
         "enabled": is_vmotion(vmk),
         "management": management_reason(vmk, host) is not None or device in opts["management_devices"],
+        "gateway": _route_gateway(vmk, host),
     }
+
+
+def _route_gateway(vmk, host):
+    """The gateway a vMotion vmk reaches other subnets through: its own (ipRouteSpec), else its non-default TCP/IP stack's
+    (the default stack's is management's, no route for vMotion); None: on-link only, or the stacks were not read."""
+    if vmk.get("gateway"):
+        return vmk["gateway"]
+    stack = vmk.get("netstack")
+    if stack and stack != DEFAULT_NETSTACK:
+        return ((host.get("stacks") or {}).get(stack) or {}).get("gateway")
+    return None
 
 
 def _host_view(name, host, opts):
@@ -229,6 +242,13 @@ def _fleet_indexes(views, opts):
     return dict((d, by_device.get(d, {})) for d in wanted)
 
 
+def _routed(vmks):
+    """Whether an index is routed vMotion: every vMotion vmk of it with a subnet has a gateway, all on one TCP/IP stack, so
+    hosts in other subnets (a subnet per rack) reach each other through routers rather than on-link."""
+    placed = [v for v in vmks if v["enabled"] and v["subnet"]]
+    return bool(placed) and all(v["gateway"] for v in placed) and len(set(v["netstack"] for v in placed)) == 1
+
+
 def _index_majorities(views, indexes):
     """Per index: the fleet's subnet and MTU (the most common), how many hosts use them, and the hosts with vMotion there."""
     majorities = {}
@@ -237,6 +257,7 @@ def _index_majorities(views, indexes):
         mtu, mtu_count = _majority(v["mtu"] for v in users.values() if isinstance(v["mtu"], int))
         majorities[device] = {
             "subnet": subnet, "subnet_count": subnet_count, "mtu": mtu, "mtu_count": mtu_count, "users": len(users), "fleet": len(views),
+            "routed": _routed(users.values()),
             "peers": [v["name"] for v in views if v["name"] in users and users[v["name"]]["subnet"] == subnet and users[v["name"]]["enabled"]],
         }
     return majorities

@@ -27,16 +27,23 @@ PEER_CAUSED = frozenset(("PEER_HAS_NONE", "PEER_ALL_PAIRED"))
 
 
 def _signature(view, opts, context):
-    """What decides a host\'s streams: its vMotion candidates as (device, enabled, networks, DHCP without a lease), host
-    names and IPs left out."""
-    return tuple((vmk["device"], vmk["enabled"], tuple(vmk["networks"]), vmk["dhcp"] is False) for vmk, dummy in _candidates(view, opts, context["subnets"]))
+    """What decides a host\'s streams: its vMotion candidates as (device, enabled, networks, DHCP without a lease, the TCP/IP
+    stack it routes on or None), host names and IPs left out."""
+    return tuple((vmk["device"], vmk["enabled"], tuple(vmk["networks"]), vmk["dhcp"] is False, vmk["netstack"] if vmk["gateway"] else None)
+                 for vmk, dummy in _candidates(view, opts, context["subnets"]))
+
+
+def _reaches(a, b):
+    """Whether vmk a opens a stream to vmk b: a subnet in common (on-link), or both routed on the same TCP/IP stack."""
+    return bool(set(a[2]) & set(b[2])) or (a[4] is not None and a[4] == b[4])
 
 
 def _match(sig_a, sig_b):
-    """Maximum one-to-one matching of usable vmks sharing a subnet; same device names are paired first for a stable, readable result."""
+    """Maximum one-to-one matching of usable vmks that reach each other (_reaches); same device names are paired first for a
+    stable, readable result."""
     usable_a = [e for e in sig_a if e[1] and e[2]]
     usable_b = [e for e in sig_b if e[1] and e[2]]
-    edges = [[j for j, b in enumerate(usable_b) if set(a[2]) & set(b[2])] for a in usable_a]
+    edges = [[j for j, b in enumerate(usable_b) if _reaches(a, b)] for a in usable_a]
     owner = {}  # index in usable_b -> index in usable_a
     for i, a in enumerate(usable_a):
         for j in edges[i]:
@@ -61,23 +68,25 @@ def _match(sig_a, sig_b):
     pairs = []
     for j, i in owner.items():
         common = sorted(set(usable_a[i][2]) & set(usable_b[j][2]), key=lambda n: (":" in n, n))
-        pairs.append({"source": usable_a[i][0], "destination": usable_b[j][0], "subnet": common[0]})
+        # a routed pair has no subnet in common: it crosses a router
+        pairs.append({"source": usable_a[i][0], "destination": usable_b[j][0], "subnet": common[0] if common else None, "routed": not common})
     pairs.sort(key=lambda p: natural_key(p["source"]))
     return pairs
 
 
 def _unmatched(sig, other, used):
     """The vmks of ``sig`` left without a partner, each with its PAIR_REASONS code and its subnets."""
-    usable_other = set(n for e in other if e[1] for n in e[2])
+    usable_other = [e for e in other if e[1] and e[2]]
     result = []
-    for device, enabled, nets, no_lease in sig:
+    for entry in sig:
+        device, enabled, nets = entry[:3]
         if device in used:
             continue
         if not enabled:
             reason = "VMOTION_OFF"
         elif not nets:
-            reason = "NO_LEASE" if no_lease else "NO_SUBNET"
-        elif not usable_other & set(nets):
+            reason = "NO_LEASE" if entry[3] else "NO_SUBNET"
+        elif not any(_reaches(entry, e) for e in usable_other):
             reason = "PEER_HAS_NONE"
         else:
             reason = "PEER_ALL_PAIRED"
@@ -102,7 +111,7 @@ def _pair_result(sig_a, sig_b):
 
 def _mirror(result):
     mirrored = dict(result)
-    mirrored["matched"] = sorted(({"source": p["destination"], "destination": p["source"], "subnet": p["subnet"]} for p in result["matched"]),
+    mirrored["matched"] = sorted((dict(p, source=p["destination"], destination=p["source"]) for p in result["matched"]),
                                  key=lambda p: natural_key(p["source"]))
     mirrored["unmatched_source"], mirrored["unmatched_destination"] = result["unmatched_destination"], result["unmatched_source"]
     return mirrored

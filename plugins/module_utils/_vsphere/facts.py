@@ -197,7 +197,7 @@ def host_facts(name, network_info, nic_manager_info, distributed_switches=None, 
     vmks = sorted((_vmk(vnic, services, standard_pg_switch, distributed_switches, distributed_portgroups)
                    for vnic in _list(getattr(network_info, "vnic", None))), key=lambda v: natural_key(v["device"]))
     mgmt_ip = _management_ip(name, vmks)
-    return {
+    facts = {
         "name": name,
         "mgmt_ip": mgmt_ip,
         "mgmt_octet": int(mgmt_ip.rsplit(".", 1)[-1]) if mgmt_ip else None,
@@ -206,6 +206,16 @@ def host_facts(name, network_info, nic_manager_info, distributed_switches=None, 
         "vmks": vmks,
         "findings": [],
     }
+    stacks = _list(getattr(network_info, "netStackInstance", None))
+    if stacks:  # only when read (NETSTACK_PROPERTY): a host always has its default stack
+        facts["stacks"] = dict((stack.key, _stack_gateways(stack)) for stack in stacks if getattr(stack, "key", None))
+    return facts
+
+
+def _stack_gateways(stack):
+    """{"gateway": IPv4 default gateway or None, "gateway_ipv6": ...} of one TCP/IP stack (netStackInstance[].ipRouteConfig)."""
+    config = getattr(stack, "ipRouteConfig", None)
+    return {"gateway": getattr(config, "defaultGateway", None) or None, "gateway_ipv6": getattr(config, "ipV6DefaultGateway", None) or None}
 
 
 CONNECTED = "connected"
@@ -306,8 +316,10 @@ def vmk_table(facts, pnics=None):
     rows = []
     for vmk in facts["vmks"]:
         address = ipv4_text(vmk) or ",".join("%s/%s" % (a["address"], a["prefix_length"]) for a in vmk["ipv6"]) or "no address"
-        if vmk.get("gateway"):
-            address += " via %s" % vmk["gateway"]
+        gateway = vmk.get("gateway") or (((facts.get("stacks") or {}).get(vmk["netstack"]) or {}).get("gateway")
+                                           if vmk["netstack"] != DEFAULT_NETSTACK else None)
+        if gateway:
+            address += " via %s%s" % (gateway, "" if vmk.get("gateway") else " (the stack's)")
         uplink = _active_uplink(vmk, facts["portgroups"])
         rows.append("%s %s pg %s (%s) active %s%s mtu %s %s" % (
             vmk["device"], address, vmk["portgroup"], vmk["switch"], uplink, _link_text(uplink, pnics or {}), vmk["mtu"],

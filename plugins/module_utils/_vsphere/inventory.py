@@ -26,6 +26,8 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors i
 NETWORK_PARTS = ("vswitch", "portgroup", "proxySwitch", "vnic")
 # The physical NICs (link state and speed), read by the facts module only: ~1 KB of XML per NIC.
 PNIC_PROPERTY = "config.network.pnic"
+# The TCP/IP stacks (each one's default gateways), read by the facts module only: routed vMotion's stack gateway.
+NETSTACK_PROPERTY = "config.network.netStackInstance"
 
 
 _ESCAPED = {"2f": "/", "5c": "\\", "25": "%"}
@@ -61,7 +63,7 @@ def _nearest(name, known, limit=3, cutoff=0.75):
 
 def network_info(values):
     """The HostNetworkInfo of one host as read: the NETWORK_PARTS (and the pnics when read) filled in, the rest unset."""
-    parts = NETWORK_PARTS + ((PNIC_PROPERTY.rsplit(".", 1)[-1],) if PNIC_PROPERTY in values else ())
+    parts = NETWORK_PARTS + tuple(p.rsplit(".", 1)[-1] for p in (PNIC_PROPERTY, NETSTACK_PROPERTY) if p in values)
     return vim.host.NetworkInfo(**dict((part, values.get("config.network." + part) or []) for part in parts))
 
 

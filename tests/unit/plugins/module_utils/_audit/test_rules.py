@@ -826,3 +826,59 @@ def test_suggested_addresses_follow_the_host_bits_option():
     with pytest.raises(FindingsError, match="host_bits 40 must be an integer 1-32"):
         fleet_findings(fleet, {"host_bits": 40})
     assert fleet_findings(fleet, {"host_bits": 6})["findings"][0]["suggested_ip"] == "172.16.2.46"  # 110 & 0b111111
+
+
+# ---------------------------------------------------------------- routed vMotion (a subnet per rack)
+
+
+def routed_fleet(stack_gateway=True, own_gateway_on=(), drop_gateway_on=()):
+    """Four hosts, two racks: rack A (.107, .108) in 172.16.1.0/24 and 172.16.2.0/24, rack B (.111, .112) in
+    172.16.11.0/24 and 172.16.12.0/24; vmk1/vmk2 on the vmotion stack, routed through the stack's gateway (x.x.x.1 of
+    the rack's vmk1 subnet) or, on ``own_gateway_on`` hosts, through each vmk's own gateway."""
+    fleet = {}
+    for octet, rack in ((107, 0), (108, 0), (111, 10), (112, 10)):
+        name = "192.168.100.%d" % octet
+        mgmt_switch, mgmt_pg, vmk0 = management(octet)
+        vmks = [vmk0]
+        for index in (1, 2):
+            item = vmk("vmk%d" % index, "vMotion-%d" % index, "vSwitch4", "172.16.%d.%d" % (rack + index, octet), netstack="vmotion", services=[])
+            if octet in own_gateway_on:
+                item["gateway"] = "172.16.%d.1" % (rack + index)
+            vmks.append(item)
+        fleet[name] = host(name, switches=[mgmt_switch, switch("vSwitch4", ["vmnic8", "vmnic9"])],
+                           portgroups=[mgmt_pg, portgroup("vMotion-1", "vSwitch4", ["vmnic8"], unused=["vmnic9"]),
+                                       portgroup("vMotion-2", "vSwitch4", ["vmnic9"], unused=["vmnic8"])], vmks=vmks)
+        gateway = "172.16.%d.254" % (rack + 1) if stack_gateway and octet not in drop_gateway_on else None
+        fleet[name]["stacks"] = {"defaultTcpipStack": {"gateway": "192.168.100.1", "gateway_ipv6": None},
+                                 "vmotion": {"gateway": gateway, "gateway_ipv6": None}}
+    return fleet
+
+
+class TestRoutedVmotion:
+    def test_a_subnet_per_rack_with_gateways_is_no_mismatch_and_every_pair_gets_its_streams(self):
+        for fleet in (routed_fleet(), routed_fleet(stack_gateway=False, own_gateway_on=(107, 108, 111, 112))):
+            result = fleet_findings(fleet)
+            assert [f["code"] for f in result["findings"] if f["code"] in ("SUBNET_MISMATCH", "INDEX_MISSING")] == []
+            pairing = stream_pairing(fleet)
+            assert pairing["summary"]["healthy"] == 12, pairing["summary"]
+            cross = [p for p in pairing["pairs"] if p["source"] == "192.168.100.107" and p["destination"] == "192.168.100.111"]
+            assert cross[0]["matched"][0]["routed"] is True and cross[0]["matched"][0]["subnet"] is None
+            same = [p for p in pairing["pairs"] if p["source"] == "192.168.100.107" and p["destination"] == "192.168.100.108"]
+            assert same[0]["matched"][0] == {"source": "vmk1", "destination": "vmk1", "subnet": "172.16.1.0/24", "routed": False}
+
+    def test_without_gateways_the_racks_are_a_subnet_mismatch(self):
+        result = fleet_findings(routed_fleet(stack_gateway=False))
+        assert sorted(set(f["code"] for f in result["findings"] if f["severity"] == "critical")) == ["SUBNET_MISMATCH"]
+        assert stream_pairing(routed_fleet(stack_gateway=False))["summary"]["healthy"] == 4  # within a rack only
+
+    def test_a_host_without_its_gateway_is_named_and_no_address_is_suggested_to_the_routed_ones(self):
+        fleet = routed_fleet(drop_gateway_on=(112,))
+        found = [f for f in fleet_findings(fleet)["findings"] if f["code"] == "SUBNET_MISMATCH"]
+        routed = [f for f in found if f["host"] == "192.168.100.111"]
+        assert routed and all(f.get("suggested_ip") is None and f["peers"] == ["192.168.100.112"] for f in routed)
+        assert "routed through 172.16.11.254" in routed[0]["message"] and "has no gateway" in routed[0]["message"]
+        assert "Move" not in routed[0]["message"] and "a gateway on the vmotion TCP/IP stack" in routed[0]["message"]
+        unrouted = [f for f in found if f["host"] == "192.168.100.112"]
+        assert unrouted and all(f.get("suggested_ip") is None for f in unrouted)
+        assert "with no gateway, while 3 of 4 hosts route vmk1 through a gateway" in unrouted[0]["message"]
+        assert "Give it a gateway on the vmotion TCP/IP stack" in unrouted[0]["message"]

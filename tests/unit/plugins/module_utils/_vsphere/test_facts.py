@@ -220,3 +220,22 @@ def test_a_vmk_gateway_override_is_read():
     info.vnic[0].spec.ipRouteSpec = vim.host.VirtualNic.IpRouteSpec(ipRouteConfig=vim.host.IpRouteConfig(defaultGateway="172.16.2.1"))
     vmks = dict((v["device"], v) for v in host_facts("192.168.100.51", info, nic_manager_info({}))["vmks"])
     assert vmks["vmk2"]["gateway"] == "172.16.2.1" and "gateway" not in vmks["vmk0"]
+
+
+def test_the_stacks_gateways_are_read_when_the_stacks_are():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.facts import host_facts, vmk_table
+    info = network()
+    assert "stacks" not in host_facts("192.168.100.51", info, nic_manager_info({}))  # not read: not said to be empty
+    info.netStackInstance = [
+        vim.host.NetStackInstance(key="defaultTcpipStack", ipRouteConfig=vim.host.IpRouteConfig(defaultGateway="192.168.100.1")),
+        vim.host.NetStackInstance(key="vmotion", ipRouteConfig=vim.host.IpRouteConfig(defaultGateway="172.16.1.1", ipV6DefaultGateway="fd00::1")),
+        vim.host.NetStackInstance(key="vSphereProvisioning", ipRouteConfig=vim.host.IpRouteConfig()),
+    ]
+    info.vnic[1].spec.netStackInstanceKey = "vmotion"
+    facts = host_facts("192.168.100.51", info, nic_manager_info({}))
+    assert facts["stacks"] == {"defaultTcpipStack": {"gateway": "192.168.100.1", "gateway_ipv6": None},
+                               "vmotion": {"gateway": "172.16.1.1", "gateway_ipv6": "fd00::1"},
+                               "vSphereProvisioning": {"gateway": None, "gateway_ipv6": None}}
+    device = info.vnic[1].device
+    line = [row for row in vmk_table(dict(facts, portgroups=[])) if row.startswith(device + " ")][0]
+    assert "via 172.16.1.1 (the stack's)" in line and line.endswith("stack vmotion")
