@@ -199,6 +199,8 @@ def test_vmk_without_gateway_cannot_leave_its_subnet(routed, hosts):
     assert last_ping(routed)["result"] == "fault" and "no route" in last_ping(routed)["reason"]
     fields = ping(a1, "172.16.11.21", netstack="vmotion")  # no interface: no default route in the stack either
     assert "Network is unreachable" in fields["detail"]
+    # esxcli's nexthop overrides the route selection
+    assert replied(ping(a1, "172.16.11.21", interface="vmk1", netstack="vmotion", nexthop="172.16.1.1"))
     # vmk2 keeps its own gateway, and on-link still works for vmk1
     assert replied(ping(a1, "172.16.11.21", interface="vmk2", netstack="vmotion"))
     assert replied(ping(a1, "172.16.1.12", interface="vmk1", netstack="vmotion"))
@@ -230,3 +232,36 @@ def test_router_control_errors(routed):
         response = connection.getresponse()
         assert response.status == 400, (body, response.read())
         connection.close()
+
+
+def test_router_subnets_are_observed(tmp_path):
+    """A router talks on its VLANs: QueryNetworkHint shows its subnets, and stops when it loses one."""
+    import yaml
+    data = topology.load(ROUTED)
+    cluster = data["datacenters"][0]["clusters"][0]
+    cluster["hosts"] = [h for h in cluster["hosts"] if h["name"] == A1]
+    data["physical"]["cabling"] = [rule for rule in data["physical"]["cabling"] if A2 not in rule.get("hosts", []) and
+                                   B1 not in rule.get("hosts", [])]
+    data["physical"]["cabling"].append({"hosts": [A1], "pnics": ["vmnic2", "vmnic3"], "switch": "tor-a"})
+    path = tmp_path / "one-host.yml"
+    path.write_text(yaml.safe_dump(data))
+    simulator = start_simulator(topology_file=str(path))
+    try:
+        service_instance = connect(simulator)
+        network_system = hosts_by_name(service_instance.RetrieveContent())[A1].configManager.networkSystem
+        # vmk1 sends through vmnic2 itself, so only r1 makes 172.16.1.0/24 seen there
+        assert (101, "172.16.1.1-172.16.1.254") in [(s.vlanId, s.ipSubnet) for s in network_system.QueryNetworkHint(["vmnic2"])[0].subnet]
+        control(simulator, "router", {"router": "r1", "remove": {"address": "172.16.1.1"}})
+        assert (101, "172.16.1.1-172.16.1.254") not in [(s.vlanId, s.ipSubnet) for s in network_system.QueryNetworkHint(["vmnic2"])[0].subnet]
+        Disconnect(service_instance)
+    finally:
+        simulator.stop()
+
+
+def test_state_shows_routes_and_gateways(routed):
+    state = routed.state()
+    assert state["hosts"][A1]["stacks"]["vmotion"] == {"gateway": "172.16.1.1", "ipv6_gateway": None}
+    assert state["hosts"][B1]["vmks"]["vmk2"]["gateway"] == "172.16.12.1" and state["hosts"][B1]["vmks"]["vmk1"]["gateway"] is None
+    assert state["physical"]["routers"]["r1"]["island"] == "vmotion"
+    assert {i["vlan"] for i in state["physical"]["routers"]["r1"]["interfaces"]} == {101, 102, 111, 112}
+    assert state["physical"]["pings"] == []
