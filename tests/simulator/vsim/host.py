@@ -1,5 +1,6 @@
 """HostSystem with its HostNetworkSystem and HostVirtualNicManager."""
 
+import copy
 import datetime
 import ipaddress
 
@@ -105,18 +106,22 @@ class HostSystem(Entity):
 
     def _render_network_info(self):
         net = self.net
-        gateway = vim.host.IpRouteConfig(defaultGateway=self.identity["gateway"], gatewayDevice="vmk0")
-        dns = vim.host.DnsConfig(dhcp=False, hostName=self.identity["hostname"], domainName=self.identity["domain"],
-                                 address=[], searchDomain=[self.identity["domain"]])
+        default = net.stacks["defaultTcpipStack"]
+        dns = default.dns or vim.host.DnsConfig(dhcp=False, hostName=self.identity["hostname"], domainName=self.identity["domain"],
+                                                address=[], searchDomain=[self.identity["domain"]])
         # As a real host lists them (govmomi's capture simulator/esx/host_config_info.go): the two system stacks
-        # without a name and before the default one, whether a vmk uses them or not.
+        # without a name and before the default one, whether a vmk uses them or not. Each stack's routes are in its own
+        # routeTableConfig; HostNetworkInfo.ipRouteConfig / routeTableInfo are the default stack's ("Deprecated as of
+        # vSphere API 5.5, which is moved to each NetStackInstance. For this property in NetworkInfo, Get operation will
+        # only return its value of default NetStackInstance", API reference of HostNetworkInfo).
         stacks = []
         for key in reversed(NETSTACKS):
+            stack = net.stacks[key]
             ipv4, ipv6 = self._routes(key)
             stacks.append(vim.host.NetStackInstance(
-                key=key, name=key if key == "defaultTcpipStack" else "", requestedMaxNumberOfConnections=11000,
-                congestionControlAlgorithm="newreno", ipV6Enabled=True, dnsConfig=dns if key == "defaultTcpipStack" else vim.host.DnsConfig(),
-                ipRouteConfig=gateway if key == "defaultTcpipStack" else vim.host.IpRouteConfig(),
+                key=key, name=key if key == "defaultTcpipStack" else "", requestedMaxNumberOfConnections=stack.max_connections,
+                congestionControlAlgorithm=stack.congestion, ipV6Enabled=True,
+                dnsConfig=dns if key == "defaultTcpipStack" else vim.host.DnsConfig(), ipRouteConfig=copy.deepcopy(stack.route),
                 routeTableConfig=vim.host.IpRouteTableConfig(
                     ipRoute=[vim.host.IpRouteOp(changeOperation="ignore", route=r) for r in ipv4],
                     ipv6Route=[vim.host.IpRouteOp(changeOperation="ignore", route=r) for r in ipv6]) if ipv4 or ipv6 else None))
@@ -124,27 +129,33 @@ class HostSystem(Entity):
         return vim.host.NetworkInfo(
             vswitch=net.render_vswitches(), proxySwitch=[dvs.render_proxy_switch(self) for dvs in self.dvswitches()],
             portgroup=net.render_portgroups(), pnic=net.render_pnics(self.link_speeds()), vnic=net.render_vnics(), consoleVnic=[],
-            dnsConfig=dns, ipRouteConfig=gateway, ipV6Enabled=True, atBootIpV6Enabled=True, netStackInstance=stacks,
+            dnsConfig=dns, ipRouteConfig=copy.deepcopy(default.route), ipV6Enabled=True, atBootIpV6Enabled=True, netStackInstance=stacks,
             routeTableInfo=vim.host.IpRouteTableInfo(ipRoute=ipv4, ipv6Route=ipv6))
 
     def _routes(self, stack):
-        """(IPv4, IPv6) routes of a TCP/IP stack, as the capture shows the default stack's: its default route through
-        vmk0, then the network of each vmk's static address (gateway 0.0.0.0, or :: for IPv6) on that vmk."""
+        """(IPv4, IPv6) routes of a TCP/IP stack, as the capture shows the default stack's: its default route (0.0.0.0/0,
+        ::/0) through the stack's vmk whose subnet holds the gateway, then the network of each vmk's address (gateway
+        0.0.0.0, or :: for IPv6) on that vmk. A gateway on no subnet of the stack's vmks installs no default route (assumed:
+        a next hop must be on-link); a vmk's own gateway (ipRouteSpec) adds no entry here."""
         ipv4, ipv6 = [], []
-        if stack == "defaultTcpipStack":
-            ipv4.append(vim.host.IpRouteEntry(network="0.0.0.0", prefixLength=0, gateway=self.identity["gateway"], deviceName="vmk0"))
-        for vnic in self.net.vnics.values():
+        vnics = [v for v in self.net.vnics.values() if v.spec.netStackInstanceKey == stack]
+        networks = []  # (vmk, ipaddress network)
+        for vnic in vnics:
             ip = vnic.spec.ip
-            if vnic.spec.netStackInstanceKey != stack:
-                continue
             if ip.ipAddress and ip.subnetMask:  # a DHCP lease is on-link like a static address
-                network = ipaddress.IPv4Network("{0}/{1}".format(ip.ipAddress, ip.subnetMask), strict=False)
-                ipv4.append(vim.host.IpRouteEntry(network=str(network.network_address), prefixLength=network.prefixlen,
-                                                  gateway="0.0.0.0", deviceName=vnic.device))
+                networks.append((vnic.device, ipaddress.IPv4Network("{0}/{1}".format(ip.ipAddress, ip.subnetMask), strict=False)))
             for address in ip.ipV6Config.ipV6Address if ip.ipV6Config else []:
-                network = ipaddress.IPv6Network("{0}/{1}".format(address.ipAddress, address.prefixLength), strict=False)
-                ipv6.append(vim.host.IpRouteEntry(network=str(network.network_address), prefixLength=network.prefixlen,
-                                                  gateway="::", deviceName=vnic.device))
+                networks.append((vnic.device, ipaddress.IPv6Network("{0}/{1}".format(address.ipAddress, address.prefixLength), strict=False)))
+        config = self.net.stacks[stack]
+        for gateway, table, any_network in ((config.gateway, ipv4, "0.0.0.0"), (config.ipv6_gateway, ipv6, "::")):
+            address = ipaddress.ip_address(gateway) if gateway else None
+            device = next((d for d, net in networks if address is not None and net.version == address.version and address in net), None)
+            if device is not None:
+                table.append(vim.host.IpRouteEntry(network=any_network, prefixLength=0, gateway=gateway, deviceName=device))
+        for device, network in networks:
+            (ipv4 if network.version == 4 else ipv6).append(vim.host.IpRouteEntry(
+                network=str(network.network_address), prefixLength=network.prefixlen, gateway="0.0.0.0" if network.version == 4 else "::",
+                deviceName=device))
         return ipv4, ipv6
 
     def p_summary(self):
@@ -399,6 +410,10 @@ class HostNetworkSystem(ManagedObject):
             raise faults.not_found("Physical NIC {0} not found".format(unknown[0]))
         return self.inv.physical.network_hints(self.host, list(device or []))
 
+    def UpdateIpRouteConfig(self, call, config):
+        """The default stack's gateway (deprecated since API 5.5 for netStackSpec, still served)."""
+        self.host.mutate(lambda net: net.set_default_route(config))
+
     def UpdateNetworkConfig(self, call, config, changeMode):
         """changeMode "modify": apply the listed add/edit/remove operations, all or nothing."""
         if changeMode != "modify":
@@ -437,6 +452,13 @@ class HostNetworkSystem(ManagedObject):
         # Port groups go before their vSwitch, both after the vmks that used them.
         for remove in pg_removals + removals:
             remove()
+        if config.ipRouteConfig is not None:  # deprecated since API 5.5: the default stack's
+            net.set_default_route(config.ipRouteConfig, "config.ipRouteConfig")
+        for n, spec in enumerate(config.netStackSpec or []):
+            # "Only edit operation is supported currently" (API reference, HostNetworkConfigNetStackSpec.operation)
+            if (spec.operation or "edit") != "edit":
+                raise faults.not_supported("config.netStackSpec[{0}].operation: only edit is supported".format(n))
+            net.edit_stack(spec.netStackInstance, "config.netStackSpec")
         return vim.host.NetworkConfig.Result(vnicDevice=added, consoleVnicDevice=[])
 
 

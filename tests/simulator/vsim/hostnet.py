@@ -25,6 +25,9 @@ NIC_TYPES = ("faultToleranceLogging", "management", "nvmeRdma", "nvmeTcp", "vSph
              "vSphereReplication", "vSphereReplicationNFC", "vmotion", "vsan", "vsanWitness")
 
 MTU_MIN, MTU_MAX = 1280, 9000
+# HostNetStackInstanceCongestionControlAlgorithmType; a stack's defaults as govmomi's capture shows them (host_config_info.go)
+CONGESTION_ALGORITHMS = ("newreno", "cubic")
+STACK_MAX_CONNECTIONS = 11000
 # What a vSwitch reports as numPorts whatever its spec.numPorts (govmomi's capture host_config_info.go: spec 128, 1536).
 VSWITCH_PORTS = 1536
 FIRST_PORT_KEY = 33554436  # hostd numbers vmk ports from here (0x2000004)
@@ -195,6 +198,43 @@ def _check_addressed(ip, where):
     raise faults.invalid_argument(where + ".ip")
 
 
+def check_gateway(config, where):
+    """A gateway must be an address of its family: defaultGateway IPv4, ipV6DefaultGateway IPv6 (InvalidArgument otherwise).
+    Nothing else is checked (whether it is on a vmk's subnet is not: tests/simulator/README.md)."""
+    if config is None:
+        return
+    for field, version in (("defaultGateway", 4), ("ipV6DefaultGateway", 6)):
+        value = getattr(config, field)
+        if not value:
+            continue
+        try:
+            address = ipaddress.ip_address(value)
+        except ValueError:
+            raise faults.invalid_argument("{0}.{1}".format(where, field)) from None
+        if address.version != version:
+            raise faults.invalid_argument("{0}.{1}".format(where, field))
+
+
+class NetStack:
+    """A TCP/IP stack's configuration (HostNetStackInstance): its route config as a client set it, TCP settings, and for
+    the default stack a DNS configuration set through the API (None: the host's own, from the topology)."""
+
+    def __init__(self, key, route=None):
+        self.key = key
+        self.route = route or vim.host.IpRouteConfig()
+        self.congestion = "newreno"
+        self.max_connections = STACK_MAX_CONNECTIONS
+        self.dns = None
+
+    @property
+    def gateway(self):
+        return self.route.defaultGateway or None
+
+    @property
+    def ipv6_gateway(self):
+        return self.route.ipV6DefaultGateway or None
+
+
 def link_local_address(mac):
     """The fe80::/64 address a vmk configures itself from its MAC (modified EUI-64, RFC 4291 appendix A)."""
     octets = [int(part, 16) for part in mac.split(":")]
@@ -264,6 +304,7 @@ class HostNetState:
         self.proxy_pnics = set()  # uplinks claimed by distributed switches, refreshed by the host
         self.vm_ports = {}  # standard port group -> [(port key, MAC)] of the connected NICs of powered-on VMs
         self.default_mtu = set()  # vSwitches whose spec never set an MTU: hostd leaves spec.mtu unset (the switch has 1500)
+        self.stacks = {key: NetStack(key) for key in NETSTACKS}  # TCP/IP stack key -> NetStack
 
     def clone(self):
         return copy.deepcopy(self)
@@ -513,13 +554,50 @@ class HostNetState:
 
     @staticmethod
     def _route_spec(route_spec):
-        """An override without a gateway is the same as no override."""
+        """An override without a gateway is the same as no override; a gateway that is not an address of its family is
+        InvalidArgument, as a stack's (check_gateway)."""
         if route_spec is None or route_spec.ipRouteConfig is None:
             return None
         config = route_spec.ipRouteConfig
+        check_gateway(config, "nic.ipRouteSpec.ipRouteConfig")
         if not (config.defaultGateway or config.ipV6DefaultGateway):
             return None
         return copy.deepcopy(route_spec)
+
+    # --- TCP/IP stacks (HostNetworkConfig.netStackSpec) -----------------------------------------
+
+    def edit_stack(self, instance, where="config.netStackSpec"):
+        """Apply a HostNetStackInstance of an `edit` NetStackSpec: what it sets replaces the stack's value, what it leaves
+        unset is kept. ipRouteConfig is taken whole (an unset defaultGateway in it removes the gateway), as
+        vmware_host_tcpip_stacks sends it."""
+        if instance is None or instance.key not in self.stacks:
+            raise faults.invalid_argument(where + ".netStackInstance.key")
+        stack = self.stacks[instance.key]
+        if instance.ipRouteConfig is not None:
+            self._set_route(stack, instance.ipRouteConfig, where + ".netStackInstance.ipRouteConfig")
+        if instance.congestionControlAlgorithm:
+            if instance.congestionControlAlgorithm not in CONGESTION_ALGORITHMS:
+                raise faults.invalid_argument(where + ".netStackInstance.congestionControlAlgorithm")
+            stack.congestion = instance.congestionControlAlgorithm
+        if instance.requestedMaxNumberOfConnections:
+            if instance.requestedMaxNumberOfConnections < 0:
+                raise faults.invalid_argument(where + ".netStackInstance.requestedMaxNumberOfConnections")
+            stack.max_connections = instance.requestedMaxNumberOfConnections
+        if instance.dnsConfig is not None and instance.key == "defaultTcpipStack":
+            dns = copy.deepcopy(instance.dnsConfig)
+            dns.dhcp = bool(dns.dhcp)
+            stack.dns = dns
+
+    def set_default_route(self, config, where="config"):
+        """HostNetworkSystem.UpdateIpRouteConfig and HostNetworkConfig.ipRouteConfig: the default stack's route config."""
+        self._set_route(self.stacks["defaultTcpipStack"], config, where)
+
+    @staticmethod
+    def _set_route(stack, config, where):
+        check_gateway(config, where)
+        stack.route = vim.host.IpRouteConfig(
+            defaultGateway=config.defaultGateway or None, gatewayDevice=config.gatewayDevice or None,
+            ipV6DefaultGateway=config.ipV6DefaultGateway or None, ipV6GatewayDevice=config.ipV6GatewayDevice or None)
 
     # --- nicType selection (HostVirtualNicManager) -------------------------------------------
 

@@ -248,7 +248,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.sim.config.latency_ms = float(data.get("ms", 0))
             elif action == "log":
                 self.sim.set_log(data["host"], data.get("lines", []), append=bool(data.get("append")))
-            elif action in ("cable", "link", "physical", "hint"):
+            elif action in ("cable", "link", "physical", "hint", "router"):
                 self.sim.physical_control(action, data)
             elif action == "host_state":
                 self.sim.set_host_state(data["host"], data["state"])

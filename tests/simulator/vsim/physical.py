@@ -5,7 +5,14 @@ cabling the simulator derives each pnic's link (state and speed), what QueryNetw
 subnets per VLAN, the CDP / LLDP neighbour) and whether an esxcli `network diag ping` from one vmk reaches an address.
 The format of the topology's `physical` key is documented at the top of topology.py; the default (no `physical`
 key) cables every pnic into one switch that carries every VLAN at MTU 9216.
+
+Routers (the `routers` key) are cabled into an island and have one address per subnet and VLAN they route. A ping to an
+address off the vmk's subnets goes to the gateway that applies (the vmk's own, else its stack's) and passes through the
+router that holds it when every leg is on-link both ways (the rule is in tests/simulator/README.md); why a ping got no
+answer is kept in the last pings of the state dump (`pings`), as esxcli has no field for it.
 """
+
+import collections
 
 import ipaddress
 
@@ -17,6 +24,8 @@ DEFAULT_SWITCH = {"name": "default", "island": "default", "mtu": 9216, "vlans": 
 IPV4_HEADERS, IPV6_HEADERS = 28, 48  # IP + ICMP echo headers a payload travels with
 ICMP_HEADER = 8
 DISCOVERY = ("cdp", "lldp", "both", "none")
+UNREACHABLE = "sendto() failed (Network is unreachable)"  # vmkping's wording for a destination without a route
+PING_LOG = 64  # pings kept for the state dump
 
 
 def parse_vlans(value, where):
@@ -87,6 +96,68 @@ class Cable:
         self.switch, self.port, self.up = switch, port, True
 
 
+class RouterInterface:
+    def __init__(self, data, router_mtu, where):
+        address = str(data.get("address", ""))
+        if "/" not in address:
+            raise ValueError("{0}: interface address {1!r} needs a prefix (172.16.1.1/24)".format(where, address))
+        try:
+            self.address = ipaddress.ip_interface(address)
+        except ValueError:
+            raise ValueError("{0}: {1!r} is not an address with a prefix".format(where, address)) from None
+        self.vlan = int(data.get("vlan", 0))
+        if not 0 <= self.vlan <= 4094:
+            raise ValueError("{0}: VLAN {1} is out of 0-4094".format(where, self.vlan))
+        self.mtu = int(data.get("mtu", router_mtu))
+
+    @property
+    def network(self):
+        return self.address.network
+
+    def state(self):
+        return {"vlan": self.vlan, "address": str(self.address), "network": str(self.network), "mtu": self.mtu}
+
+
+class Router:
+    """An L3 router cabled into an island: one address per subnet and VLAN it routes."""
+
+    def __init__(self, data, islands):
+        self.name = str(data.get("name") or "")
+        where = "router {0}".format(self.name or "?")
+        if not self.name:
+            raise ValueError("a router needs a name")
+        self.island = str(data.get("island", ""))
+        if self.island not in islands:
+            raise ValueError("{0}: no switch is in island {1!r} (islands: {2})".format(where, self.island, ", ".join(sorted(islands))))
+        self.mtu = int(data.get("mtu", 9216))
+        self.interfaces = []
+        for item in data.get("interfaces", []):
+            self.add(item)
+
+    def add(self, data):
+        interface = RouterInterface(data, self.mtu, "router " + self.name)
+        if any(i.address.ip == interface.address.ip for i in self.interfaces):
+            raise ValueError("router {0} already has {1}".format(self.name, interface.address.ip))
+        self.interfaces.append(interface)
+
+    def remove(self, vlan=None, address=None):
+        """Remove the interfaces on a VLAN, or the one with an address (with or without its prefix); ValueError if none."""
+        keep = [i for i in self.interfaces if not ((vlan is not None and i.vlan == int(vlan)) or
+                                                  (address is not None and str(i.address.ip) == str(address).split("/")[0]))]
+        if len(keep) == len(self.interfaces):
+            raise ValueError("router {0} has no interface {1}".format(self.name, "on VLAN {0}".format(vlan) if vlan is not None else address))
+        self.interfaces = keep
+
+    def holding(self, address):
+        return next((i for i in self.interfaces if i.address.ip == address), None)
+
+    def on_subnet(self, address):
+        return next((i for i in self.interfaces if i.address.version == address.version and address in i.network), None)
+
+    def state(self):
+        return {"island": self.island, "mtu": self.mtu, "interfaces": [i.state() for i in self.interfaces]}
+
+
 class Endpoint:
     """A vmk as the wire sees it: its host, addresses, and the uplink it sends through right now (None: no link)."""
 
@@ -109,6 +180,26 @@ class Endpoint:
 
     def has(self, address):
         return any(net.ip == address for net in self.networks)
+
+    def address(self, version):
+        return next((net.ip for net in self.networks if net.version == version), None)
+
+    def network_of(self, address):
+        return next((net.network for net in self.networks if net.version == address.version and address in net.network), None)
+
+    def gateway(self, version):
+        """The default gateway that applies to the vmk: its own (spec.ipRouteSpec), else its TCP/IP stack's; None: none."""
+        route = self.vnic.spec.ipRouteSpec
+        config = route.ipRouteConfig if route is not None else None
+        value = (config.defaultGateway if version == 4 else config.ipV6DefaultGateway) if config is not None else None
+        if not value:
+            stack = self.host.net.stacks.get(self.stack)
+            value = (stack.gateway if version == 4 else stack.ipv6_gateway) if stack is not None else None
+        return ipaddress.ip_address(value) if value else None
+
+    @property
+    def label(self):
+        return "{0} {1}".format(self.host.name, self.vnic.device)
 
     def on_subnet(self, address):
         return any(net.version == address.version and address in net.network for net in self.networks)
@@ -141,6 +232,14 @@ class PhysicalNetwork:
                 raise ValueError("physical: two switches named {0}".format(switch.get("name")))
             self.switches[switch["name"]] = Switch(switch, n)
         self._cable_all(data.get("cabling", []))
+        self.routers = {}
+        islands = {switch.island for switch in self.switches.values()}
+        for router in data.get("routers", []):
+            router = Router(router, islands)
+            if router.name in self.routers:
+                raise ValueError("physical: two routers named {0}".format(router.name))
+            self.routers[router.name] = router
+        self.pings = collections.deque(maxlen=PING_LOG)  # why recent pings answered or not, for the state dump
         for name in data.get("hint_all_nics_empty", []):
             if name in self.hosts or not known_hosts_only:
                 self.hints_empty.add(self._host(name).name)
@@ -237,6 +336,19 @@ class PhysicalNetwork:
             switch.vlans = parse_vlans(vlans, "switch " + name)
         self._changed()
 
+    def set_router(self, name, add=None, remove=None):
+        """/_sim/router: add an interface ({"vlan", "address", "mtu"}) to a router or remove one ({"vlan"} or {"address"})."""
+        router = self.routers.get(name)
+        if router is None:
+            raise ValueError("physical: no router {0!r} (routers: {1})".format(name, ", ".join(sorted(self.routers))))
+        if not add and not remove:
+            raise ValueError("a router change needs 'add' or 'remove'")
+        if remove:
+            router.remove(vlan=remove.get("vlan"), address=remove.get("address"))
+        if add:
+            router.add(add)
+        self._changed()
+
     def set_hints_empty(self, host_name, empty):
         names = [self._host(host_name).name] if host_name else list(self.hosts)
         for name in names:
@@ -294,61 +406,180 @@ class PhysicalNetwork:
             for net in point.networks:
                 if net.version == 4:
                     seen.add((point.vlan, net.network))
+        for router in self.routers.values():  # a router's interfaces talk on their VLANs too (ARP, routing protocols)
+            if router.island != switch.island:
+                continue
+            for interface in router.interfaces:
+                if interface.address.version == 4 and switch.carries(interface.vlan):
+                    seen.add((interface.vlan, interface.network))
         return sorted(seen, key=lambda item: (item[0], int(item[1].network_address), item[1].prefixlen))
 
     # --- ping --------------------------------------------------------------------------------
 
     def ping(self, host, options):
-        """esxcli network diag ping from host with the parsed options (dict of str -> str); a PingOutcome."""
+        """esxcli network diag ping from host with the parsed options (dict of str -> str); a PingOutcome. Why it got no
+        answer goes to self.pings (the state dump)."""
+        outcome, source, reason, via = self._ping(host, options)
+        if outcome.fault:
+            result = "fault"
+        else:
+            result = "replied" if outcome.replies else "lost"
+        self.pings.append({"host": host.name, "interface": source.vnic.device if source is not None else options.get("interface"),
+                           "netstack": options.get("netstack") or "defaultTcpipStack", "address": str(outcome.address), "result": result,
+                           "via": via, "reason": reason if result != "replied" else None,
+                           **({"fault": outcome.fault[0]} if outcome.fault else {})})
+        return outcome
+
+    def _ping(self, host, options):
+        """(PingOutcome, sending Endpoint or None, reason text or None, [router names crossed])."""
         count, size = int(options.get("count", 3)), int(options.get("size", 56))
         address = options.get("host")
         try:
             address = ipaddress.ip_address(address or "")
         except ValueError:
-            return PingOutcome(address, count, size, fault=["Unknown host specified"])
+            return PingOutcome(address, count, size, fault=["Unknown host specified"]), None, "unknown host", []
         stack = options.get("netstack") or "defaultTcpipStack"
         points = [p for p in self.endpoints() if p.host is host]
         source = self._source(points, options.get("interface"), stack, address)
         if isinstance(source, str):
-            return PingOutcome(address, count, size, fault=[source])
+            return PingOutcome(address, count, size, fault=[source]), None, source, []
         df = options.get("df", "false").lower() == "true"
         headers = IPV6_HEADERS if address.version == 6 else IPV4_HEADERS
         if source is not None and df and size + headers > source.mtu:
-            return PingOutcome(address, count, size, fault=["sendto() failed (Message too long)"] * count)
-        if source is None or not source.on_subnet(address):
-            return PingOutcome(address, count, size)  # nothing routes these non-routed segments: no reply
+            return PingOutcome(address, count, size, fault=["sendto() failed (Message too long)"] * count), source, "payload over the vmk's MTU", []
+        if source is None:
+            return (PingOutcome(address, count, size, fault=[UNREACHABLE]), None,
+                    "no route: no vmk of {0} is on the subnet of {1} and the stack has no usable default gateway".format(stack, address), [])
         if source.has(address):
-            return PingOutcome(address, count, size, replies=[_round_trip(0, size, seq) for seq in range(count)])
+            return PingOutcome(address, count, size, replies=[_round_trip(0, size, seq) for seq in range(count)]), source, None, []
         frame = size + headers if df else min(size + headers, source.mtu)
-        hops = self._path(source, address, frame)
+        if source.on_subnet(address):
+            hops, reason = self._path(source, address, frame)
+            via = []
+        else:
+            nexthop = options.get("nexthop")
+            try:
+                gateway = ipaddress.ip_address(nexthop) if nexthop else source.gateway(address.version)
+            except ValueError:
+                return PingOutcome(address, count, size, fault=["Invalid nexthop {0}".format(nexthop)]), source, "invalid nexthop", []
+            if gateway is None:
+                return (PingOutcome(address, count, size, fault=[UNREACHABLE]), source,
+                        "no route: {0} is off the subnets of {1} and neither the vmk nor {2} has a default gateway".format(
+                            address, source.label, stack), [])
+            hops, reason, via = self._routed(source, gateway, address, frame)
         replies = [] if hops is None else [_round_trip(hops, size, seq) for seq in range(count)]
-        return PingOutcome(address, count, size, replies=replies)
+        return PingOutcome(address, count, size, replies=replies), source, reason, via
 
-    @staticmethod
-    def _source(points, interface, stack, address):
-        """The sending vmk, None (no vmk of the stack holds the address's subnet) or an esxcli error text."""
+    def _source(self, points, interface, stack, address):
+        """The sending vmk, None (no route) or an esxcli error text. Without an interface: the stack's vmk on the
+        address's subnet, else the one on its default gateway's subnet (the stack's default route)."""
         if interface:
             point = next((p for p in points if p.vnic.device == interface), None)
             if point is None or point.stack != stack:
                 return "Unknown interface '{0}': Invalid argument".format(interface)
             return point
-        return next((p for p in points if p.stack == stack and p.on_subnet(address)), None)
+        on_stack = [p for p in points if p.stack == stack]
+        found = next((p for p in on_stack if p.on_subnet(address)), None)
+        if found is not None or not on_stack:
+            return found
+        config = on_stack[0].host.net.stacks.get(stack)
+        gateway = (config.gateway if address.version == 4 else config.ipv6_gateway) if config is not None else None
+        gateway = ipaddress.ip_address(gateway) if gateway else None
+        return next((p for p in on_stack if gateway is not None and p.on_subnet(gateway)), None)
 
     def _path(self, source, address, frame):
-        """Physical switches crossed (1 or 2) to a vmk holding the address on the same island and VLAN, or None."""
-        if source.switch is None or frame > min(source.vswitch_mtu, source.switch.mtu) or not source.switch.carries(source.vlan):
-            return None
+        """(physical switches crossed (1 or 2), None) to a vmk holding the address on the same island and VLAN, or
+        (None, why not)."""
+        if source.switch is None:
+            return None, "{0} has no uplink with a link".format(source.label)
+        if not source.switch.carries(source.vlan):
+            return None, "{0} does not carry VLAN {1} of {2}".format(source.switch.name, source.vlan, source.label)
+        if frame > min(source.vswitch_mtu, source.switch.mtu):
+            return None, "a {0}-byte frame is over the MTU of {1}'s switches".format(frame, source.label)
+        reason = "no vmk holds {0} on island {1}, VLAN {2}".format(address, source.switch.island, source.vlan)
         for peer in self.endpoints():
             if not peer.has(address) or peer.switch is None or peer.switch.island != source.switch.island:
                 continue
             if peer.vlan != source.vlan or not peer.switch.carries(peer.vlan):
+                reason = "{0} holds {1} on VLAN {2}, {3} sends on VLAN {4}".format(peer.label, address, peer.vlan, source.label, source.vlan)
                 continue
             if not any(peer.on_subnet(net.ip) for net in source.networks if net.version == address.version):
+                reason = "{0} has no route back: {1}'s address is off its subnet".format(peer.label, source.label)
                 continue  # the reply would have no route back
             if frame > min(peer.switch.mtu, peer.vswitch_mtu, peer.mtu):
+                reason = "a {0}-byte frame is over the MTU on the way to {1}".format(frame, peer.label)
                 continue
-            return 1 if peer.switch is source.switch else 2
+            return (1 if peer.switch is source.switch else 2), None
+        return None, reason
+
+    # --- routing -----------------------------------------------------------------------------
+
+    def _router_at(self, address):
+        for router in self.routers.values():
+            interface = router.holding(address)
+            if interface is not None:
+                return router, interface
+        return None, None
+
+    @staticmethod
+    def _on_link(point, router, interface, frame):
+        """Why a vmk and a router interface cannot exchange a frame on-link (same island, VLAN carried, MTU), or None."""
+        if point.switch is None:
+            return "{0} has no uplink with a link".format(point.label)
+        if point.switch.island != router.island:
+            return "{0} is on island {1}, router {2} on island {3}".format(point.label, point.switch.island, router.name, router.island)
+        if point.vlan != interface.vlan:
+            return "{0} is on VLAN {1}, router {2}'s interface {3} on VLAN {4}".format(point.label, point.vlan, router.name,
+                                                                                        interface.address, interface.vlan)
+        if not point.switch.carries(point.vlan):
+            return "{0} does not carry VLAN {1} of {2}".format(point.switch.name, point.vlan, point.label)
+        if frame > min(point.vswitch_mtu, point.switch.mtu, point.mtu, interface.mtu):
+            return "a {0}-byte frame is over the MTU between {1} and router {2}".format(frame, point.label, router.name)
         return None
+
+    def _leg(self, point, gateway, target, frame):
+        """One direction of a routed path: from vmk `point` through `gateway` to the vmk `target` (an Endpoint), or to
+        whoever holds the address `target`. (router, peer Endpoint, None), else (router reached or None, None, why not)."""
+        address = target.address(gateway.version) if isinstance(target, Endpoint) else target
+        if not point.on_subnet(gateway):
+            return None, None, "gateway {0} of {1} is not on its subnet".format(gateway, point.label)
+        router, interface = self._router_at(gateway)
+        if router is None:
+            return None, None, "no router holds {0}, the gateway of {1}".format(gateway, point.label)
+        why = self._on_link(point, router, interface, frame)
+        if why:
+            return None, None, why
+        peers = [target] if isinstance(target, Endpoint) else [p for p in self.endpoints() if p.has(address)]
+        if not peers:
+            return router, None, "no vmk holds {0}".format(address)
+        peer = peers[0]
+        out = router.on_subnet(address)
+        if out is None:
+            subnet = peer.network_of(address) or address
+            return router, None, "router {0} has no interface on {1}: no route to {2}".format(router.name, subnet, address)
+        why = self._on_link(peer, router, out, frame)
+        if why:
+            return router, None, why
+        return router, peer, None
+
+    def _routed(self, source, gateway, address, frame):
+        """(hops, None, routers) when the ping is answered through routers, else (None, why not, routers reached).
+
+        Forward: the gateway is on the source vmk's subnet and held by a router the vmk reaches on-link (island, VLAN
+        carried, MTU); that router has an interface on the destination's subnet from which the vmk holding the address is
+        on-link. Back: that vmk's own gateway (its override, else its stack's) is held by a router it reaches on-link
+        and that router has an interface on the source's subnet from which the source vmk is on-link."""
+        router, peer, why = self._leg(source, gateway, address, frame)
+        if why:
+            return None, why, [router.name] if router else []
+        back_gateway = peer.gateway(address.version)
+        if back_gateway is None:
+            return None, "{0} has no gateway: no route back to {1}".format(peer.label, source.address(address.version)), [router.name]
+        back, _source, why = self._leg(peer, back_gateway, source, frame)
+        via = [router.name] + ([back.name] if back is not None and back is not router else [])
+        if why:
+            return None, "on the way back: " + why, via
+        return 3, None, via
 
     # --- QueryNetworkHint --------------------------------------------------------------------
 
@@ -388,7 +619,8 @@ class PhysicalNetwork:
                                                           "port_id": cable.switch.port_id(cable.port), "up": cable.up}
             cabling[host.name] = row
         return {"switches": {name: switch.state() for name, switch in self.switches.items()}, "cabling": cabling,
-                "hint_all_nics_empty": sorted(self.hints_empty)}
+                "hint_all_nics_empty": sorted(self.hints_empty), "routers": {name: r.state() for name, r in self.routers.items()},
+                "pings": list(self.pings)}
 
 
 def _round_trip(hops, size, seq):

@@ -220,7 +220,7 @@ class Simulator:
             host.set_connection_state(state)
 
     def physical_control(self, action, data):
-        """/_sim/cable, /_sim/link, /_sim/physical, /_sim/hint: change the physical network (vsim/physical.py)."""
+        """/_sim/cable, /_sim/link, /_sim/physical, /_sim/hint, /_sim/router: change the physical network (vsim/physical.py)."""
         physical = self.inv.physical
         with self.inv.lock:
             if action == "cable":
@@ -229,6 +229,8 @@ class Simulator:
                 physical.set_link(data["host"], data["pnic"], bool(data["up"]))
             elif action == "physical":
                 physical.set_switch(data["switch"], mtu=data.get("mtu"), vlans=data.get("vlans"), vlans_given="vlans" in data)
+            elif action == "router":
+                physical.set_router(data["router"], add=data.get("add"), remove=data.get("remove"))
             else:
                 if data.get("all_nics", "empty") not in ("empty", "normal"):
                     raise ValueError("all_nics must be 'empty' or 'normal'")
@@ -249,8 +251,10 @@ class Simulator:
                                    for n, s in net.portgroups.items()},
                     "vmks": {d: {"portgroup": v.spec.portgroup, "ip": v.spec.ip.ipAddress, "mtu": v.spec.mtu, "stack": v.spec.netStackInstanceKey,
                                  "dvport": v.spec.distributedVirtualPort.portgroupKey if v.spec.distributedVirtualPort else None,
-                                 "dvport_key": v.spec.distributedVirtualPort.portKey if v.spec.distributedVirtualPort else None}
+                                 "dvport_key": v.spec.distributedVirtualPort.portKey if v.spec.distributedVirtualPort else None,
+                                 "gateway": v.spec.ipRouteSpec.ipRouteConfig.defaultGateway if v.spec.ipRouteSpec else None}
                              for d, v in net.vnics.items()},
+                    "stacks": {k: {"gateway": st.gateway, "ipv6_gateway": st.ipv6_gateway} for k, st in net.stacks.items()},
                     "services": {t: net.selected_devices(t) for t in sorted(set(net.selected) | {"vmotion"}) if net.selected_devices(t)},
                 }
             vms = {}

@@ -15,6 +15,12 @@ refuse is a ValueError that names the host, switch or VM.
                 mgmt_ip: 192.168.100.107  # default: name; fills {mgmt_ip} and {octet} in vmk addresses
                 hostname: esx07           # DNS host name (default: first label of a DNS name, esx-a-b-c-d for an IP)
                 gateway: 192.168.100.1    # default gateway (default: the profile's)
+                stacks:                   # TCP/IP stack settings, per stack over the profile's (keys: defaultTcpipStack,
+                  vmotion:                # vmotion, vSphereProvisioning); as UpdateNetworkConfig netStackSpec sets them
+                    gateway: 172.16.1.1   # the stack's default gateway (ipRouteConfig.defaultGateway); "{octet}" is filled
+                    ipv6_gateway: "fd00:16:1::1"  # ipRouteConfig.ipV6DefaultGateway
+                    congestion: newreno   # congestionControlAlgorithm: newreno (default) or cubic
+                    max_connections: 11000  # requestedMaxNumberOfConnections (default 11000)
                 portgroups: [...]         # the host's own standard port groups, after the profile's
                 vmks: [...]               # the host's own vmks, created after the profile's
                 services_disabled: {vmk3: [vmotion]}   # services of the profile's vmks left off on this host
@@ -43,6 +49,7 @@ refuse is a ValueError that names the host, switch or VM.
         speed_mb: 1000
         gateway: 192.168.100.1
         domain: seed.local
+        stacks: {vmotion: {gateway: 172.16.1.1}}   # as a host's `stacks` (a host's entry wins per stack and key)
         vswitches: [{name: vSwitch0, uplinks: [vmnic0, vmnic1], mtu: 1500}]   # without mtu: unset in the spec, 1500
         portgroups:
           - {name: VM Network, vswitch: vSwitch0, vlan: 0, active: [vmnic0], standby: [vmnic1],
@@ -58,6 +65,9 @@ refuse is a ValueError that names the host, switch or VM.
           - {device: vmk1, dvswitch: dvSwitch-vMotion, dvportgroup: dv-vMotion, ip: "172.16.1.{octet}",
              port_key: "12"}              # on a distributed port group: the host must be a member; it takes the
                                           # lowest free port of the port group unless port_key names one
+          - {device: vmk2, portgroup: vMotion-2, ip: "172.16.2.{octet}", stack: vmotion,
+             gateway: 172.16.2.1}         # the vmk's own default gateway (spec.ipRouteSpec.ipRouteConfig.defaultGateway,
+                                          # vSphere 6.5+); ipv6_gateway: its ipV6DefaultGateway
     physical:                             # the wire under the hosts (vsim/physical.py); without this key every pnic is
                                           # cabled into one switch "default" that carries every VLAN at MTU 9216
       switches:                           # names unique across the inventory
@@ -75,6 +85,13 @@ refuse is a ValueError that names the host, switch or VM.
         - {hosts: [192.168.100.110], pnics: [vmnic8], switch: frontend-01, port: 40}
                                           # ports: the lowest free one, in host then pnic order, unless `port` is given
       hint_all_nics_empty: [192.168.100.111]  # hosts that answer QueryNetworkHint without devices with nothing
+      routers:                            # L3 routers (vsim/physical.py; the ping rule is in tests/simulator/README.md)
+        - name: r1                        # unique
+          island: backend                 # the island it is cabled into (an island some switch is in)
+          mtu: 9216                       # IP MTU of its interfaces (default 9216; an interface may set its own)
+          interfaces:                     # one per subnet and VLAN it routes: its address there, with the prefix
+            - {vlan: 101, address: 172.16.1.1/24}
+            - {vlan: 201, address: 172.16.11.1/24, mtu: 9000}
 """
 
 import ipaddress
@@ -198,9 +215,51 @@ def _vnic_spec(vmk, host):
     else:
         mask = str(ipaddress.IPv4Network("0.0.0.0/{0}".format(vmk.get("prefix", 24))).netmask)
         ip = vim.host.IpConfig(dhcp=False, ipAddress=_fill(vmk["ip"], host), subnetMask=mask)
+    route = None
+    if vmk.get("gateway") or vmk.get("ipv6_gateway"):
+        route = vim.host.VirtualNic.IpRouteSpec(ipRouteConfig=vim.host.IpRouteConfig(
+            defaultGateway=_fill(vmk["gateway"], host) if vmk.get("gateway") else None,
+            ipV6DefaultGateway=str(vmk["ipv6_gateway"]) if vmk.get("ipv6_gateway") else None))
     return vim.host.VirtualNic.Specification(
-        ip=ip, mtu=vmk.get("mtu", 1500),
+        ip=ip, mtu=vmk.get("mtu", 1500), ipRouteSpec=route,
         netStackInstanceKey=vmk.get("stack", "defaultTcpipStack"))
+
+
+STACK_KEYS = ("gateway", "ipv6_gateway", "congestion", "max_connections")
+
+
+def _stack_settings(profile, data):
+    """{stack key: {setting: value}}: the profile's `stacks`, each stack's settings overridden by the host's."""
+    merged = {}
+    for source in (profile.get("stacks") or {}, data.get("stacks") or {}):
+        for key, settings in source.items():
+            if key not in hostnet.NETSTACKS:
+                raise ValueError("host {0}: no TCP/IP stack {1!r} (stacks: {2})".format(data["name"], key, ", ".join(hostnet.NETSTACKS)))
+            unknown = sorted(set(settings or {}) - set(STACK_KEYS))
+            if unknown:
+                raise ValueError("host {0}, stack {1}: unknown setting {2!r} (settings: {3})".format(data["name"], key, unknown[0],
+                                                                                                 ", ".join(STACK_KEYS)))
+            merged.setdefault(key, {}).update(settings or {})
+    return merged
+
+
+def _apply_stacks(net, profile, data):
+    """The default stack's gateway (`gateway`, through vmk0 as the installer sets it), then the `stacks` settings, applied
+    as UpdateNetworkConfig applies a netStackSpec edit."""
+    net.stacks["defaultTcpipStack"].route = vim.host.IpRouteConfig(defaultGateway=data.get("gateway", profile.get("gateway", "192.168.0.1")),
+                                                                   gatewayDevice="vmk0")
+    for key, settings in _stack_settings(profile, data).items():
+        current = net.stacks[key].route
+        route = vim.host.IpRouteConfig(
+            defaultGateway=_fill(settings["gateway"], data) if settings.get("gateway") else current.defaultGateway,
+            gatewayDevice=current.gatewayDevice,
+            ipV6DefaultGateway=str(settings["ipv6_gateway"]) if settings.get("ipv6_gateway") else current.ipV6DefaultGateway)
+        instance = vim.host.NetStackInstance(key=key, ipRouteConfig=route, congestionControlAlgorithm=settings.get("congestion"),
+                                             requestedMaxNumberOfConnections=int(settings.get("max_connections", 0)) or None)
+        try:
+            net.edit_stack(instance, "stacks")
+        except faults.SoapFault as failure:
+            raise ValueError("host {0}, stack {1}: {2}".format(data["name"], key, failure.fault.msg)) from None
 
 
 def _vm_nics(data):
@@ -323,6 +382,7 @@ class Builder:
         net = hostnet.HostNetState(_pnics(profile, index), "00:50:56:{0:02x}:{1:02x}".format(index >> 8 & 255, index & 255))
         net.vswitches, net.portgroups = dict(switches.vswitches), dict(switches.portgroups)
         net.default_mtu = set(switches.default_mtu)
+        _apply_stacks(net, profile, data)
         for pg in data.get("portgroups", []):  # the host's own port groups, on the profile's vSwitches
             try:
                 _add_portgroup(net, pg)
