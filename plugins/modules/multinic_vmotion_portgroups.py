@@ -124,6 +124,26 @@ options:
         elements: dict
         required: true
         suboptions: *vmk_options
+      vmotion_stack:
+        description: Its vmotion TCP/IP stack's default gateways, as O(vmotion_stack).
+        type: dict
+        suboptions: &stack_options
+          gateway:
+            description: IPv4 default gateway.
+            type: str
+          gateway_ipv6:
+            description: IPv6 default gateway.
+            type: str
+  vmotion_stack:
+    description:
+      - The default gateways of the host's V(vmotion) TCP/IP stack, for vMotion routed between subnets (a subnet per rack).
+        Every vmk on that stack without its own O(vmks[].gateway) reaches other subnets through it.
+      - Set with C(UpdateNetworkConfig) (an C(edit) of the stack's C(ipRouteConfig)) after the vmks, as ESXi reaches a
+        gateway on-link; the gateway must be another host address of the subnet of a vmk on the V(vmotion) stack, after
+        the change. A gateway left out stays as it is.
+      - The host's stacks are read (same call) only when this is given.
+    type: dict
+    suboptions: *stack_options
   state:
     description:
       - V(present) builds or corrects the layout.
@@ -301,6 +321,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._change.describe 
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import PlanError, plan_host
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import module_options
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import ApplyError, ScopeError, VsphereError
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import NETSTACK_PROPERTY
 
 
 class MultinicVmotionPortgroups(VmotionModule):
@@ -314,10 +335,17 @@ class MultinicVmotionPortgroups(VmotionModule):
             return dict((h["esxi_hostname"], h["vmks"]) for h in self.params["hosts"])
         return {self.params["esxi_hostname"]: self.params["vmks"]}
 
+    def stacks(self):
+        """{host name or None: the vmotion TCP/IP stack's gateways asked for} of the hosts that ask for any."""
+        entries = self.params["hosts"] or [dict(esxi_hostname=self.params["esxi_hostname"], vmotion_stack=self.params["vmotion_stack"])]
+        return dict((h["esxi_hostname"], h["vmotion_stack"]) for h in entries if any((h.get("vmotion_stack") or {}).values()))
+
     def read(self, names, fleet=False):
-        """{name: HostState} for the named hosts, in one batched read; None means the only host of an ESXi."""
+        """{name: HostState} for the named hosts, in one batched read; None means the only host of an ESXi. The TCP/IP
+        stacks are read (same call) only when a layout sets the vmotion stack's gateway."""
         try:
-            states = self.read_hosts(esxi_hostname=None if names == [None] else names, fleet=fleet)
+            states = self.read_hosts(esxi_hostname=None if names == [None] else names, fleet=fleet,
+                                     host_properties=(NETSTACK_PROPERTY,) if self.stacks() else ())
         except ScopeError as e:
             if not e.unknown:
                 raise
@@ -333,17 +361,19 @@ class MultinicVmotionPortgroups(VmotionModule):
         """Plan every host and judge the end state against the fleet; one more read only for hosts sharing a changed dvportgroup."""
         facts = dict((name, state.facts) for name, state in states.items())
         self.read_services(hosts_sharing(layouts, facts, self.fleet))
+        stacks = self.stacks()
         return plan_fleet(layouts, facts, self.fleet, state=self.params["state"], purge=self.params["purge"],
-                          allow_moves=self.params["allow_moves"])
+                          allow_moves=self.params["allow_moves"], stacks=dict((name, stacks.get(name, stacks.get(None))) for name in layouts))
 
     def verify(self, layouts, outcome):
         """Re-read the changed hosts (one batched call): each plan must now be empty."""
         names = sorted(n for n, ops in outcome.plans.items() if ops)
         try:
             after = self.read(names)
-            leftovers = {}
+            leftovers, stacks = {}, self.stacks()
             for name in names:
-                ops, _warnings = plan_host(layouts[name], after[name].facts, state=self.params["state"], purge=self.params["purge"])
+                ops, _warnings = plan_host(layouts[name], after[name].facts, state=self.params["state"], purge=self.params["purge"],
+                                           stack=stacks.get(name, stacks.get(None)))
                 if ops:
                     leftovers[name] = ops
         except (VsphereError, PlanError) as e:
@@ -410,13 +440,16 @@ class MultinicVmotionPortgroups(VmotionModule):
 
 def main():
     vmk_spec = module_options()
+    stack_spec = dict(gateway=dict(type="str"), gateway_ipv6=dict(type="str"))
     MultinicVmotionPortgroups(
         dict(
             esxi_hostname=dict(type="str"),
             vmks=dict(type="list", elements="dict", options=vmk_spec),
+            vmotion_stack=dict(type="dict", options=stack_spec),
             hosts=dict(type="list", elements="dict", options=dict(
                 esxi_hostname=dict(type="str", required=True),
                 vmks=dict(type="list", elements="dict", required=True, options=vmk_spec),
+                vmotion_stack=dict(type="dict", options=stack_spec),
             )),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             purge=dict(type="bool", default=False),
@@ -425,7 +458,7 @@ def main():
         ),
         scoped=False,
         required_one_of=[["vmks", "hosts"]],
-        mutually_exclusive=[["vmks", "hosts"], ["esxi_hostname", "hosts"]],
+        mutually_exclusive=[["vmks", "hosts"], ["esxi_hostname", "hosts"], ["vmotion_stack", "hosts"]],
     ).execute()
 
 

@@ -203,7 +203,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit import pin
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.esxcli import Pinger
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.uplink_evidence import host_link_states
-from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import PNIC_PROPERTY
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import NETSTACK_PROPERTY, PNIC_PROPERTY
 
 
 class VmotionConnectivity(VmotionModule):
@@ -211,7 +211,7 @@ class VmotionConnectivity(VmotionModule):
         for option in ("count", "concurrency"):
             if self.params[option] < 1:
                 self.fail("%s must be at least 1 (got %d)" % (option, self.params[option]))
-        states = self.read_hosts(host_properties=(PNIC_PROPERTY,))  # the pnics' link state in the same read
+        states = self.read_hosts(host_properties=(PNIC_PROPERTY, NETSTACK_PROPERTY))  # link states and stack gateways, same read
         facts = dict((name, state.facts) for name, state in states.items())
         by_index = connectivity.endpoints(facts, {"vmotion_devices": self.params["devices"]} if self.params["devices"] else None)
         absent = sorted(d for d, members in by_index.items() if not members)

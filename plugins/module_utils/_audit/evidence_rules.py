@@ -242,10 +242,15 @@ def _path_failed(view, opts, context):
         verdicts = sorted(set(p.get("verdict") for p in pairs))
         where = ("it reaches none of its peers on this index while they reach each other, so the cause is on its side (its cable, "
                  "switch port or link: see UPLINK_DOWN and SPLIT_ISLAND)" if index in cut_off else "no answer from %s" % _some(peers))
+        # routed pairs name the route that carries nothing: a router lacks a subnet, or a host a gateway
+        routes = sorted(set(p["route"] for p in pairs if p.get("route")))
         findings.append(_finding(
             "PATH_FAILED",
-            "%s %s: pings fail (%s): %s. Migrations between these hosts lose this stream." % (view["name"], index, _names(verdicts), where),
-            device=index, peers=peers,
+            "%s %s: pings fail (%s): %s%s. Migrations between these hosts lose this stream." % (
+                view["name"], index, _names(verdicts), where,
+                "; nothing crosses the route%s %s (check that a router carries both subnets and each side has a gateway to it)"
+                % ("s" if len(routes) > 1 else "", _names(routes)) if routes else ""),
+            device=index, peers=peers, **({"routes": routes} if routes else {})
         ))
     return findings
 

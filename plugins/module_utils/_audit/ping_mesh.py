@@ -38,6 +38,7 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.fleet_view import _route_gateway
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.rules import fleet_findings
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import DEFAULT_NETSTACK, ipv4_of, ipv6_of, natural_key
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError
@@ -74,7 +75,7 @@ def _endpoint(name, host, vmk):
     return {
         "host": name, "device": vmk.get("device"), "ipv4": ipv4, "ipv6": ipv6[0][0] if ipv6 else None, "subnet": subnet,
         "mtu": vmk.get("mtu") if isinstance(vmk.get("mtu"), int) else None, "netstack": vmk.get("netstack") or DEFAULT_NETSTACK,
-        "vmotion": bool(vmk.get("vmotion")), "uplinks": _active_uplinks(host, vmk),
+        "vmotion": bool(vmk.get("vmotion")), "uplinks": _active_uplinks(host, vmk), "gateway": _route_gateway(vmk, host),
     }
 
 
@@ -161,8 +162,17 @@ def plan(endpoints_by_index, strategy="mesh", reference_host=None):
                 "destination_device": destination["device"], "source_ip": source_ip, "destination_ip": destination_ip, "family": family,
                 "mtu": source["mtu"] or DEFAULT_MTU, "size": payload(source["mtu"], family), "netstack": source["netstack"],
                 "source_uplinks": source["uplinks"], "destination_uplinks": destination["uplinks"],
+                # routed vMotion: a peer in another subnet is reached through the source's gateway
+                "route": _route(source, destination) if family == "ipv4" else None,
             })
     return pairs, references
+
+
+def _route(source, destination):
+    """'S -> D via G' for two IPv4 endpoints in different subnets ('S -> D, no gateway' without one), None on-link."""
+    if not source["subnet"] or not destination["subnet"] or source["subnet"] == destination["subnet"]:
+        return None
+    return "%s -> %s %s" % (source["subnet"], destination["subnet"], "via %s" % source["gateway"] if source["gateway"] else "(no gateway)")
 
 
 def ping_arguments(pair, large, count=DEFAULT_COUNT):
@@ -212,9 +222,13 @@ def verdict(pair, large, small, links=None):
     down = [(pair[side], u) for side in ("source", "destination") for u in _down(pair, links, side)]
     if down:
         return "link_down", "%s: no answer, and %s report no link" % (where, ", ".join("%s %s" % (h, u[1]) for h, u in down))
+    route = pair.get("route")
     for ping in (small, large):
         if ping and ping.get("fault") and not ping.get("too_long"):
-            return "error", "%s: esxcli refused the ping: %s" % (where, _fault_text(ping))
+            return "error", "%s: esxcli refused the ping: %s%s" % (where, _fault_text(ping), "; the route %s is missing" % route if route else "")
+    if route:
+        return "no_path", ("%s: neither the %d-byte DF ping nor a %d-byte ping got an answer across the route %s: a router on the way "
+                           "lacks one of the subnets, or the peer has no route back" % (where, pair["size"], SMALL_PAYLOAD, route))
     return "no_path", "%s: neither the %d-byte DF ping nor a %d-byte ping got an answer" % (where, pair["size"], SMALL_PAYLOAD)
 
 
@@ -239,6 +253,7 @@ def pair_result(pair, large, small=None, links=None, error=None):
         "index": pair["index"], "source": pair["source"], "destination": pair["destination"], "source_device": pair["source_device"],
         "destination_device": pair["destination_device"], "source_ip": pair["source_ip"], "destination_ip": pair["destination_ip"],
         "family": pair["family"], "mtu": pair["mtu"], "size": pair["size"], "ok": name == "ok", "verdict": name, "reason": reason,
+        "route": pair.get("route"),
         "loss_percent": (large or {}).get("loss_percent", 100 if pair["family"] else None),
         "rtt_avg_ms": (answered or {}).get("rtt_avg_ms"), "large": _ping_view(large), "small": _ping_view(small),
     }

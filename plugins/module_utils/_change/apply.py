@@ -9,7 +9,8 @@ operations go in as few calls as the API allows, in the plan's order:
   1b. vmks that change TCP/IP stack removed in one UpdateNetworkConfig (re-created in the next: a standard port group
      holds one vmk, and a stack is fixed at creation),
   2. every standard port group and vmk change in one UpdateNetworkConfig,
-  3. services, one Select/DeselectVnicForNicType per vmk,
+  3. services, one Select/DeselectVnicForNicType per vmk, then the vmotion TCP/IP stack's gateways (one
+     UpdateNetworkConfig with a netStackSpec: the gateway is reached on-link from the stack's vmks, created in 2),
   4. removals in one more UpdateNetworkConfig.
 Every call goes through _vsphere.VsphereClient. The first failure stops the run and raises
 ApplyError, which knows per host what was applied, what was not and what is in doubt (the
@@ -116,6 +117,14 @@ def vnic_config(op, current_portgroup="", dvport=None):
     return vim.host.VirtualNic.Config(changeOperation="edit", device=op["device"], portgroup=portgroup, spec=spec)
 
 
+def stack_config(op):
+    """The HostNetworkConfig of an update_stack: an ``edit`` of the stack's ipRouteConfig, which ESXi takes whole (the plan
+    sends the gateway it leaves as it is); gatewayDevice is for the service console only (API reference), so none."""
+    route = vim.host.IpRouteConfig(defaultGateway=op["gateway"] or None, ipV6DefaultGateway=op["gateway_ipv6"] or None)
+    spec = vim.host.NetworkConfig.NetStackSpec(operation="edit", netStackInstance=vim.host.NetStackInstance(key=op["stack"], ipRouteConfig=route))
+    return vim.host.NetworkConfig(netStackSpec=[spec])
+
+
 def dvportgroup_spec(op, config_version=None):
     """DVPortgroupConfigSpec for add_dvportgroup / update_dvportgroup: only the named settings are sent."""
     vds = vim.dvs.VmwareDistributedVirtualSwitch
@@ -171,6 +180,9 @@ class Applier(object):
             self._network_config(name, state, network_ops)
         for op in [o for o in ops if o["op"] in SERVICE_OPS]:
             self._service(name, state, op)
+        for op in [o for o in ops if o["op"] == "update_stack"]:
+            self._step(name, [op], lambda: self.client.update_network_config(
+                state.network_system, stack_config(op), "setting the %s TCP/IP stack's gateway on %s" % (op["stack"], name)))
         removals = [o for o in ops if o["op"] in REMOVAL_OPS and not o.get("restack")]
         if removals:
             self._removals(name, state, removals, "removing vmks/port groups on %s" % name)

@@ -31,6 +31,8 @@ def _summary(host):
                                          "ipv6": _shown_ipv6(v), "mtu": v["mtu"], "netstack": v["netstack"],
                                          "vmotion": is_vmotion(v)}, **dict((k, v[k]) for k in ("dhcp", "gateway") if v.get(k))))
                      for v in host.get("vmks") or []),
+        # the TCP/IP stacks' gateways, when the host was read with them
+        "stacks": dict((key, dict(gateways)) for key, gateways in (host.get("stacks") or {}).items()),
     }
 
 
@@ -49,9 +51,9 @@ def preview(host, ops):
 def diff(before, after):
     """The diff mode ``{"before", "after"}`` of two summaries (preview): the port groups and vmks that differ only."""
     tracker = DifferenceTracker()
-    for section in ("portgroups", "vmks"):
+    for section in ("portgroups", "vmks", "stacks"):
         tracker.add_all(section, before[section], after[section])
-    old, new = tracker.before_after(sections=("portgroups", "vmks"))
+    old, new = tracker.before_after(sections=("portgroups", "vmks"))  # stacks only when they differ
     return {"before": old, "after": new}
 
 
@@ -104,7 +106,11 @@ def describe(host, ops):
     summary = _summary(host)
     lines = []
     for op in ops:
-        if op["op"] == "remove_portgroup":
+        if op["op"] == "update_stack":
+            lines.append("~ %s TCP/IP stack: %s" % (op["stack"], "; ".join(
+                "%s %s -> %s" % (label, op["before"].get(key) or "none", op[key]) for key, label in (("gateway", "gateway"), ("gateway_ipv6", "IPv6 gateway"))
+                if op[key] != op["before"].get(key))))
+        elif op["op"] == "remove_portgroup":
             lines.append("- port group %s on %s" % (op["portgroup"], op["switch"]))
         elif "portgroup" in op["op"]:
             lines.append(_describe_portgroup(op, summary["portgroups"]))

@@ -234,10 +234,11 @@ def hosts_sharing(layouts, hosts, fleet):
     return sorted(set(owner for key in named for owner, _vmk in _dvportgroup_users(key, others)), key=natural_key)
 
 
-def plan_fleet(layouts, hosts, fleet=None, state="present", purge=False, allow_moves=True):
+def plan_fleet(layouts, hosts, fleet=None, state="present", purge=False, allow_moves=True, stacks=None):
     """Plan every host and judge the planned end state of everything the change reaches.
 
-    layouts: {host name: desired vmks}; hosts: {host name: host facts} of the hosts to change.
+    layouts: {host name: desired vmks}; hosts: {host name: host facts} of the hosts to change; stacks: {host name: the
+    vmotion TCP/IP stack's gateways asked for} (plan_host).
     Returns {"plans": {name: ops}, "warnings": [...], "predicted": {name: facts}}; raises PlanError
     with every problem of every host (each prefixed by its host) and ``hosts`` set to how many
     hosts have problems.
@@ -246,7 +247,8 @@ def plan_fleet(layouts, hosts, fleet=None, state="present", purge=False, allow_m
     plans, problems, warnings, troubled = {}, [], [], set()
     for name in sorted(hosts, key=natural_key):
         try:
-            plans[name], host_warnings = plan_host(layouts[name], hosts[name], state=state, purge=purge, allow_moves=allow_moves)
+            plans[name], host_warnings = plan_host(layouts[name], hosts[name], state=state, purge=purge, allow_moves=allow_moves,
+                                                   stack=(stacks or {}).get(name))
         except PlanError as e:
             problems.extend("%s: %s" % (name, p) for p in e.problems)
             troubled.add(name)

@@ -13,7 +13,7 @@ Operation order (the applier relies on it):
   1. add/update port groups (standard) and distributed port groups
   2. update existing vmks (move, address, MTU), then add new vmks (a vmk that changes TCP/IP stack is removed right
      before it is added again: the stack is fixed at creation)
-  3. turn vMotion on
+  3. turn vMotion on, then the vmotion TCP/IP stack's gateways (reached on-link from its vmks, so after them)
   4. remove vmks, then port groups (state absent, purge)
 """
 
@@ -23,11 +23,13 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.stack_plan import stack_after, stack_ops, stack_problems
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import validate_item
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import gateway_problem
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import (
     NETSTACK_KEYS,
+    VMOTION_NETSTACK,
     VMOTION_PORTGROUP_PATTERN,
     in_subnets,
     is_vmotion,
@@ -191,6 +193,8 @@ def predict(host, ops):
             _predict_portgroup(after, op)
         elif op["op"] == "remove_portgroup":
             after["portgroups"] = [p for p in after["portgroups"] if not (p["name"] == op["portgroup"] and p["type"] == "standard")]
+        elif op["op"] == "update_stack":
+            after.setdefault("stacks", {})[op["stack"]] = stack_after(op)
         else:
             _predict_vmk(after, op)
     return after
@@ -199,9 +203,10 @@ def predict(host, ops):
 class _Planner(object):
     """One host: validate the desired vmks against it and list the operations (see the module docstring for their order)."""
 
-    def __init__(self, desired, host, state, purge, allow_moves=True):
+    def __init__(self, desired, host, state, purge, allow_moves=True, stack=None):
         require_netaddr()
         self.host = host
+        self.stack = stack  # the vmotion TCP/IP stack's gateways asked for ({"gateway", "gateway_ipv6"}), or None
         self.state = state
         self.purge = purge
         self.allow_moves = allow_moves
@@ -370,6 +375,12 @@ class _Planner(object):
             self.restacked.add(device)
             self.warnings.append(text)
 
+    def _stack_vmks(self):
+        """(address, prefix length) of every vmk the vmotion stack will have: the layout's, and the host's it leaves alone."""
+        kept = set(self.claimed) - self.restacked
+        return ([(v["ip"], v["prefix_length"]) for v in self.desired if v["netstack"] == "vmotion"]
+                + [(v.get("ip"), v.get("prefix_length")) for v in self.vmks.values() if v["netstack"] == VMOTION_NETSTACK and v["device"] not in kept])
+
     def _belongs_to_layout(self, current):
         """Whether an existing vmk sits in one of the layout's port groups or subnets."""
         if current["portgroup"] in set(v["portgroup"] for v in self.desired):
@@ -518,12 +529,13 @@ class _Planner(object):
                 if vmk["ip"]:
                     self._check_ip_free(vmk, current)
                 checked.append((vmk, switch, pg, current))
+            self.problems.extend(stack_problems(self.stack, self.host, self._stack_vmks()))
             if not self.problems:
                 adds, enables = [], []
                 for vmk, switch, pg, current in checked:
                     self._portgroup_ops(vmk, pg, switch)
                     self._vmk_ops(vmk, current, adds, enables)
-                self.ops.extend(adds + enables)
+                self.ops.extend(adds + enables + stack_ops(self.stack, self.host))
                 if self.purge:
                     self._purge_ops()
         if self.problems:
@@ -544,12 +556,13 @@ def desired_order(vmk, uplinks):
     return [vmk["active_uplink"]], (others if vmk["failover"] == "standby" else [])
 
 
-def plan_layout(desired, host, state="present", purge=False, allow_moves=True):
+def plan_layout(desired, host, state="present", purge=False, allow_moves=True, stack=None):
     """Ordered operations that bring ``host`` to the ``desired`` vmk layout; raises PlanError with every problem."""
-    return _Planner(desired, host, state, purge, allow_moves).plan()
+    return _Planner(desired, host, state, purge, allow_moves, stack).plan()
 
 
-def plan_host(desired, host, state="present", purge=False, allow_moves=True):
-    """(operations, warnings) for one host; raises PlanError with every problem."""
-    planner = _Planner(desired, host, state, purge, allow_moves)
+def plan_host(desired, host, state="present", purge=False, allow_moves=True, stack=None):
+    """(operations, warnings) for one host; raises PlanError with every problem. ``stack``: the vmotion TCP/IP stack's
+    gateways ({"gateway", "gateway_ipv6"}; what is left out stays), which needs the host read with its stacks."""
+    planner = _Planner(desired, host, state, purge, allow_moves, stack)
     return planner.plan(), planner.warnings

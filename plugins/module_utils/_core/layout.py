@@ -153,8 +153,9 @@ MGMT_IP_MISSING = {
 }
 
 
-def host_layout(plan, esxi_hostname, mgmt_ip_source, mgmt_ips, defaults=None, host_bits=DEFAULT_HOST_BITS):
-    """One host's part of a batch: ``{"esxi_hostname", "mgmt_ip", "vmks", "problems"}``, each problem prefixed by the host.
+def host_layout(plan, esxi_hostname, mgmt_ip_source, mgmt_ips, defaults=None, host_bits=DEFAULT_HOST_BITS, vmotion_stack=None):
+    """One host's part of a batch: ``{"esxi_hostname", "mgmt_ip", "vmks", "problems"}``, each problem prefixed by the host,
+    and ``vmotion_stack`` (its vmotion TCP/IP stack's gateways) when one of them is given.
 
     ``mgmt_ips`` maps each source (inventory_hostname, ansible_host, variable, facts) to what it gives; the one of
     ``mgmt_ip_source`` is the host's management IP, whose low ``host_bits`` bits (its last octet by default) are the host
@@ -172,11 +173,18 @@ def host_layout(plan, esxi_hostname, mgmt_ip_source, mgmt_ips, defaults=None, ho
             problems = []
         except LayoutError as e:
             problems = e.problems
+    stack = dict((k, str(v).strip()) for k, v in (vmotion_stack or {}).items() if k in ("gateway", "gateway_ipv6") and v and str(v).strip())
+    unknown = sorted(k for k in (vmotion_stack or {}) if k not in ("gateway", "gateway_ipv6"))
+    if unknown:
+        problems.append("vmotion_stack: unknown key(s) %s (known: gateway, gateway_ipv6)" % ", ".join(unknown))
+    if stack:
+        result["vmotion_stack"] = stack
     result["problems"] = ["%s: %s" % (esxi_hostname, p) for p in problems]
     return result
 
 
 def batch_layouts(host_layouts):
     """The ``hosts`` of one multinic_vmotion_portgroups call from the hosts' layouts (host_layout): those without problems,
-    each as ``{"esxi_hostname", "vmks"}``."""
-    return [{"esxi_hostname": h["esxi_hostname"], "vmks": h["vmks"]} for h in host_layouts or () if h and not h.get("problems")]
+    each as ``{"esxi_hostname", "vmks"}`` (and ``vmotion_stack`` when set)."""
+    return [dict({"esxi_hostname": h["esxi_hostname"], "vmks": h["vmks"]}, **({"vmotion_stack": h["vmotion_stack"]} if h.get("vmotion_stack") else {}))
+            for h in host_layouts or () if h and not h.get("problems")]

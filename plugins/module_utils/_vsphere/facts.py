@@ -316,8 +316,8 @@ def vmk_table(facts, pnics=None):
     rows = []
     for vmk in facts["vmks"]:
         address = ipv4_text(vmk) or ",".join("%s/%s" % (a["address"], a["prefix_length"]) for a in vmk["ipv6"]) or "no address"
-        gateway = vmk.get("gateway") or (((facts.get("stacks") or {}).get(vmk["netstack"]) or {}).get("gateway")
-                                           if vmk["netstack"] != DEFAULT_NETSTACK else None)
+        stack = (facts.get("stacks") or {}).get(vmk["netstack"]) if vmk["netstack"] != DEFAULT_NETSTACK else None
+        gateway = vmk.get("gateway") or (stack or {}).get("gateway")
         if gateway:
             address += " via %s%s" % (gateway, "" if vmk.get("gateway") else " (the stack's)")
         uplink = _active_uplink(vmk, facts["portgroups"])

@@ -142,8 +142,9 @@ class Router:
 
     def remove(self, vlan=None, address=None):
         """Remove the interfaces on a VLAN, or the one with an address (with or without its prefix); ValueError if none."""
-        keep = [i for i in self.interfaces if not ((vlan is not None and i.vlan == int(vlan)) or
-                                                  (address is not None and str(i.address.ip) == str(address).split("/")[0]))]
+        wanted = str(address).partition("/")[0] if address is not None else None
+        keep = [i for i in self.interfaces
+                if not ((vlan is not None and i.vlan == int(vlan)) or (wanted is not None and str(i.address.ip) == wanted))]
         if len(keep) == len(self.interfaces):
             raise ValueError("router {0} has no interface {1}".format(self.name, "on VLAN {0}".format(vlan) if vlan is not None else address))
         self.interfaces = keep
@@ -529,8 +530,8 @@ class PhysicalNetwork:
         if point.switch.island != router.island:
             return "{0} is on island {1}, router {2} on island {3}".format(point.label, point.switch.island, router.name, router.island)
         if point.vlan != interface.vlan:
-            return "{0} is on VLAN {1}, router {2}'s interface {3} on VLAN {4}".format(point.label, point.vlan, router.name,
-                                                                                        interface.address, interface.vlan)
+            return "{0} is on VLAN {1}, router {2}'s interface {3} on VLAN {4}".format(
+                point.label, point.vlan, router.name, interface.address, interface.vlan)
         if not point.switch.carries(point.vlan):
             return "{0} does not carry VLAN {1} of {2}".format(point.switch.name, point.vlan, point.label)
         if frame > min(point.vswitch_mtu, point.switch.mtu, point.mtu, interface.mtu):

@@ -237,8 +237,8 @@ def _stack_settings(profile, data):
                 raise ValueError("host {0}: no TCP/IP stack {1!r} (stacks: {2})".format(data["name"], key, ", ".join(hostnet.NETSTACKS)))
             unknown = sorted(set(settings or {}) - set(STACK_KEYS))
             if unknown:
-                raise ValueError("host {0}, stack {1}: unknown setting {2!r} (settings: {3})".format(data["name"], key, unknown[0],
-                                                                                                 ", ".join(STACK_KEYS)))
+                raise ValueError("host {0}, stack {1}: unknown setting {2!r} (settings: {3})".format(
+                    data["name"], key, unknown[0], ", ".join(STACK_KEYS)))
             merged.setdefault(key, {}).update(settings or {})
     return merged
 

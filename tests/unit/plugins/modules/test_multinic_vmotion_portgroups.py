@@ -16,7 +16,7 @@ from ansible_collections.multinic.vmotion.plugins.modules import multinic_vmotio
 
 def bare_module(read):
     instance = module.MultinicVmotionPortgroups.__new__(module.MultinicVmotionPortgroups)
-    instance.params = {"state": "present", "purge": False, "hosts": None}
+    instance.params = {"state": "present", "purge": False, "hosts": None, "esxi_hostname": None, "vmotion_stack": None}
     instance.read = read
     return instance
 
@@ -61,7 +61,7 @@ def test_unknown_hosts_are_problems_of_those_hosts():
 
     instance = bare_module(None)
 
-    def read_hosts(esxi_hostname=None, fleet=False):
+    def read_hosts(esxi_hostname=None, fleet=False, host_properties=()):
         raise ScopeError("unknown ESXi host(s): esx-1222 (did you mean esx-122?)", unknown=["esx-1222"])
 
     instance.read_hosts = read_hosts

@@ -430,3 +430,39 @@ def test_a_gateway_override_is_planned_shown_and_checked():
                           ("172.16.1.51", "gateway 172.16.1.51 must be another host address"), ("2001:db8::1", "is not an IPv4 address"),
                           ("router", "gateway 'router' is not an IPv4 address")):
         assert text in problems(desired(1, gateway=gateway), bare_host())
+
+
+def stacked_host(gateway=None):
+    host = built_host(2)
+    for item in host["vmks"][1:]:
+        item["netstack"] = "vmotion"
+    host["stacks"] = {"defaultTcpipStack": {"gateway": "192.168.100.1", "gateway_ipv6": None},
+                      "vmotion": {"gateway": gateway, "gateway_ipv6": "fd00::1"}}
+    return host
+
+
+def test_the_vmotion_stack_gateway_is_set_after_the_vmks_keeping_what_is_not_asked():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._change.describe import describe, diff
+    from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import plan_host, predict
+
+    host = stacked_host()
+    layout = desired(2, netstack="vmotion")
+    ops, _warnings = plan_host(layout, host, stack={"gateway": "172.16.1.1"})
+    assert ops == [{"op": "update_stack", "stack": "vmotion", "gateway": "172.16.1.1", "gateway_ipv6": "fd00::1",
+                    "before": {"gateway": None, "gateway_ipv6": "fd00::1"}}]
+    assert describe(host, ops) == ["~ vmotion TCP/IP stack: gateway none -> 172.16.1.1"]
+    assert diff(*preview(host, ops)) == {"before": {"portgroups": {}, "vmks": {}, "stacks": {"vmotion": {"gateway": None, "gateway_ipv6": "fd00::1"}}},
+                                         "after": {"portgroups": {}, "vmks": {}, "stacks": {"vmotion": {"gateway": "172.16.1.1", "gateway_ipv6": "fd00::1"}}}}
+    assert plan_host(layout, predict(host, ops), stack={"gateway": "172.16.1.1"})[0] == []
+    # a new vmk on the stack first, then the gateway it reaches on-link
+    ops = plan_host(desired(1, netstack="vmotion"), dict(bare_host(), stacks={}), stack={"gateway": "172.16.1.1"})[0]
+    assert [o["op"] for o in ops] == ["add_portgroup", "add_vmk", "update_stack"]
+
+
+def test_a_vmotion_stack_gateway_off_the_stacks_subnets_is_refused():
+    text = problems(desired(2, netstack="vmotion"), stacked_host(), stack={"gateway": "172.16.9.1", "gateway_ipv6": "172.16.1.1"})
+    assert "vmotion_stack: gateway 172.16.9.1 is no other host address of a subnet of the host's vmks on the vmotion TCP/IP stack " \
+        "(172.16.1.0/24, 172.16.2.0/24)" in text
+    assert "vmotion_stack: gateway_ipv6 '172.16.1.1' is not an IPv6 address" in text
+    assert "on the vmotion TCP/IP stack (none)" in problems(desired(1), dict(built_host(1), stacks={}), stack={"gateway": "172.16.1.1"})
+    assert "the host was read without its TCP/IP stacks" in problems(desired(1), built_host(1), stack={"gateway": "172.16.1.1"})

@@ -233,6 +233,17 @@ def test_host_layout_picks_the_management_ip_and_names_the_host_in_every_problem
     assert batch_layouts([good, bad, None]) == [{"esxi_hostname": "esx01", "vmks": good["vmks"]}]
 
 
+def test_host_layout_carries_the_vmotion_stack_gateways_given():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._core.layout import batch_layouts, host_layout
+    ips = {"ansible_host": "192.168.100.51"}
+    racked = host_layout([plan_item(1)], "esx01", "ansible_host", ips, vmotion_stack={"gateway": " 172.16.1.1 ", "gateway_ipv6": ""})
+    assert racked["vmotion_stack"] == {"gateway": "172.16.1.1"}
+    assert batch_layouts([racked])[0]["vmotion_stack"] == {"gateway": "172.16.1.1"}
+    assert "vmotion_stack" not in host_layout([plan_item(1)], "esx01", "ansible_host", ips, vmotion_stack={"gateway": ""})
+    assert host_layout([plan_item(1)], "esx01", "ansible_host", ips, vmotion_stack={"gw": "172.16.1.1"})["problems"] == [
+        "esx01: vmotion_stack: unknown key(s) gw (known: gateway, gateway_ipv6)"]
+
+
 class TestHostBits:
     def test_ten_bits_in_a_22(self):
         assert vmotion_ip("10.20.2.7", "172.16.0.0/22", host_bits=10) == "172.16.2.7"
