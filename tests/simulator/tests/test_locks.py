@@ -108,8 +108,9 @@ def test_lock_rules(sim):
 def test_a_locked_host_does_not_stop_calls_on_another(sim):
     """While host A's lock is taken (here by the test itself, as a slow call on A would hold it), calls on host B run
     to the end, through pyVmomi: a network-system write, one on a distributed port, property reads and a collector
-    read. A call on host A waits until the lock is released, then runs."""
-    si, waiting_si = connect(sim), connect(sim)
+    read. A call on host A waits until the lock is released, then runs; so does a collector read of every host, which
+    reads each host under its lock."""
+    si, waiting_si, reading_si = connect(sim), connect(sim), connect(sim)
     try:
         content = si.RetrieveContent()
         hosts = hosts_by_name(content)
@@ -122,6 +123,10 @@ def test_a_locked_host_does_not_stop_calls_on_another(sim):
         assert lock.acquire(timeout=TIMEOUT)
         try:
             on_a = Background(lambda: network_a.AddPortGroup(portgroup_spec("waits-for-a")), "call on host A")
+            reading = reading_si.RetrieveContent()
+            view = reading.viewManager.CreateContainerView(reading.rootFolder, [vim.HostSystem], True)
+            all_hosts = Background(lambda: reading.propertyCollector.RetrievePropertiesEx(
+                [host_filter_spec(view, ["name", "config.network.portgroup"])], PC.RetrieveOptions()), "collector read of every host")
             assert not on_a.done.wait(0.5), "a call on host A ran while its lock was held"
 
             def on_b():
@@ -132,18 +137,20 @@ def test_a_locked_host_does_not_stop_calls_on_another(sim):
                                      propSet=[PC.PropertySpec(type=vim.HostSystem, pathSet=["config.network.vnic", "runtime"])])
                 result = content.propertyCollector.RetrievePropertiesEx([spec], PC.RetrieveOptions())
                 return names, device, result
-            names, device, result = Background(on_b, "calls on host B").outcome(10)
+            names, device, result = Background(on_b, "calls on host B").outcome()
             assert "runs-on-b" in names
             vnics = next(p.val for p in result.objects[0].propSet if p.name == "config.network.vnic")
             assert device in [v.device for v in vnics]
             assert not on_a.done.is_set(), "the call on host A did not wait for its lock"
+            assert not all_hosts.done.is_set(), "the collector read host A while its lock was held"
         finally:
             lock.release()
-        on_a.outcome(10)
+        on_a.outcome()
+        assert len(all_hosts.outcome().objects) == 12
         assert {"waits-for-a"} <= portgroup_names(sim, HOST_A) and {"runs-on-b"} <= portgroup_names(sim, HOST_B)
     finally:
-        Disconnect(si)
-        Disconnect(waiting_si)
+        for service_instance in (si, waiting_si, reading_si):
+            Disconnect(service_instance)
 
 
 def test_concurrent_writes_on_many_hosts_with_collectors_reading(sim):

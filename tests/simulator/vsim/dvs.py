@@ -449,6 +449,7 @@ class DistributedPortgroup(Entity):
                     self.resize_config()
             except faults.SoapFault:
                 self.config, self.config_version, self.name = previous
+                call.inv.touch()  # hosts read config without the lock: what they cached meanwhile must go (no object changed)
                 raise
             call.inv.touch(self, self.dvs, *self.dvs.members)
         return run_task(call, self, "dvs.DistributedVirtualPortgroup.reconfigure", work)
