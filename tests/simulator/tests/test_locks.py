@@ -9,7 +9,7 @@ import threading
 import pytest
 from pyVim.connect import Disconnect, SmartConnect
 from pyVim.task import WaitForTask
-from pyVmomi import vim
+from pyVmomi import vim, vmodl
 
 from conftest import PASSWORD, USER
 from helpers import PC, host_filter_spec, hosts_by_name
@@ -258,3 +258,31 @@ def test_concurrent_writes_on_many_hosts_with_collectors_reading(sim):
     expected = {name for index in range(len(WRITERS)) for name in ("lt-{0}-{1}".format(index, n) for n in range(ROUNDS) if n % 2)}
     assert sorted(networks) == sorted(expected | {"lt-shared"})
     Disconnect(admin)
+
+
+def test_wait_for_updates_sleeps_holding_no_lock(sim):
+    """A WaitForUpdatesEx asleep on host A's changes stops neither a write on host A nor reads; the write wakes it at
+    once (well before its 30 s); CancelWaitForUpdates from another thread ends a second wait."""
+    si, waiting_si = connect(sim), connect(sim)
+    try:
+        waiting = waiting_si.RetrieveContent()
+        watched = hosts_by_name(waiting)[HOST_A]
+        collector = waiting.propertyCollector.CreatePropertyCollector()
+        collector.CreateFilter(PC.FilterSpec(objectSet=[PC.ObjectSpec(obj=watched)],
+                                             propSet=[PC.PropertySpec(type=vim.HostSystem, pathSet=["config.network.portgroup"])]), True)
+        version = collector.WaitForUpdatesEx("", PC.WaitOptions(maxWaitSeconds=0)).version
+        wait = Background(lambda: collector.WaitForUpdatesEx(version, PC.WaitOptions(maxWaitSeconds=30)), "WaitForUpdatesEx")
+        assert not wait.done.wait(0.5)
+        host = hosts_by_name(si.RetrieveContent())[HOST_A]
+        Background(lambda: host.configManager.networkSystem.AddPortGroup(portgroup_spec("wakes-the-waiter")), "write on host A").outcome()
+        update = wait.outcome(10)
+        changed = update.filterSet[0].objectSet[0].changeSet[0].val
+        assert "wakes-the-waiter" in [pg.spec.name for pg in changed]
+        second = Background(lambda: collector.WaitForUpdatesEx(update.version, PC.WaitOptions(maxWaitSeconds=30)), "second wait")
+        assert not second.done.wait(0.5)
+        collector.CancelWaitForUpdates()
+        with pytest.raises(vmodl.fault.RequestCanceled):
+            second.outcome(10)
+    finally:
+        for service_instance in (si, waiting_si):
+            Disconnect(service_instance)

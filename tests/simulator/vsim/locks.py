@@ -23,8 +23,8 @@ never held while sleeping by anything but the wait itself, which releases it).
 Lock order (a thread holding one lock may only take locks further down the list, or one it already holds):
   filter updates (a PropertyFilter's update computation) -> an object's own lock -> a host's lock -> tree -> physical
   -> sessions -> registry -> version.
-At most one object lock (own or host) at a time: a call on host A never takes host B's lock. `OrderedLock` checks the
-order at every acquisition and raises LockOrderError instead of risking a deadlock.
+Never two locks of one level: a call on host A never takes host B's lock, nor a call on one object another object's
+own lock. `OrderedLock` checks this at every acquisition and raises LockOrderError instead of risking a deadlock.
 
 What is read without a lock: another host's networking state (`HostSystem.net` is replaced, never changed in place,
 by a write: a reader sees a whole state), a datacenter's standard networks (replaced as a whole), a distributed port

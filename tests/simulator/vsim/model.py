@@ -12,8 +12,7 @@ from collections import deque
 
 from pyVmomi import VmomiSupport
 
-from . import faults
-from . import locks
+from . import faults, locks
 from .about import DEFAULT_RELEASE
 from .soap import VIM_NS
 
