@@ -5,7 +5,7 @@ import time
 
 from pyVmomi import vmodl
 
-from . import faults
+from . import faults, locks
 from .model import ManagedObject, is_a
 
 PC = vmodl.query.PropertyCollector
@@ -68,6 +68,8 @@ class PropertyFilter(ManagedObject):
         super().__init__(inv, moid)
         self.collector, self.spec, self.partial_updates = collector, spec, partial_updates
         self.reported = None  # moid -> (generation, ref) last sent; None until the first WaitForUpdates
+        # computing what changed since `reported` (the outermost lock: the objects' locks are taken inside it)
+        self.update_lock = locks.OrderedLock(moid + "/updates", locks.FILTER)
 
     def p_spec(self):
         return self.spec
@@ -87,8 +89,15 @@ def _traversals(select_set, named):
             _traversals(spec.selectSet, named)
 
 
+def read_locked(obj, path, call=None):
+    """One property of one object, under that object's lock (the caller holds no object lock)."""
+    with locks.locked(obj.object_lock()):
+        return obj.read(path, call)
+
+
 def select_objects(inv, spec):
-    """Objects a FilterSpec reaches: objectSet roots, then TraversalSpecs (SelectionSpecs by name)."""
+    """Objects a FilterSpec reaches: objectSet roots, then TraversalSpecs (SelectionSpecs by name). Each traversal
+    step reads one object under its lock: the set is each object as it was when visited, not one global snapshot."""
     named = {}
     for object_spec in spec.objectSet:
         _traversals(object_spec.selectSet, named)
@@ -104,7 +113,7 @@ def select_objects(inv, spec):
             if not is_a(obj, traversal.type) or (obj.moid, traversal.name, id(traversal)) in visited:
                 continue
             visited.add((obj.moid, traversal.name, id(traversal)))
-            value, _kind = obj.read(traversal.path)
+            value, _kind = read_locked(obj, traversal.path)
             for child_ref in value if isinstance(value, list) else [value] if value is not None else []:
                 child = inv.lookup(child_ref)
                 if child is not None:
@@ -127,25 +136,36 @@ def wanted_paths(obj, prop_set):
     return paths if matched else None
 
 
-def object_content(obj, paths, call):
+def object_content(obj, paths, call, generation=None):
+    """The object's properties, read together under its lock (as govmomi's collector does); with `generation` a list,
+    the object's generation noted before reading is appended to it."""
     props = []
-    for path in paths:
-        value, _kind = obj.read(path, call)
-        if value is not None:
-            props.append(vmodl.DynamicProperty(name=path, val=value))
+    with locks.locked(obj.object_lock()):
+        if generation is not None:
+            generation.append(obj.generation)
+        for path in paths:
+            value, _kind = obj.read(path, call)
+            if value is not None:
+                props.append(vmodl.DynamicProperty(name=path, val=value))
     return PC.ObjectContent(obj=obj.ref, propSet=props, missingSet=[])
 
 
 class PropertyCollector(ManagedObject):
+    """Its calls run under no object lock: it takes the lock of each object it reads, one at a time, and sleeps in
+    WaitForUpdates holding none."""
+
     vim_type = "PropertyCollector"
     session_properties = ("filter",)
     _tokens = itertools.count(1)
+
+    def object_lock(self):
+        return None
 
     def p_filter(self, call):
         return [f.ref for f in self._filters(call.session)]
 
     def _filters(self, session):
-        return [obj for obj in session.owned if isinstance(obj, PropertyFilter) and obj.collector is self]
+        return [obj for obj in list(session.owned) if isinstance(obj, PropertyFilter) and obj.collector is self]
 
     def _retrieve(self, call, spec_set):
         contents = {}
@@ -205,8 +225,9 @@ class PropertyCollector(ManagedObject):
             call.sessions.disown(self)
 
     def CancelWaitForUpdates(self, call):
-        call.session.cancel_wait = True
-        call.inv.changed.notify_all()
+        with call.inv.changed:
+            call.session.cancel_wait = True
+            call.inv.changed.notify_all()
 
     def CheckForUpdates(self, call, version=None):
         return self._updates(call, version, wait_seconds=0)
@@ -219,13 +240,17 @@ class PropertyCollector(ManagedObject):
         return self._updates(call, version, wait_seconds=wait)
 
     def _updates(self, call, version, wait_seconds):
-        """Block (releasing the inventory lock) until a filtered object changes or the wait ends."""
+        """Block (holding no lock while asleep) until a filtered object changes or the wait ends.
+
+        The inventory version is noted before the filters are read, and the wait returns as soon as it moved past
+        that: a change made while the filters were read is never slept through."""
         deadline = None if wait_seconds is None else time.monotonic() + wait_seconds
         call.session.cancel_wait = False
         while True:
+            seen = call.inv.version
             filter_updates = [u for u in (self._filter_update(f, call) for f in self._filters(call.session)) if u]
             if filter_updates or not version:
-                return PC.UpdateSet(version=str(call.inv.version), filterSet=filter_updates)
+                return PC.UpdateSet(version=str(seen), filterSet=filter_updates)
             if call.session.cancel_wait:
                 raise faults.make("vmodl.fault.RequestCanceled", "WaitForUpdates was canceled")
             if call.server_stopping():
@@ -233,22 +258,30 @@ class PropertyCollector(ManagedObject):
             remaining = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
             if remaining <= 0:
                 return None
-            call.inv.changed.wait(remaining)
+            call.inv.wait_for_change(seen, remaining, stop=lambda: call.session.cancel_wait or call.server_stopping())
 
     def _filter_update(self, prop_filter, call):
-        current = {obj.moid: obj for obj in select_objects(call.inv, prop_filter.spec)}
-        previous = prop_filter.reported or {}
-        objects = []
-        for moid, obj in current.items():
-            paths = wanted_paths(obj, prop_filter.spec.propSet)
-            if paths is None or previous.get(moid, (None,))[0] == obj.generation:
-                continue
-            content = object_content(obj, paths, call)
-            changes = [PC.Change(name=p.name, op="assign", val=p.val) for p in content.propSet]
-            objects.append(PC.ObjectUpdate(kind="modify" if moid in previous else "enter", obj=obj.ref, changeSet=changes))
-        for moid in set(previous) - set(current):
-            objects.append(PC.ObjectUpdate(kind="leave", obj=previous[moid][1], changeSet=[]))
-        prop_filter.reported = {moid: (obj.generation, obj.ref) for moid, obj in current.items()}
-        if not objects:
-            return None
-        return PC.FilterUpdate(filter=prop_filter.ref, objectSet=objects, missingSet=[])
+        """What changed for one filter since it last reported. An object's generation is noted before its properties
+        are read (under its lock): a change made meanwhile is reported again next time, never lost."""
+        with prop_filter.update_lock:
+            current = {obj.moid: obj for obj in select_objects(call.inv, prop_filter.spec)}
+            previous = prop_filter.reported or {}
+            reported = {}
+            objects = []
+            for moid, obj in current.items():
+                paths = wanted_paths(obj, prop_filter.spec.propSet)
+                generation = obj.generation
+                if paths is None or previous.get(moid, (None,))[0] == generation:
+                    reported[moid] = (generation, obj.ref)
+                    continue
+                noted = []
+                content = object_content(obj, paths, call, noted)
+                reported[moid] = (noted[0], obj.ref)
+                changes = [PC.Change(name=p.name, op="assign", val=p.val) for p in content.propSet]
+                objects.append(PC.ObjectUpdate(kind="modify" if moid in previous else "enter", obj=obj.ref, changeSet=changes))
+            for moid in set(previous) - set(current):
+                objects.append(PC.ObjectUpdate(kind="leave", obj=previous[moid][1], changeSet=[]))
+            prop_filter.reported = reported
+            if not objects:
+                return None
+            return PC.FilterUpdate(filter=prop_filter.ref, objectSet=objects, missingSet=[])

@@ -9,6 +9,11 @@ connected to a port group holds one of its ports (static binding: also while the
 When all are taken, an elastic port group (autoExpand) grows by 8 ports, a fixed one refuses the
 connection; an ephemeral port group has no ports of its own, it creates one per connection.
 Which port is used by whom is derived from the hosts' vmks and the VMs, never stored twice.
+
+Locks (vsim/locks.py): switches, port groups and ports are the inventory tree's, which their calls hold. A host that
+connects a vmk to a port takes it in connect() and keeps it until its call ends, so that the port it chose is still
+free when the host commits its new state (two hosts never get the same port). `portgroups` is replaced, never changed
+in place, because hosts read it without the lock.
 """
 
 import copy
@@ -181,7 +186,12 @@ class DistributedSwitch(Entity):
 
     def connect(self, portgroup, requested=None, current=None, host_states=None):
         """The port a new connection to portgroup gets: `requested` if given, the `current` one if it is
-        already in this port group, else the lowest free one (growing the port group as vCenter does)."""
+        already in this port group, else the lowest free one (growing the port group as vCenter does).
+
+        Holds the tree lock until the calling SOAP call ends (the host commits the vmk before that)."""
+        self.inv.locks.hold(self.inv.locks.tree)
+        if portgroup not in self.portgroups:  # destroyed since the caller found it
+            raise faults.invalid_argument("distributedVirtualPort.portgroupKey")
         used = self.connections(host_states)
         if requested is not None:
             if self.ports.get(requested) is not portgroup:
@@ -222,7 +232,7 @@ class DistributedSwitch(Entity):
         self.check_name(name)
         portgroup = self.inv.add(DistributedPortgroup(self.inv, self.inv.new_moid("dvportgroup"), name, self.parent, self, uplink))
         portgroup.configure(spec)
-        self.portgroups.append(portgroup)
+        self.portgroups = self.portgroups + [portgroup]
         if not uplink and portgroup.config.type != "ephemeral":
             for _n in range(portgroup.config.numPorts):
                 self.allocate_port(portgroup)
@@ -439,6 +449,7 @@ class DistributedPortgroup(Entity):
                     self.resize_config()
             except faults.SoapFault:
                 self.config, self.config_version, self.name = previous
+                call.inv.touch()  # hosts read config without the lock: what they cached meanwhile must go (no object changed)
                 raise
             call.inv.touch(self, self.dvs, *self.dvs.members)
         return run_task(call, self, "dvs.DistributedVirtualPortgroup.reconfigure", work)
@@ -450,7 +461,7 @@ class DistributedPortgroup(Entity):
                 raise faults.resource_in_use(self.name, "The resource '{0}' is in use by {1}.".format(self.name, users or "the switch uplinks"))
             for key in list(self.port_keys):
                 self.dvs.release_port(key)
-            self.dvs.portgroups.remove(self)
+            self.dvs.portgroups = [pg for pg in self.dvs.portgroups if pg is not self]
             call.inv.remove(self)
             call.inv.touch(self.dvs, *self.dvs.members)
         return run_task(call, self, "dvs.DistributedVirtualPortgroup.destroy", work)

@@ -47,7 +47,7 @@ class Datacenter(Entity):
         super().__init__(inv, moid, name, parent)
         self.vm_folder, self.host_folder, self.datastore_folder, self.network_folder = (
             inv.add(Folder(inv, folder_moid, kind, self, kind)) for folder_moid, kind in zip(folder_moids, ("vm", "host", "datastore", "network")))
-        self.standard_networks = {}  # port group name -> Network
+        self.standard_networks = {}  # port group name -> Network; replaced as a whole (hosts read it without a lock)
 
     def children(self):
         return [self.vm_folder, self.host_folder, self.datastore_folder, self.network_folder]
@@ -77,15 +77,21 @@ class Datacenter(Entity):
         return list(self.standard_networks.values())
 
     def sync_networks(self):
-        """vCenter keeps one Network per standard port group name used by any host of the datacenter."""
-        names = set()
-        for host in self.hosts():
-            names.update(host.net.portgroups)
-        for name in names - set(self.standard_networks):
-            network = self.inv.add(Network(self.inv, self.inv.new_moid("network"), name, self.network_folder))
-            self.standard_networks[name] = network
-        for name in set(self.standard_networks) - names:
-            self.inv.remove(self.standard_networks.pop(name))
+        """vCenter keeps one Network per standard port group name used by any host of the datacenter.
+
+        Under the tree lock; a host calls it after committing its new state, so the last of concurrent calls sees
+        every host's change."""
+        with self.inv.locks.tree:
+            names = set()
+            for host in self.hosts():
+                names.update(host.net.portgroups)
+            networks = dict(self.standard_networks)
+            for name in names - set(networks):
+                networks[name] = self.inv.add(Network(self.inv, self.inv.new_moid("network"), name, self.network_folder))
+            removed = [networks.pop(name) for name in set(networks) - names]
+            self.standard_networks = networks
+            for network in removed:
+                self.inv.remove(network)
 
     def p_vmFolder(self):
         return self.vm_folder.ref

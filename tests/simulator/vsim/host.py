@@ -94,8 +94,9 @@ class HostSystem(Entity):
         """Rendered values are never mutated afterwards, so concurrent readers can share them."""
         version, value = self._rendered.get(name, (None, None))
         if version != self.inv.version:
+            version = self.inv.version  # noted before rendering: a change made meanwhile (other locks) invalidates it
             value = render()
-            self._rendered[name] = (self.inv.version, value)
+            self._rendered[name] = (version, value)
         return value
 
     def network_info(self):

@@ -8,12 +8,11 @@ pyVmomi refuses untyped lists in `anyType` slots.
 """
 
 import re
-import threading
 from collections import deque
 
 from pyVmomi import VmomiSupport
 
-from . import faults
+from . import faults, locks
 from .about import DEFAULT_RELEASE
 from .soap import VIM_NS
 
@@ -42,6 +41,16 @@ class ManagedObject:
         self.inv = inv
         self.moid = moid
         self.generation = 0  # bumped on every change, drives WaitForUpdates
+        # a HostSystem's lock is shared by the host's own managed objects; other objects' may go unused (object_lock)
+        self._lock = locks.OrderedLock(moid, locks.HOST if self.vim_type == "HostSystem" else locks.OWN)
+
+    def object_lock(self):
+        """The lock a call on this object runs under (vsim/locks.py): the host's for a host's own managed objects
+        (they have `.host`), else the object's own; None for an object that locks what it reads itself."""
+        host = getattr(self, "host", None)
+        if getattr(host, "vim_type", None) == "HostSystem":
+            return host.object_lock()
+        return self._lock
 
     @property
     def ref(self):
@@ -96,6 +105,14 @@ class Entity(ManagedObject):
         self.name = entity_name(name)  # every ManagedEntity's name is kept escaped (README: Escaped names)
         self.parent = parent
 
+    def object_lock(self):
+        """A host and its VMs: the host's lock; every other entity: the inventory tree's (vsim/locks.py)."""
+        if self.vim_type == "HostSystem":
+            return self._lock
+        if getattr(getattr(self, "host", None), "vim_type", None) == "HostSystem":
+            return self.host.object_lock()
+        return self.inv.locks.tree
+
     def children(self):
         """Entities a ContainerView descends into."""
         return []
@@ -147,18 +164,24 @@ class Entity(ManagedObject):
 
 
 class Inventory:
-    """Every managed object by moid, behind one lock (the simulator's state is small)."""
+    """Every managed object by moid, and the simulator's locks (vsim/locks.py, README "Concurrency").
+
+    `objects` changes under `locks.registry`; a lookup needs no lock, iterating goes through all_objects(). `version`
+    counts changes (touch) and `changed` is the Condition WaitForUpdates sleeps on; both are guarded by
+    `locks.version`. `lock` is the physical network's lock (`locks.physical`), under the name physical.py uses.
+    """
 
     def __init__(self, mode, release=DEFAULT_RELEASE):
         self.mode = mode  # "vcenter" or "esxi"
         self.release = release  # the product release it answers as (about.RELEASES)
-        self.lock = threading.RLock()
-        self.changed = threading.Condition(self.lock)
+        self.locks = locks.Locks()
+        self.lock = self.locks.physical
+        self.changed = self.locks.version
         self.objects = {}
         self.version = 0
         self._next_id = 0
         self.service = None  # ServiceInstance, set by the topology loader
-        self.tasks = deque()  # finished tasks, oldest first
+        self.tasks = deque()  # finished tasks, oldest first (under locks.registry)
 
     @property
     def is_vcenter(self):
@@ -166,16 +189,35 @@ class Inventory:
 
     def new_moid(self, prefix):
         """One counter for all objects, as vCenter does: host-12, group-v4, domain-c7, dvportgroup-30."""
-        self._next_id += 1
-        return "{0}{1}{2}".format(prefix, "" if "-" in prefix else "-", self._next_id)
+        with self.locks.registry:
+            self._next_id += 1
+            number = self._next_id
+        return "{0}{1}{2}".format(prefix, "" if "-" in prefix else "-", number)
 
     def add(self, obj):
-        self.objects[obj.moid] = obj
+        with self.locks.registry:
+            self.objects[obj.moid] = obj
         return obj
 
     def remove(self, obj):
-        self.objects.pop(obj.moid, None)
+        with self.locks.registry:
+            self.objects.pop(obj.moid, None)
         self.touch()
+
+    def all_objects(self):
+        """A snapshot of every managed object (the map changes under other calls)."""
+        with self.locks.registry:
+            return list(self.objects.values())
+
+    def add_task(self, task, keep):
+        """A finished task becomes readable; the oldest beyond `keep` disappear."""
+        with self.locks.registry:
+            self.objects[task.moid] = task
+            self.tasks.append(task)
+            dropped = [self.tasks.popleft() for _n in range(len(self.tasks) - keep)]
+            for old in dropped:
+                self.objects.pop(old.moid, None)
+        self.touch(task)
 
     def get(self, moref):
         obj = self.objects.get(moref._moId)
@@ -188,11 +230,24 @@ class Inventory:
         return self.objects.get(moref._moId) if moref is not None else None
 
     def touch(self, *objs):
-        """Record a change so that property collectors waiting for updates wake up."""
-        for obj in objs:
-            obj.generation += 1
-        self.version += 1
-        self.changed.notify_all()
+        """Record a change so that property collectors waiting for updates wake up. Callers change the state first,
+        then touch: a reader that notes an object's generation before reading it never misses a change."""
+        with self.changed:
+            for obj in objs:
+                obj.generation += 1
+            self.version += 1
+            self.changed.notify_all()
+
+    def notify_all(self):
+        """Wake every WaitForUpdates (a cancel, the server stopping) without a change."""
+        with self.changed:
+            self.changed.notify_all()
+
+    def wait_for_change(self, seen, timeout, stop=None):
+        """Sleep until the version moves past `seen`, `stop()` is true or `timeout` seconds pass; holds no other lock."""
+        with self.changed:
+            if self.version == seen and not (stop is not None and stop()):
+                self.changed.wait(timeout)
 
 
 def is_a(obj, type_class):

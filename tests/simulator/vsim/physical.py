@@ -376,8 +376,9 @@ class PhysicalNetwork:
         version, cached = self._endpoints
         if version == self.inv.version:
             return cached
+        version = self.inv.version  # noted first: a host that changes meanwhile (under its own lock) invalidates it
         found = [self._endpoint(host, vnic) for host in self.hosts.values() for vnic in host.net.vnics.values()]
-        self._endpoints = (self.inv.version, found)
+        self._endpoints = (version, found)
         return found
 
     def _endpoint(self, host, vnic):

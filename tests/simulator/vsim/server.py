@@ -14,7 +14,7 @@ import traceback
 import time
 from collections import Counter
 
-from . import about, faults, soap, topology
+from . import about, faults, locks, soap, topology
 from .https_server import Handler, TLSServer
 from .certs import make_certificates
 from .sessions import Sessions
@@ -25,6 +25,9 @@ OPEN_METHODS = ("RetrieveServiceContent", "Login", "CurrentTime")
 # Methods that change inventory or host state (session-scoped views/filters are not state).
 WRITE_PREFIXES = ("Add", "Update", "Remove", "Select", "Deselect", "Reconfigure", "Rename", "Move", "Set")
 WRITE_METHODS = ("CreateDVPortgroup_Task", "Destroy_Task")
+# Methods of a host's objects that read the physical network (cables, links, other hosts' vmks): they also hold its
+# lock, after the host's (vsim/locks.py).
+PHYSICAL_METHODS = ("QueryNetworkHint", "ExecuteSoap")
 
 
 def is_write(method):
@@ -132,13 +135,12 @@ class Simulator:
         if action == "drop":
             return 200, None, None
         if action == "expire":
-            with self.inv.lock:
-                self.sessions.expire_all()
+            self.sessions.expire_all()
         if self.config.latency_ms:
             time.sleep(self.config.latency_ms / 1000.0)
         set_cookie = None
         try:
-            with self.inv.lock:
+            with self.sessions.lock:
                 session = self.sessions.get(self.sessions.key_from_cookie(headers.get("Cookie")))
                 if session is None and request.method in OPEN_METHODS:
                     session = self.sessions.create()
@@ -147,9 +149,9 @@ class Simulator:
                     session.user_agent = headers.get("User-Agent", "")
                 if request.method not in OPEN_METHODS and (session is None or not session.authenticated):
                     raise faults.not_authenticated(request.this)
-                if rule and rule.get("fault"):
-                    raise faults.make(rule["fault"], "Injected fault on call {0} of {1}".format(rule["nth"], request.method), this=request.this)
-                value, result_type = self._dispatch(Call(self, session, version), request)
+            if rule and rule.get("fault"):
+                raise faults.make(rule["fault"], "Injected fault on call {0} of {1}".format(rule["nth"], request.method), this=request.this)
+            value, result_type = self._dispatch(Call(self, session, version), request)
             if action == "drop_after":
                 return 200, None, None
             return 200, soap.serialize_response(request.method, value, result_type, version), set_cookie
@@ -161,9 +163,16 @@ class Simulator:
             return 500, soap.serialize_fault(failure.fault, version), set_cookie
 
     def _dispatch(self, call, request):
+        """Run the call under the lock of the object it is made on (vsim/locks.py); locks the handler takes with
+        Locks.hold() are released when it ends, before that one."""
         if request.this is None:
             raise faults.make("vmodl.fault.InvalidRequest", "Missing _this")
         obj = self.inv.get(request.this)
+        physical = self.inv.locks.physical if request.method in PHYSICAL_METHODS else None
+        with locks.locked(obj.object_lock()), locks.locked(physical), self.inv.locks.call():
+            return self._run(call, request, obj)
+
+    def _run(self, call, request, obj):
         if request.method == soap.FETCH:
             return obj.read(request.args.get("prop", ""), call)
         handler = getattr(obj, request.method, None) if request.info is not None else None
@@ -190,18 +199,21 @@ class Simulator:
 
     def inject_fault(self, rule):
         if rule.get("action") == "expire_sessions":
-            with self.inv.lock:
-                self.sessions.expire_all()
+            self.sessions.expire_all()
         elif rule.get("action") == "clear":
             self.fault_rules.clear()
         else:
             self.fault_rules.add(rule)
 
+    def _host(self, host_name):
+        host = next((h for h in self.inv.all_objects() if h.vim_type == "HostSystem" and h.name == host_name), None)
+        if host is None:
+            raise KeyError(host_name)
+        return host
+
     def set_log(self, host_name, lines, append=False):
-        with self.inv.lock:
-            host = next((h for h in self.inv.objects.values() if h.vim_type == "HostSystem" and h.name == host_name), None)
-            if host is None:
-                raise KeyError(host_name)
+        host = self._host(host_name)
+        with host.object_lock():
             host.log = (host.log if append else []) + [str(line) for line in lines]
 
     def set_host_state(self, host_name, state):
@@ -211,10 +223,8 @@ class Simulator:
         """
         if state not in ("notResponding", "connected"):
             raise ValueError("state must be notResponding or connected (disconnect with DisconnectHost_Task)")
-        with self.inv.lock:
-            host = next((h for h in self.inv.objects.values() if h.vim_type == "HostSystem" and h.name == host_name), None)
-            if host is None:
-                raise KeyError(host_name)
+        host = self._host(host_name)
+        with host.object_lock():
             if state == "connected" and host.connection_state == "disconnected":
                 raise ValueError("{0} is disconnected: reconnect it with ReconnectHost_Task".format(host_name))
             host.set_connection_state(state)
@@ -222,7 +232,7 @@ class Simulator:
     def physical_control(self, action, data):
         """/_sim/cable, /_sim/link, /_sim/physical, /_sim/hint, /_sim/router: change the physical network (vsim/physical.py)."""
         physical = self.inv.physical
-        with self.inv.lock:
+        with self.inv.locks.physical:
             if action == "cable":
                 physical.cable(data["host"], data["pnic"], data["switch"], data.get("port"))
             elif action == "link":
@@ -237,10 +247,12 @@ class Simulator:
                 physical.set_hints_empty(data.get("host"), data.get("all_nics", "empty") == "empty")
 
     def state(self):
-        """A plain-data dump of every host's networking, for debugging and tests."""
-        with self.inv.lock:
-            hosts = {}
-            for host in sorted((o for o in self.inv.objects.values() if o.vim_type == "HostSystem"), key=lambda h: h.index):
+        """A plain-data dump of every host's networking, for debugging and tests: each host as it is under its lock,
+        then the physical network under its own."""
+        everything = self.inv.all_objects()
+        hosts = {}
+        for host in sorted((o for o in everything if o.vim_type == "HostSystem"), key=lambda h: h.index):
+            with host.object_lock():
                 net = host.net
                 hosts[host.name] = {
                     "moid": host.moid,
@@ -257,12 +269,14 @@ class Simulator:
                     "stacks": {k: {"gateway": st.gateway, "ipv6_gateway": st.ipv6_gateway} for k, st in net.stacks.items()},
                     "services": {t: net.selected_devices(t) for t in sorted(set(net.selected) | {"vmotion"}) if net.selected_devices(t)},
                 }
-            vms = {}
-            for vm in sorted((o for o in self.inv.objects.values() if o.vim_type == "VirtualMachine"), key=lambda v: v.index):
-                vms[vm.name] = {"moid": vm.moid, "host": vm.host.name, "power": vm.power,
-                                "nics": [{"mac": n.mac, "portgroup": n.portgroup if isinstance(n.portgroup, str) else n.portgroup.name,
-                                          "dvswitch": n.dvs.name if n.dvs else None, "dvport_key": n.port_key} for n in vm.nics]}
-            return {"mode": self.inv.mode, "hosts": hosts, "vms": vms, "physical": self.inv.physical.state()}
+        vms = {}  # VMs never change
+        for vm in sorted((o for o in everything if o.vim_type == "VirtualMachine"), key=lambda v: v.index):
+            vms[vm.name] = {"moid": vm.moid, "host": vm.host.name, "power": vm.power,
+                            "nics": [{"mac": n.mac, "portgroup": n.portgroup if isinstance(n.portgroup, str) else n.portgroup.name,
+                                      "dvswitch": n.dvs.name if n.dvs else None, "dvport_key": n.port_key} for n in vm.nics]}
+        with self.inv.locks.physical:
+            physical = self.inv.physical.state()
+        return {"mode": self.inv.mode, "hosts": hosts, "vms": vms, "physical": physical}
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -276,8 +290,7 @@ class Simulator:
 
     def stop(self):
         self.stopping = True
-        with self.inv.lock:
-            self.inv.changed.notify_all()
+        self.inv.notify_all()
         if self.httpd is not None:
             self.httpd.shutdown()
             self.httpd.server_close()

@@ -90,14 +90,14 @@ class SearchIndex(ManagedObject):
     vim_type = "SearchIndex"
 
     def _hosts(self, datacenter):
-        hosts = [o for o in self.inv.objects.values() if o.vim_type == "HostSystem"]
+        hosts = [o for o in self.inv.all_objects() if o.vim_type == "HostSystem"]
         if datacenter is not None:
             moid = datacenter._moId
             hosts = [h for h in hosts if h.datacenter().moid == moid]
         return sorted(hosts, key=lambda h: h.index)
 
     def _vms(self, datacenter):
-        vms = [o for o in self.inv.objects.values() if o.vim_type == "VirtualMachine"]
+        vms = [o for o in self.inv.all_objects() if o.vim_type == "VirtualMachine"]
         if datacenter is not None:
             vms = [vm for vm in vms if vm.host.datacenter().moid == datacenter._moId]
         return sorted(vms, key=lambda vm: vm.index)
@@ -182,8 +182,11 @@ class Task(ManagedObject):
 
 
 def run_task(call, entity, description_id, work):
-    """Run work() as a vSphere task: the task is complete when the method returns its reference."""
-    task = call.inv.add(Task(call.inv, call.inv.new_moid("task"), entity, description_id, call.session.user))
+    """Run work() as a vSphere task: the task is complete when the method returns its reference.
+
+    It runs under the caller's locks; the task becomes readable (and the oldest beyond Task.KEEP go) once it is
+    complete, so a concurrent reader never sees it half-filled."""
+    task = Task(call.inv, call.inv.new_moid("task"), entity, description_id, call.session.user)
     info = task.info
     try:
         info.result = work()
@@ -193,10 +196,7 @@ def run_task(call, entity, description_id, work):
         info.state = "error"
     info.completeTime = now()
     info.progress = 100
-    call.inv.touch(task)
-    call.inv.tasks.append(task)
-    while len(call.inv.tasks) > Task.KEEP:
-        call.inv.remove(call.inv.tasks.popleft())
+    call.inv.add_task(task, Task.KEEP)
     return task.ref
 
 
@@ -218,7 +218,7 @@ class DiagnosticManager(ManagedObject):
         if host is None:
             if call.inv.is_vcenter:
                 raise faults.invalid_argument("host", "A host is required to read the {0} log through vCenter".format(key))
-            target = next(o for o in call.inv.objects.values() if o.vim_type == "HostSystem")
+            target = next(o for o in call.inv.all_objects() if o.vim_type == "HostSystem")
         else:
             target = call.inv.get(host)
             if not is_a(target, vim.HostSystem):

@@ -13,7 +13,7 @@ class Session:
         self.user = None
         self.login_time = None
         self.user_agent = ""
-        self.owned = []  # session-scoped managed objects: views, filters, collectors
+        self.owned = []  # session-scoped managed objects: views, filters, collectors (replaced as a whole on change)
         self.pages = {}  # RetrievePropertiesEx continuation token -> (remaining objects, page size)
         self.cancel_wait = False  # set by CancelWaitForUpdates
 
@@ -27,10 +27,11 @@ def now():
 
 
 class Sessions:
-    """All sessions; callers hold the inventory lock."""
+    """All sessions, behind the sessions lock (vsim/locks.py: taken after any object lock, before the registry's)."""
 
     def __init__(self, inv):
         self.inv = inv
+        self.lock = inv.locks.sessions
         self.by_key = {}
 
     @staticmethod
@@ -49,31 +50,37 @@ class Sessions:
 
     def create(self):
         session = Session(uuid.uuid4().hex)
-        self.by_key[session.key] = session
+        with self.lock:
+            self.by_key[session.key] = session
         return session
 
     def login(self, session, user):
-        session.user = user
-        session.login_time = now()
+        with self.lock:
+            session.user = user
+            session.login_time = now()
 
     def end(self, session):
         """Logout or expiry: the session's views, filters and collectors go with it."""
-        self.by_key.pop(session.key, None)
-        session.user = None
-        for obj in session.owned:
-            self.inv.remove(obj)
-        session.owned = []
+        with self.lock:
+            self.by_key.pop(session.key, None)
+            session.user = None
+            owned, session.owned = session.owned, []
+            for obj in owned:
+                self.inv.remove(obj)
 
     def expire_all(self):
-        for session in list(self.by_key.values()):
-            self.end(session)
+        with self.lock:
+            for session in list(self.by_key.values()):
+                self.end(session)
 
     def own(self, session, obj):
-        obj.owner = session
-        session.owned.append(obj)
-        return self.inv.add(obj)
+        with self.lock:
+            obj.owner = session
+            session.owned = session.owned + [obj]  # replaced, never changed in place: readers iterate it unlocked
+            return self.inv.add(obj)
 
     def disown(self, obj):
-        if obj.owner is not None and obj in obj.owner.owned:
-            obj.owner.owned.remove(obj)
-        self.inv.remove(obj)
+        with self.lock:
+            if obj.owner is not None and obj in obj.owner.owned:
+                obj.owner.owned = [other for other in obj.owner.owned if other is not obj]
+            self.inv.remove(obj)

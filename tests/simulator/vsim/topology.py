@@ -549,5 +549,5 @@ def _dvportgroup_spec(data):
 
 def build(data, mode="vcenter", release=DEFAULT_RELEASE):
     builder = Builder(data, mode, release)
-    with builder.inv.lock:  # building records changes, which notifies waiters under the lock
+    with builder.inv.locks.tree:  # nothing runs concurrently yet; the lock order (vsim/locks.py) allows what building takes
         return builder.build()
