@@ -15,7 +15,8 @@ import yaml
 from ansible.errors import AnsibleFilterError
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import FindingsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import build_audit, compare_audits, facts_hosts, merge_results
-from ansible_collections.multinic.vmotion.plugins.module_utils._render.console import summary_lines
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.canary import join_runs
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.console import canary_lines, summary_lines
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.html import render_html
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.markdown import render_markdown
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import report_about
@@ -58,6 +59,13 @@ def collection_version(path):
         directory = parent
 
 
+def canary_join(results):
+    """The canary runs of every vCenter joined (_audit.canary.join_runs), with the lines the console shows."""
+    joined = join_runs(results)
+    joined["lines"] = [line for run in joined["runs"] for line in canary_lines(run)] + joined["problems"]
+    return joined
+
+
 class FilterModule(object):
     def filters(self):
         pure = {
@@ -70,5 +78,6 @@ class FilterModule(object):
             "vmotion_collection_version": collection_version,
             "vmotion_audit_about": report_about,
             "vmotion_facts_hosts": facts_hosts,
+            "vmotion_canary_join": canary_join,
         }
         return dict((name, _filter(name, function)) for name, function in pure.items())

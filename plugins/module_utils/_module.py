@@ -32,8 +32,9 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventor
 class HostState(object):
     """One host as read: plain facts plus the managed objects needed to change it."""
 
-    def __init__(self, name, facts, moref, network_system, nic_manager, cluster=None, datacenter=None, raw_network=None):
+    def __init__(self, name, facts, moref, network_system, nic_manager, cluster=None, datacenter=None, raw_network=None, properties=None):
         self.name = name
+        self.properties = properties or {}  # every property read of the host ({path: value}), the host_properties included
         self.facts = facts
         # The HostNetworkInfo as read: updates start from its specs so unnamed settings stay.
         self.raw_network = raw_network
@@ -116,7 +117,7 @@ class VmotionModule(object):
             states[name] = HostState(name, facts, moref, values.get("configManager.networkSystem"),
                                      values.get("configManager.virtualNicManager"),
                                      cluster=self.inventory.cluster_of(moref), datacenter=self.inventory.datacenter_of(moref),
-                                     raw_network=raw_network)
+                                     raw_network=raw_network, properties=values)
         if fleet:
             self.fleet = self._fleet(switches, groups)
         return states

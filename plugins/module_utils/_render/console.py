@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, multinic.vmotion contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The short text the vmotion_audit role prints: the audit's summary, and what changed since the last audit."""
+"""The short text the vmotion_audit role prints: the audit's summary, what changed since the last audit, the canary's verdicts."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,7 +10,7 @@ __metaclass__ = type
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import CLEAN_TEXT, check_audit, losing_pairs, pair_reasons
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import SEVERITIES
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key
-from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import _capped, _check_count, _not_on_text, _not_read_text, _streams_text
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import _capped, _check_count, _not_on_text, _not_read_text, _plural, _streams_text
 
 
 def compare_lines(comparison, show=10):
@@ -81,4 +81,24 @@ def summary_lines(audit, show=20, report_markdown=None, report_json=None, report
         lines.append("Report: %s%s" % (report_markdown, " (data: %s)" % report_json if report_json else ""))
     if report_html:
         lines.append("HTML report: %s" % report_html)
+    return lines
+
+
+def canary_verdict(canary):
+    """One sentence: how many planned migrations were ok, what the others were, and where the VM ended."""
+    migrations, summary, vm = canary.get("migrations") or [], canary.get("summary") or {}, canary.get("vm") or {}
+    counts = dict((v, sum(1 for m in migrations if m.get("verdict") == v)) for v in ("ok", "degraded", "failed", "no_log"))
+    others = ", ".join("%d %s" % (counts[v], v.replace("_", " ")) for v in ("degraded", "failed", "no_log") if counts[v])
+    return "%d of %s ok (VM %s, back on %s)%s%s" % (
+        counts["ok"], _plural(summary.get("planned", len(migrations)), "planned migration"), vm.get("name"), vm.get("ended_on"),
+        "; " + others if others else "", "; %d not run" % summary["not_run"] if summary.get("not_run") else "")
+
+
+def canary_lines(canary):
+    """A vmotion_canary result as a few lines: the verdict, then one line per migration that was not ok."""
+    lines = ["Canary: %s" % canary_verdict(canary)]
+    for migration in canary.get("migrations") or ():
+        if migration.get("verdict") != "ok":
+            lines.append("  %s -> %s: %s%s" % (migration.get("source"), migration.get("destination"), migration.get("verdict"),
+                                                 ": " + "; ".join(migration["problems"]) if migration.get("problems") else ""))
     return lines

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import PAIR_REASON_TEXT
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import RULES, SEVERITIES
-from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import _cell
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.document import md_cell
 
 
 def findings_reference():
@@ -26,8 +26,8 @@ def findings_reference():
     order = sorted(RULES, key=lambda c: (-SEVERITIES.index(RULES[c].severity), RULES[c].scope != "host", c))
     for code in order:
         rule = RULES[code]
-        meaning = _cell(rule.description[:1].upper() + rule.description[1:])
-        lines.append("| `%s` | %s | %s | %s | %s |" % (code, rule.severity, rule.scope, meaning, _cell(rule.fix)))
+        meaning = md_cell(rule.description[:1].upper() + rule.description[1:])
+        lines.append("| `%s` | %s | %s | %s | %s |" % (code, rule.severity, rule.scope, meaning, md_cell(rule.fix)))
     lines.extend(["", "Why a host pair loses a stream, in the reports' pair tables:", ""])
     lines.extend("- %s" % (text % "<subnets>" if names else text) for text, names in (PAIR_REASON_TEXT[k] for k in sorted(PAIR_REASON_TEXT)))
     return "\n".join(lines) + "\n"

@@ -7,27 +7,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from html import escape
-
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import AUDIT_VERSION, INDEX_STATES, MATRIX_MAX_HOSTS, index_state, losing_pairs
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import RULES, SEVERITIES
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key
-from ansible_collections.multinic.vmotion.plugins.module_utils._render.console import compare_lines
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.document import h, html, html_table
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.sections import canary_section, comparison_section, logs_section, not_read_section
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import (
     GROUP_HEADER,
     INDEX_HEADERS,
-    LOG_HEADER,
-    NOT_READ_HEADER,
-    NOT_READ_TEXT,
     PING_MARKS,
     _about_facts,
     _capped,
     _grid_cell,
     _group_rows,
-    _log_parts,
-    _log_rows,
-    _log_verdict,
-    _not_read_rows,
     _ping_verdict,
     _report_parts,
     _streams_text,
@@ -58,55 +50,28 @@ footer{margin-top:2em;color:#6b7280;font-size:.85em}
 """
 
 
-def _h(value):
-    """Any value as escaped HTML text (None as empty)."""
-    return escape("" if value is None else str(value), quote=True)
-
-
-def _html_table(header, rows, attrs=""):
-    """A table of escaped text; a cell may be (text, class) to colour it."""
-    out = ["<table%s><thead><tr>%s</tr></thead><tbody>" % (attrs, "".join("<th>%s</th>" % _h(c) for c in header))]
-    for row in rows:
-        cells = []
-        for cell in row:
-            if isinstance(cell, tuple):
-                cells.append('<td class="%s">%s</td>' % (_h(cell[1]), _h(cell[0])))
-            else:
-                cells.append("<td>%s</td>" % _h(cell))
-        out.append("<tr>%s</tr>" % "".join(cells))
-    return "".join(out) + "</tbody></table>"
-
-
 def _badge(severity):
-    return '<span class="badge sev-%s">%s</span>' % (_h(severity), _h(severity))
+    return '<span class="badge sev-%s">%s</span>' % (h(severity), h(severity))
 
 
 def _html_head(audit, title, about, comparison):
     summary = audit["summary"]
     counts = summary.get("findings") or {}
-    out = ["<header><h1>%s</h1>" % _h(title or "Multi-NIC vMotion audit")]
+    out = ["<header><h1>%s</h1>" % h(title or "Multi-NIC vMotion audit")]
     facts = _about_facts(about)
     if facts:
-        out.append('<table class="about">%s</table>' % "".join("<tr><th>%s</th><td>%s</td></tr>" % (_h(k), _h(v)) for k, v in facts))
-    out.append('<p class="verdict %s" id="verdict">%s</p></header>' % ("clean" if summary.get("clean") else "dirty", _h(_verdict(summary))))
+        out.append('<table class="about">%s</table>' % "".join("<tr><th>%s</th><td>%s</td></tr>" % (h(k), h(v)) for k, v in facts))
+    out.append('<p class="verdict %s" id="verdict">%s</p></header>' % ("clean" if summary.get("clean") else "dirty", h(_verdict(summary))))
     cards = [("Hosts read", summary.get("hosts", 0))] + ([("Hosts not read", summary["hosts_not_read"])] if summary.get("hosts_not_read") else [])
     cards += [("vMotion vmks", "%s of %s vmks" % (summary.get("vmotion_vmks", 0), summary.get("vmks", 0)))]
     cards.extend(("%s findings" % s.capitalize(), counts.get(s, 0)) for s in reversed(SEVERITIES))
     cards.extend([("Pairs losing streams", "%d of %d" % (losing_pairs(summary), summary.get("pairs", 0))), ("Pairs failing", summary.get("failing_pairs", 0))])
     if summary.get("min_streams") is not None:
         cards.append(("Streams per migration", _streams_text({"min": summary["min_streams"], "max": summary["max_streams"]})))
-    out.append('<div class="counts" id="summary">%s</div>' % "".join('<div class="count"><b>%s</b>%s</div>' % (_h(v), _h(k)) for k, v in cards))
+    out.append('<div class="counts" id="summary">%s</div>' % "".join('<div class="count"><b>%s</b>%s</div>' % (h(v), h(k)) for k, v in cards))
     if comparison:
-        out.append('<section id="comparison"><h2>Since the previous report</h2><ul>%s</ul></section>'
-                   % "".join("<li>%s</li>" % _h(line) for line in compare_lines(comparison)))
+        out.append(html(comparison_section(comparison)))
     return out
-
-
-def _html_not_read(not_read):
-    if not not_read:
-        return []
-    return ['<section id="not-read"><h2>Hosts not read (%d)</h2><p>%s</p>%s</section>'
-            % (len(not_read), _h(NOT_READ_TEXT), _html_table(NOT_READ_HEADER, _not_read_rows(not_read)))]
 
 
 def _html_findings(findings, max_rows, several=False):
@@ -120,15 +85,15 @@ def _html_findings(findings, max_rows, several=False):
         members = by_code[code]
         rule = RULES.get(code)
         out.append('<article class="finding-group" id="code-%s"><h3>%s %s <small>(%d)</small></h3>'
-                   % (_h(code), _badge(members[0]["severity"]), _h(code), len(members)))
+                   % (h(code), _badge(members[0]["severity"]), h(code), len(members)))
         if rule is not None:
-            out.append("<p>%s.</p>" % _h(rule.description[:1].upper() + rule.description[1:]))
+            out.append("<p>%s.</p>" % h(rule.description[:1].upper() + rule.description[1:]))
         if code in RULES:
-            out.append('<p class="fix"><b>Fix:</b> %s</p>' % _h(RULES[code].fix))
-        out.append(_html_table(["Severity", "Host", "vmk", "Port group", "What is wrong and what to do"],
+            out.append('<p class="fix"><b>Fix:</b> %s</p>' % h(RULES[code].fix))
+        out.append(html_table(["Severity", "Host", "vmk", "Port group", "What is wrong and what to do"],
                                [[(f["severity"], "sev-" + f["severity"]), _where(f, several), f.get("device"), f.get("portgroup"), f["message"]]
                                 for f in members],
-                               ' class="findings"'))
+                               "findings"))
         out.append("</article>")
     if len(findings) > len(_capped(findings, max_rows)):
         out.append("<p>... and %d more findings (see the JSON report).</p>" % (len(findings) - max_rows))
@@ -154,17 +119,17 @@ def _html_matrix(matrix):
                '<span style="background:#fff59d">1 lost</span><span style="background:#ffcc80">2 lost</span>'
                '<span style="background:#ff8a65">3 or more lost</span><span style="background:#c62828;color:#fff">fails</span></p>')
     rows = ['<table class="matrix" id="pair-matrix" data-hosts="%d"><thead><tr><th>from \\ to</th>%s</tr></thead><tbody>'
-            % (len(names), "".join('<th class="col">%s</th>' % _h(n) for n in names))]
+            % (len(names), "".join('<th class="col">%s</th>' % h(n) for n in names))]
     for i, source in enumerate(names):
-        row = ['<tr><th class="row">%s</th>' % _h(source)]
+        row = ['<tr><th class="row">%s</th>' % h(source)]
         for j, destination in enumerate(names):
             cell = cells[i][j]
             if cell is None:
-                row.append('<td class="self" title="%s">-</td>' % _h(source))
+                row.append('<td class="self" title="%s">-</td>' % h(source))
                 continue
             streams, expected, why = cell
             title = "%s -> %s: %d of %d streams%s" % (source, destination, streams, expected, "; " + why if why else "")
-            row.append('<td class="pair %s" title="%s">%d/%d</td>' % (_cell_class(streams, expected), _h(title), streams, expected))
+            row.append('<td class="pair %s" title="%s">%d/%d</td>' % (_cell_class(streams, expected), h(title), streams, expected))
         rows.append("".join(row) + "</tr>")
     out.append("".join(rows) + "</tbody></table>")
     return out + ["</section>"]
@@ -178,7 +143,7 @@ def _html_pairs(pairing, summary, max_rows):
         return out + ["<p>%s</p></section>" % text]
     groups = pair_groups(pairs)
     shown = _capped(groups, max_rows)
-    out.append(_html_table(GROUP_HEADER, _group_rows(shown), ' class="pair-groups"'))
+    out.append(html_table(GROUP_HEADER, _group_rows(shown), "pair-groups"))
     if len(shown) < len(groups):
         out.append("<p>... and %d more groups of pairs (see the JSON report).</p>" % (len(groups) - len(shown)))
     if pairing.get("left_off"):
@@ -195,7 +160,7 @@ def _html_indexes(indexes, hosts, names, devices):
         index = indexes[device]
         states = [index_state((index.get("hosts") or {}).get(n), index, hosts.get(n)) for n in names]
         rows.append([device, index.get("subnet"), index.get("mtu")] + [states.count(s) for s in INDEX_STATES])
-    out.append(_html_table(["vmk", "Subnet", "MTU"] + INDEX_HEADERS, rows, ' class="indexes"'))
+    out.append(html_table(["vmk", "Subnet", "MTU"] + INDEX_HEADERS, rows, "indexes"))
     grid = []
     for name in names:
         row = [name, (hosts.get(name) or {}).get("mgmt_ip")]
@@ -205,8 +170,8 @@ def _html_indexes(indexes, hosts, names, devices):
             row.append((_grid_cell(entry or {}, indexes[device], state).replace("**", ""), state))
         grid.append(row)
     out.append("<h3>Addresses per host and index</h3>")
-    out.append(_html_table(["Host", "Management IP"] + ["%s %s MTU %s" % (d, indexes[d].get("subnet") or "", indexes[d].get("mtu") or "") for d in devices],
-                           grid, ' class="addresses"'))
+    out.append(html_table(["Host", "Management IP"] + ["%s %s MTU %s" % (d, indexes[d].get("subnet") or "", indexes[d].get("mtu") or "") for d in devices],
+                           grid, "addresses"))
     return out + ["</section>"]
 
 
@@ -215,7 +180,7 @@ def _html_connectivity(part):
         return []
     summary = part["summary"]
     out = ['<section id="connectivity"><h2>Pings between vMotion vmks</h2><p class="verdict %s">%s</p>' % (
-        "clean" if summary.get("clean") else "dirty", _h(_ping_verdict(summary))),
+        "clean" if summary.get("clean") else "dirty", h(_ping_verdict(summary))),
         '<p class="legend">Row: from; column: to. <span style="background:#c8e6c9">ok</span> full-size DF ping answered '
         '<span style="background:#ffcc80">MTU</span> only small pings pass <span style="background:#c62828;color:#fff">none / down</span> '
         'no answer or link down; hover a cell for why.</p>']
@@ -224,50 +189,45 @@ def _html_connectivity(part):
         names = matrix["hosts"]
         cut = (summary.get("indexes") or {}).get(index, {}).get("hosts_cut_off") or []
         rows = ['<h3>%s%s</h3><table class="matrix ping-matrix" data-index="%s"><thead><tr><th>from \\ to</th>%s</tr></thead><tbody>'
-                % (_h(index), " - cut off: " + _h(", ".join(cut)) if cut else "", _h(index), "".join('<th class="col">%s</th>' % _h(n) for n in names))]
+                % (h(index), " - cut off: " + h(", ".join(cut)) if cut else "", h(index), "".join('<th class="col">%s</th>' % h(n) for n in names))]
         for i, source in enumerate(names):
-            row = ['<tr><th class="row">%s</th>' % _h(source)]
+            row = ['<tr><th class="row">%s</th>' % h(source)]
             for j, verdict in enumerate(matrix["cells"][i]):
                 mark, css = PING_MARKS.get(verdict, ("-", "self")) if verdict else ("-", "self")
                 title = "%s -> %s: %s" % (source, names[j], reasons.get((index, source, names[j])) or verdict or "not pinged")
-                row.append('<td class="%s" title="%s">%s</td>' % (css, _h(title), _h(mark)))
+                row.append('<td class="%s" title="%s">%s</td>' % (css, h(title), h(mark)))
             rows.append("".join(row) + "</tr>")
         out.append("".join(rows) + "</tbody></table>")
     return out + ["</section>"]
 
 
-def _html_logs(logs):
-    parts = _log_parts(logs)
-    if parts is None:
-        return []
-    summary, hosts = parts
-    out = ['<section id="logs"><h2>Past migrations in vmkernel.log</h2><p class="verdict %s">%s</p>' % (
-        "clean" if summary.get("ok") else "dirty", _h(_log_verdict(summary)))]
-    if hosts:
-        out.append(_html_table(LOG_HEADER, _log_rows(hosts), ' class="logs"'))
-    return out + ["</section>"]
+def _sections(*docs):
+    """The HTML of the shared sections (_render.sections) that have something to show."""
+    return [html(doc) for doc in docs if doc is not None]
 
 
-def render_html(audit, title=None, generated=None, max_rows=200, vcenter=None, scope=None, version=None, logs=None, previous=None):
+def render_html(audit, title=None, generated=None, max_rows=200, vcenter=None, scope=None, version=None, logs=None, previous=None,
+                canary=None):
     """The audit as one self-contained HTML page (inline CSS, no script, no external asset); every value is escaped.
 
     Same arguments as render_markdown. The page has the header (vCenter, scope, time, collection version), the counts,
     the findings grouped by code with how to fix them, the host x host matrix of streams (cell title: why),
-    the pairs grouped by root cause, the per-index subnet/MTU table and address grid, and the log verdicts.
+    the pairs grouped by root cause, the per-index subnet/MTU table and address grid, the log verdicts and the canary
+    migrations.
     """
     comparison, summary, hosts, indexes, devices, names = _report_parts(audit, "render_html", max_rows, previous)
     about = {"vcenter": vcenter, "scope": scope, "version": version, "generated": generated}
     body = (_html_head(audit, title, about, comparison)
             + _html_findings(audit.get("findings") or [], max_rows, len(audit.get("vcenters") or ()) > 1)
-            + _html_not_read(audit.get("not_read") or [])
+            + _sections(not_read_section(audit.get("not_read") or []))
             + _html_matrix(audit.get("matrix"))
             + _html_pairs(audit.get("pairing") or {"pairs": [], "left_off": 0}, summary, max_rows)
             + _html_indexes(indexes, hosts, names, devices)
             + _html_connectivity(audit.get("connectivity"))
-            + _html_logs(logs)
+            + _sections(logs_section(logs), canary_section(canary))
             + ["<footer>multinic.vmotion audit report (audit format %s)%s</footer>"
-               % (_h(audit.get("version", AUDIT_VERSION)), ", generated " + _h(generated) if generated else "")])
+               % (h(audit.get("version", AUDIT_VERSION)), ", generated " + h(generated) if generated else "")])
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
             '<meta name="viewport" content="width=device-width, initial-scale=1"><title>%s</title><style>%s</style></head>\n<body>\n%s\n</body></html>\n'
-            % (_h(title or "Multi-NIC vMotion audit"), HTML_STYLE.strip(), "\n".join(body)))
+            % (h(title or "Multi-NIC vMotion audit"), HTML_STYLE.strip(), "\n".join(body)))

@@ -10,25 +10,18 @@ __metaclass__ = type
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import INDEX_STATES, MATRIX_MAX_HOSTS, index_state, losing_pairs
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key
-from ansible_collections.multinic.vmotion.plugins.module_utils._render.console import compare_lines
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.document import markdown, md_cell, md_table
+from ansible_collections.multinic.vmotion.plugins.module_utils._render.sections import canary_section, comparison_section, logs_section, not_read_section
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import (
     GROUP_HEADER,
     INDEX_HEADERS,
-    LOG_HEADER,
-    NOT_READ_HEADER,
-    NOT_READ_TEXT,
     PING_MARKS,
     _about_facts,
     _capped,
-    _cell,
     _grid_cell,
     _group_rows,
-    _log_parts,
-    _log_rows,
-    _log_verdict,
     _not_on,
     _not_on_text,
-    _not_read_rows,
     _ping_verdict,
     _plural,
     _report_parts,
@@ -41,19 +34,13 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._render.text impo
 )
 
 
-def _table(header, rows):
-    lines = ["| %s |" % " | ".join(_cell(h) for h in header), "|%s|" % "|".join([" --- "] * len(header))]
-    lines.extend("| %s |" % " | ".join(_cell(c) for c in row) for row in rows)
-    return lines
-
-
 def _md_head(summary, title, generated, devices, about=None):
     """Title, what was audited, the verdict and the fleet in a few facts."""
     about = dict(about or {}, generated=generated)
     lines = ["# %s" % (title or "Multi-NIC vMotion audit"), ""]
     audited = [(label, text) for label, text in _about_facts(about) if label != "Generated"]
     if audited:
-        lines.extend(["%s: **%s**  " % (label, _cell(text).strip()) for label, text in audited] + [""])
+        lines.extend(["%s: **%s**  " % (label, md_cell(text).strip()) for label, text in audited] + [""])
     verdict = _verdict(summary)
     facts = ["%s read%s" % (_plural(summary.get("hosts", 0), "host"),
                             ", %d not read (see below)" % summary["hosts_not_read"] if summary.get("hosts_not_read") else ""),
@@ -71,17 +58,11 @@ def _md_findings(findings, max_rows, several=False):
     if not findings:
         return lines + ["No findings.", ""]
     shown = _capped(findings, max_rows)
-    lines.extend(_table(["Severity", "Host", "vmk", "Port group", "Code", "What is wrong and what to do"],
+    lines.extend(md_table(["Severity", "Host", "vmk", "Port group", "Code", "What is wrong and what to do"],
                         [[f["severity"], _where(f, several), f.get("device"), f.get("portgroup"), f["code"], f["message"]] for f in shown]))
     if len(shown) < len(findings):
         lines.extend(["", "... and %d more findings (see the JSON report)." % (len(findings) - len(shown))])
     return lines + [""]
-
-
-def _md_not_read(not_read):
-    if not not_read:
-        return []
-    return ["## Hosts not read (%d)" % len(not_read), "", NOT_READ_TEXT, ""] + _table(NOT_READ_HEADER, _not_read_rows(not_read)) + [""]
 
 
 def _md_hosts(hosts, names, devices):
@@ -95,7 +76,7 @@ def _md_hosts(hosts, names, devices):
         streams = host.get("streams") or {}
         rows.append([_where(dict(host, name=name), several), host.get("mgmt_ip"), host.get("cluster"), index_text, _severity_text(host.get("findings") or {}),
                      _streams_text(streams), "%d / %d" % (streams.get("failing", 0), streams.get("degraded", 0))])
-    return ["## Hosts (%d)" % len(names), ""] + _table(
+    return ["## Hosts (%d)" % len(names), ""] + md_table(
         ["Host", "Management IP", "Cluster", "vMotion indexes on", "Findings", "Streams to the other hosts",
          "Pairs failing / losing streams (as source)"], rows) + [""]
 
@@ -113,7 +94,7 @@ def _md_indexes(indexes, names, devices, hosts=None):
         described = dict((s, "%d%s" % (len(by_state[s]), " (%s)" % ", ".join(by_state[s][:5]) + (" ..." if len(by_state[s]) > 5 else "")
                                        if by_state[s] and s != "on" else "")) for s in INDEX_STATES)
         rows.append([device, index.get("subnet"), index.get("mtu")] + [described[s] for s in INDEX_STATES])
-    lines.extend(_table(["vmk", "Subnet", "MTU"] + INDEX_HEADERS, rows))
+    lines.extend(md_table(["vmk", "Subnet", "MTU"] + INDEX_HEADERS, rows))
     return lines + [""] + _md_addresses(indexes, names, devices, hosts)
 
 
@@ -126,7 +107,7 @@ def _md_addresses(indexes, names, devices, hosts=None):
             entry = (indexes[device].get("hosts") or {}).get(name)
             row.append(_grid_cell(entry, indexes[device], index_state(entry, indexes[device], (hosts or {}).get(name))))
         rows.append(row)
-    return ["### Addresses per host and index", ""] + _table(["Host"] + ["%s %s" % (d, indexes[d].get("subnet") or "") for d in devices], rows) + [""]
+    return ["### Addresses per host and index", ""] + md_table(["Host"] + ["%s %s" % (d, indexes[d].get("subnet") or "") for d in devices], rows) + [""]
 
 
 def _md_pairs(pairing, summary, max_rows):
@@ -137,7 +118,7 @@ def _md_pairs(pairing, summary, max_rows):
         groups = pair_groups(pairs)
         shown = _capped(groups, max_rows)
         lines.extend(["%s in %s (pairs with the same reasons together):" % (_plural(len(pairs), "pair"), _plural(len(groups), "group")), ""])
-        lines.extend(_table(GROUP_HEADER, _group_rows(shown)))
+        lines.extend(md_table(GROUP_HEADER, _group_rows(shown)))
         if len(shown) < len(groups):
             lines.extend(["", "... and %d more groups of pairs (see the JSON report)." % (len(groups) - len(shown))])
         if pairing.get("left_off"):
@@ -147,17 +128,6 @@ def _md_pairs(pairing, summary, max_rows):
     else:
         lines.append("Every pair of hosts gets all its vMotion streams.")
     return lines + [""]
-
-
-def _md_logs(logs):
-    parts = _log_parts(logs)
-    if parts is None:
-        return []
-    summary, hosts = parts
-    lines = ["## Past migrations in vmkernel.log", "", "**%s.**" % _log_verdict(summary), ""]
-    if hosts:
-        lines.extend(_table(LOG_HEADER, _log_rows(hosts)) + [""])
-    return lines
 
 
 def _ping_rows(index, matrix):
@@ -178,30 +148,31 @@ def _md_connectivity(part):
         cut = (summary.get("indexes") or {}).get(index, {}).get("hosts_cut_off") or []
         lines.extend(["### %s%s" % (index, " - cut off: " + ", ".join(cut) if cut else ""), ""])
         if len(matrix["hosts"]) <= MATRIX_MAX_HOSTS:
-            lines.extend(_table(["from \\ to"] + matrix["hosts"], _ping_rows(index, matrix)) + [""])
+            lines.extend(md_table(["from \\ to"] + matrix["hosts"], _ping_rows(index, matrix)) + [""])
     return lines
 
 
-def _md_compare(comparison):
-    if not comparison:
-        return []
-    return ["## Since the previous report", ""] + ["- %s" % line for line in compare_lines(comparison)] + [""]
+def _sections(*docs):
+    """The Markdown lines of the shared sections (_render.sections) that have something to show."""
+    return [line for doc in docs if doc is not None for line in markdown(doc)]
 
 
-def render_markdown(audit, title=None, generated=None, max_rows=200, vcenter=None, scope=None, version=None, logs=None, previous=None):
+def render_markdown(audit, title=None, generated=None, max_rows=200, vcenter=None, scope=None, version=None, logs=None, previous=None,
+                    canary=None):
     """The audit as a Markdown document; ``max_rows`` caps the findings table and the groups of pairs (None: no cap).
 
     ``vcenter`` (a name or a list), ``scope`` and ``version`` (of the collection) go in the header; ``logs`` is the
-    result of vmotion_log_facts (its verdicts get a section); ``previous`` is an earlier audit to compare with.
+    result of vmotion_log_facts (its verdicts get a section); ``canary`` the result of vmotion_canary (or ``{"runs": [...]}``);
+    ``previous`` is an earlier audit to compare with.
     """
     comparison, summary, hosts, indexes, devices, names = _report_parts(audit, "render_markdown", max_rows, previous)
     lines = (_md_head(summary, title, generated, devices, {"vcenter": vcenter, "scope": scope, "version": version})
-             + _md_compare(comparison)
+             + _sections(comparison_section(comparison))
              + _md_findings(audit.get("findings") or [], max_rows, len(audit.get("vcenters") or ()) > 1)
-             + _md_not_read(audit.get("not_read") or [])
+             + _sections(not_read_section(audit.get("not_read") or []))
              + _md_hosts(hosts, names, devices)
              + _md_indexes(indexes, names, devices, hosts)
              + _md_pairs(audit.get("pairing") or {"pairs": [], "left_off": 0}, summary, max_rows)
              + _md_connectivity(audit.get("connectivity"))
-             + _md_logs(logs))
+             + _sections(logs_section(logs), canary_section(canary)))
     return "\n".join(lines)

@@ -65,12 +65,6 @@ def _not_on(host, devices):
     return [(d, states.get(d)) for d in devices if states.get(d) != "on"]
 
 
-def _cell(value):
-    """Text safe inside a Markdown table cell."""
-    text = "" if value is None else str(value)
-    return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|") or " "
-
-
 def _grid_cell(entry, index, state):
     if state == "n/a":
         return "-"

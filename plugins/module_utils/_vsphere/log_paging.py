@@ -31,11 +31,28 @@ def read_log_tail(browse, want, feed, key=LOG_KEY):
     (vCenter 500, ESXi 1000), so reading goes on from where each page ended; a page with no text
     means the log was rotated since the probe, and what was read is kept.
     """
+    end = log_end(browse)
+    return _read_pages(browse, max(end - want + 1, 1), end, feed, key)
+
+
+def log_end(browse):
+    """The number of the log's last line (0: empty), from one call with a start past any log's end."""
     end = int(getattr(browse(PROBE_START, 0), "lineEnd", 0) or 0)
     if end >= PROBE_START - 1:
         raise HostLogError("the server did not tell where the log ends (lineEnd %d for a start past the end)" % end)
-    end = max(end, 0)
-    first = start = max(end - want + 1, 1)
+    return max(end, 0)
+
+
+def read_log_since(browse, after, feed, key=LOG_KEY, limit=20000):
+    """Give feed(list of lines) the lines written after line ``after`` (log_end before an event), at most the last
+    ``limit``; a log that now ends before ``after`` was rotated, and all of it is new."""
+    end = log_end(browse)
+    first = after + 1 if end >= after else 1
+    return _read_pages(browse, max(first, end - limit + 1, 1), end, feed, key)
+
+
+def _read_pages(browse, first, end, feed, key):
+    start = first
     while start <= end:
         text = list(getattr(browse(start, end - start + 1), "lineText", None) or [])[:end - start + 1]
         if not text:

@@ -53,7 +53,20 @@ def collection_loader():
 
 def test_the_filters_are_exposed():
     assert sorted(FILTERS) == ["vmotion_audit", "vmotion_audit_about", "vmotion_audit_compare", "vmotion_audit_html", "vmotion_audit_markdown",
-                               "vmotion_audit_summary", "vmotion_collection_version", "vmotion_facts_hosts", "vmotion_merge_results"]
+                               "vmotion_audit_summary", "vmotion_canary_join", "vmotion_collection_version", "vmotion_facts_hosts",
+                               "vmotion_merge_results"]
+
+
+def test_canary_runs_of_several_vcenters_join_into_one_verdict_with_lines():
+    ran = {"route": [{}], "vm": {"name": "canary", "ended_on": "esx01"}, "summary": {"planned": 1, "ok": True},
+           "migrations": [{"source": "esx01", "destination": "esx02", "verdict": "degraded", "problems": ["esx02 vmk2 (172.16.2.2) carried no stream"]}]}
+    refused = {"failed": True, "msg": "the canary cannot run: VM canary is poweredOff", "migrations": [], "route": []}
+    joined = FILTERS["vmotion_canary_join"]([ran, refused, {"skipped": True}])
+    assert joined["runs"] == [ran] and joined["problems"] == ["the canary cannot run: VM canary is poweredOff"] and not joined["ok"]
+    assert joined["lines"] == ["Canary: 0 of 1 planned migration ok (VM canary, back on esx01); 1 degraded",
+                               "  esx01 -> esx02: degraded: esx02 vmk2 (172.16.2.2) carried no stream",
+                               "the canary cannot run: VM canary is poweredOff"]
+    assert FILTERS["vmotion_canary_join"]([dict(ran, summary={"ok": True}, migrations=[])])["ok"]
 
 
 def test_html_and_compare():

@@ -607,3 +607,22 @@ def test_the_readme_counts_the_rules():
     path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "README.md")
     with open(path) as f:
         assert "lists every finding code (%d)" % len(RULES) in f.read()
+
+
+def test_the_canary_section_is_one_model_rendered_in_both_reports():
+    canary = {"vm": {"name": "canary", "ended_on": "192.168.100.107"}, "summary": {"planned": 2, "run": 2, "not_run": 0},
+              "migrations": [
+                  {"source": "192.168.100.107", "destination": "192.168.100.108", "purpose": "test", "verdict": "ok", "seconds": 4.1,
+                   "source_vmks": {"used": [1, 2], "unused": []}, "destination_vmks": {"used": [1, 2], "unused": []},
+                   "bandwidth_mbytes_per_s": 571.1, "problems": []},
+                  {"source": "192.168.100.108", "destination": "192.168.100.112", "purpose": "test", "verdict": "degraded", "seconds": 5.0,
+                   "source_vmks": {"used": [1], "unused": [2]}, "destination_vmks": {"used": [1], "unused": [2]},
+                   "bandwidth_mbytes_per_s": None, "problems": ["192.168.100.112 vmk2 (172.16.2.112) carried no stream"]}]}
+    text = render_markdown(build_audit(seed_fleet()), canary=canary)
+    assert "## Canary migrations (vmotion_canary)" in text
+    assert "**1 of 2 planned migrations ok (VM canary, back on 192.168.100.107); 1 degraded.**" in text
+    assert "| 192.168.100.108 | 192.168.100.112 | test | degraded | 5.0 | 1 of 2 / 1 of 2 |   | 192.168.100.112 vmk2 (172.16.2.112) carried no stream |" in text
+    page = render_html(build_audit(seed_fleet()), canary=canary)
+    assert '<section id="canary"><h2>Canary migrations (vmotion_canary)</h2><p class="verdict dirty">' in page
+    assert '<td class="verdict-degraded">degraded</td>' in page and "carried no stream" in page
+    assert "Canary" not in render_markdown(build_audit(seed_fleet())) and 'id="canary"' not in render_html(build_audit(seed_fleet()))
