@@ -16,6 +16,8 @@ mkdir -p "$DEMO_DIR"
 # template with a VMware credential does.
 export ANSIBLE_PYTHON_INTERPRETER="$PY" ANSIBLE_DISPLAY_SKIPPED_HOSTS=false
 export ANSIBLE_DEPRECATION_WARNINGS=false ANSIBLE_LOCALHOST_WARNING=false
+# the demo's vCenter sessions in its own directory, not the user's cache (~/.cache/multinic.vmotion/sessions)
+export VMWARE_SESSION_CACHE_DIR="$DEMO_DIR/sessions"
 
 step() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
 
