@@ -154,6 +154,142 @@ class DistributedSwitch(Entity):
         self.members[host] = [(pnic, uplink, self.allocate_port(self.uplink_portgroup)) for pnic, uplink in zip(pnics, self.uplinks)]
         self.uplink_portgroup.resize_config()
 
+    # --- host membership (ReconfigureDvs_Task spec.host, HostNetworkSystem.UpdateNetworkConfig proxySwitch) --------------
+
+    def plan_backing(self, host, pnic_specs, where, state=None, bad_port="NotFound", others=None):
+        """The member list [(pnic or None, uplink, port key)] a pnic backing gives host, validated, nothing changed.
+
+        pnic_specs is the whole backing, as vmware_dvs_host and VMware's own migration code (vmware-vcenter's
+        vc_dvswitch_migrate) send it: pnics it leaves out leave the switch. A spec's uplinkPortKey must be one of the
+        host's uplink ports here (else `bad_port`: NotFound for an edit, InvalidArgument for an add); without one, the
+        pnic keeps the port it backs now, else takes the host's first free uplink port (Uplink 1 first).
+        state: the host's HostNetState to check pnics against (default: its committed one); others: {switch: member
+        list} of the host's other proxy switches after the change (a pnic is on one switch only).
+        """
+        net = state or host.net
+        current = self.members.get(host, [])
+        ports = [port for _pnic, _uplink, port in current]
+        keyed, unkeyed, seen = {}, [], set()
+        for spec in pnic_specs or []:
+            device = spec.pnicDevice
+            if device not in net.pnics:
+                raise faults.not_found("Physical NIC {0} not found".format(device))
+            if device in seen:
+                raise faults.invalid_argument(where + ".pnicDevice", "{0} is listed twice.".format(device))
+            seen.add(device)
+            if spec.uplinkPortgroupKey and spec.uplinkPortgroupKey != self.uplink_portgroup.moid:
+                raise faults.invalid_argument(where + ".uplinkPortgroupKey",
+                                              "{0} is not the uplink port group of {1}.".format(spec.uplinkPortgroupKey, self.name))
+            if spec.uplinkPortKey:
+                if spec.uplinkPortKey not in ports:
+                    message = "The uplink port {0} of {1} on {2} was not found.".format(spec.uplinkPortKey, host.name, self.name)
+                    raise faults.not_found(message) if bad_port == "NotFound" else faults.invalid_argument(where + ".uplinkPortKey", message)
+                if spec.uplinkPortKey in keyed:
+                    raise faults.invalid_argument(where + ".uplinkPortKey", "Uplink port {0} is given twice.".format(spec.uplinkPortKey))
+                keyed[spec.uplinkPortKey] = device
+            else:
+                unkeyed.append(device)
+            owner = next((name for name, vswitch in net.vswitches.items() if device in net._bridge_nics(vswitch)), None)
+            owner = owner or next((other.name for other, members in (others or {}).items()
+                                   if other is not self and device in [p for p, _u, _k in members if p]), None)
+            if owner is not None:
+                raise faults.resource_in_use(device, "The physical NIC {0} is already in use by {1}.".format(device, owner))
+        had = {pnic: port for pnic, _uplink, port in current if pnic is not None}
+        for device in unkeyed:
+            port = had.get(device)
+            if port is None or port in keyed:
+                port = next((key for key in ports if key not in keyed), None)
+            if port is None:
+                raise faults.invalid_argument(where + ".pnicDevice", "{0} has no free uplink port on {1} for {2}.".format(
+                    host.name, self.name, device))
+            keyed[port] = device
+        return [(keyed.get(port), uplink, port) for _pnic, uplink, port in current]
+
+    def remove_member(self, host):
+        for _pnic, _uplink, port in self.members.pop(host):
+            self.release_port(port)
+        self.uplink_portgroup.resize_config()
+
+    def ReconfigureDvs_Task(self, call, spec):
+        """Host membership: spec.host add / edit / remove (what vmware_dvs_host, govc dvs.add and the vSphere Client's
+        "Add and manage hosts" send). The switch's other settings are not simulated: a spec that sets one is NotSupported."""
+        def work():
+            if spec.configVersion is not None and spec.configVersion != str(self.config_version):
+                raise faults.make("ConcurrentAccess", "Cannot complete operation due to concurrent modification by another operation.")
+            for prop in type(spec)._GetPropertyList():
+                value = getattr(spec, prop.name)
+                if prop.name not in ("dynamicType", "dynamicProperty", "configVersion", "host") and value not in (None, []):
+                    raise faults.not_supported("The simulator's ReconfigureDvs changes host membership only, not spec.{0}".format(prop.name))
+            plans = []  # (operation, host, member list) checked for every host before anything changes
+            for member in spec.host or []:
+                host = call.inv.get(member.host)
+                plans.append((member.operation, host, self._plan_member(call, member, host, [p[1] for p in plans])))
+            for operation, host, members in plans:
+                if operation == "add":
+                    self.members[host] = [(pnic, uplink, self.allocate_port(self.uplink_portgroup)) for pnic, uplink, _port in members]
+                    self.uplink_portgroup.resize_config()
+                elif operation == "edit" and members is not None:
+                    self.members[host] = members
+                elif operation == "remove":
+                    self.remove_member(host)
+            if plans:
+                self.config_version += 1
+                for _operation, host, _members in plans:
+                    host.network_changed()
+            call.inv.touch(self, *self.portgroups)
+        return run_task(call, self, "dvs.DistributedVirtualSwitch.reconfigure", work)
+
+    def _plan_member(self, call, member, host, earlier):
+        """The member list of one DistributedVirtualSwitchHostMemberConfigSpec (None: the backing does not change).
+
+        Faults as VMware's own vCenter QA tests expect them (tests/simulator/README.md, Distributed switch membership)."""
+        where = "spec.host.backing.pnicSpec"
+        if host in earlier:
+            raise faults.invalid_argument("spec.host", "{0} is given twice.".format(host.name))
+        if member.backing is not None and not isinstance(member.backing, vim.dvs.HostMember.PnicBacking):
+            raise faults.invalid_argument("spec.host.backing")
+        specs = member.backing.pnicSpec if member.backing is not None else []
+        if member.operation == "add":
+            if host in self.members:
+                raise faults.already_exists(host.name, "The host {0} is already a member of {1}.".format(host.name, self.name))
+            if host.datacenter() is not self.datacenter():
+                raise faults.invalid_argument("spec.host.host", "{0} is not in the datacenter of {1}.".format(host.name, self.name))
+            if any(s.uplinkPortKey for s in specs):  # the host has no uplink port yet
+                raise faults.invalid_argument(where + ".uplinkPortKey")
+            try:
+                host.require_connection()
+                self.members[host] = [(None, uplink, str(-1 - n)) for n, uplink in enumerate(self.uplinks)]  # ports to come
+                try:
+                    planned = self.plan_backing(host, specs, where, bad_port="InvalidArgument", others=self._other_members(host))
+                finally:
+                    del self.members[host]
+            except faults.SoapFault as failure:
+                # vCenter pushes a new member's proxy switch to the host; what the host refuses comes back per host
+                raise faults.make("DvsOperationBulkFault", "An error occurred during host configuration.",
+                                  hostFault=[vim.fault.DvsOperationBulkFault.FaultOnHost(host=host.ref, fault=failure.fault)]) from None
+            return planned
+        if member.operation in ("edit", "remove") and host not in self.members:
+            raise faults.not_found("The host {0} is not a member of {1}.".format(host.name, self.name))
+        if member.operation == "edit":
+            if member.backing is None:
+                return None
+            try:
+                host.require_connection()
+            except faults.SoapFault as failure:
+                raise faults.make("DvsOperationBulkFault", "An error occurred during host configuration.",
+                                  hostFault=[vim.fault.DvsOperationBulkFault.FaultOnHost(host=host.ref, fault=failure.fault)]) from None
+            return self.plan_backing(host, specs, where, others=self._other_members(host))
+        if member.operation == "remove":
+            users = self.host_connections(host)
+            if users:
+                raise faults.resource_in_use(self.name, "The resource '{0}' is in use: {1} has {2} virtual NIC(s) on it.".format(
+                    self.name, host.name, users))
+            return None
+        raise faults.invalid_argument("spec.host.operation")
+
+    def _other_members(self, host):
+        return {dvs: dvs.members[host] for dvs in host.dvswitches() if dvs is not self}
+
     def datacenter(self):
         node = self.parent
         while node.vim_type != "Datacenter":

@@ -49,12 +49,20 @@ class HostSystem(Entity):
             node = node.parent
         return node
 
-    def mutate(self, change):
-        """Run change(state) on a clone of the networking state; commit only if it succeeds."""
+    def mutate(self, change, staged=None):
+        """Run change(state) on a clone of the networking state; commit only if it succeeds.
+
+        staged: {DistributedSwitch: member list} the change fills with new pnic backings of this host's proxy switches
+        (UpdateNetworkConfig proxySwitch); they are committed with the state, or not at all."""
         state = self.net.clone()
         state.proxy_pnics = {pnic for dvs in self.dvswitches() for pnic in dvs.member_pnics(self)}
         result = change(state)
         self.net = state
+        for dvs, members in (staged or {}).items():
+            if members != dvs.members[self]:
+                dvs.members[self] = members
+                dvs.config_version += 1  # vCenter takes the host's new backing into the switch's config.host
+                self.inv.touch(dvs, dvs.uplink_portgroup)
         self.network_changed()
         return result
 
@@ -330,6 +338,14 @@ class HostSystem(Entity):
         return esxcli.type_manager_for(self).ref
 
 
+def _without_bridges(net):
+    """A view of the host's networking in which no vSwitch holds a pnic: a proxy switch's backing is checked against the
+    vSwitches once the whole UpdateNetworkConfig is applied (a pnic may leave its vSwitch in the same call)."""
+    view = copy.copy(net)
+    view.vswitches = {}
+    return view
+
+
 def network_capabilities():
     return vim.host.NetCapabilities(
         canSetPhysicalNicLinkSpeed=True, supportsNicTeaming=True, nicTeamingPolicy=list(TEAMING_POLICIES),
@@ -419,9 +435,54 @@ class HostNetworkSystem(ManagedObject):
         """changeMode "modify": apply the listed add/edit/remove operations, all or nothing."""
         if changeMode != "modify":
             raise faults.not_supported("Only changeMode 'modify' is simulated")
-        return self.host.mutate(lambda net: self._apply_config(net, config))
+        staged = {}
+        return self.host.mutate(lambda net: self._apply_config(net, config, staged), staged)
 
-    def _apply_config(self, net, config):
+    def _stage_proxy_switches(self, net, config, staged):
+        """config.proxySwitch: the new pnic backing of each proxy switch named (the whole backing, as the vSphere Client's
+        migration and VMware's vc_dvswitch_migrate send it), checked before anything else is applied. The host's pnics
+        on proxy switches become those of the new backings, so the vSwitch edits of the same call can take a pnic the
+        backing gives back, and a pnic moved onto a proxy switch must leave its vSwitch in the same call (checked last)."""
+        where = "config.proxySwitch"
+        switches = {dvs.uuid: dvs for dvs in self.host.dvswitches()}
+        for proxy in config.proxySwitch or []:
+            operation = proxy.changeOperation or "edit"
+            if operation == "remove":
+                raise faults.not_supported("A proxy switch leaves the host through its distributed switch (ReconfigureDvs_Task, "
+                                           "operation remove), not through the host")
+            if operation != "edit":
+                raise faults.invalid_argument(where + ".changeOperation")
+            dvs = switches.get(proxy.uuid)
+            if dvs is None:
+                raise faults.not_found("The host is not a member of a distributed switch with uuid {0}".format(proxy.uuid))
+            if dvs in staged:
+                raise faults.invalid_argument(where + ".uuid", "The proxy switch {0} is given twice.".format(proxy.uuid))
+            backing = proxy.spec.backing if proxy.spec is not None else None
+            if backing is None:
+                continue  # maxProxySwitchPorts alone: nothing the simulator models changes
+            if not isinstance(backing, vim.dvs.HostMember.PnicBacking):
+                raise faults.invalid_argument(where + ".spec.backing")
+            staged[dvs] = dvs.plan_backing(self.host, backing.pnicSpec, where + ".spec.backing.pnicSpec", state=_without_bridges(net))
+        after = {dvs: staged.get(dvs) or dvs.members[self.host] for dvs in switches.values()}
+        owners = {}
+        for dvs, members in after.items():
+            for pnic in [p for p, _uplink, _port in members if p]:
+                if pnic in owners:
+                    raise faults.resource_in_use(pnic, "The physical NIC {0} is already in use by {1}.".format(pnic, owners[pnic]))
+                owners[pnic] = dvs.name
+        net.proxy_pnics = set(owners)
+
+    @staticmethod
+    def _check_one_switch_per_pnic(net):
+        """After the whole config: a pnic backs one switch only, a vSwitch's bridge or a proxy switch's uplink port."""
+        for name, vswitch in net.vswitches.items():
+            taken = sorted(set(net._bridge_nics(vswitch)) & net.proxy_pnics)
+            if taken:
+                raise faults.resource_in_use(taken[0], "The physical NIC {0} is already in use by {1}.".format(taken[0], name))
+
+    def _apply_config(self, net, config, staged=None):
+        staged = {} if staged is None else staged
+        self._stage_proxy_switches(net, config, staged)
         added = []
         removals = []
         for switch in config.vswitch:
@@ -460,6 +521,7 @@ class HostNetworkSystem(ManagedObject):
             if (spec.operation or "edit") != "edit":
                 raise faults.not_supported("config.netStackSpec[{0}].operation: only edit is supported".format(n))
             net.edit_stack(spec.netStackInstance, "config.netStackSpec")
+        self._check_one_switch_per_pnic(net)
         return vim.host.NetworkConfig.Result(vnicDevice=added, consoleVnicDevice=[])
 
 

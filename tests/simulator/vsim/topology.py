@@ -34,6 +34,9 @@ refuse is a ValueError that names the host, switch or VM.
             mtu: 9000
             members: all                  # or [host name, {host: name, pnics: [vmnic8, vmnic9]}, ...]
             pnics: [vmnic10, vmnic11]     # pnics[i] backs uplinks[i]; must not be on a vSwitch or another switch
+                                          # Without `pnics` (or a member's `pnics: []`) a host is a member whose uplink
+                                          # ports no pnic backs yet, where a migration starts (topologies/migration.yml);
+                                          # pnics then move through the API (tests/simulator/README.md, Migrating)
             portgroups:
               - {name: dv-vMotion, vlan: 20, active: [Uplink 1], standby: [Uplink 2],
                  type: earlyBinding,      # static binding (default) or ephemeral
