@@ -267,7 +267,7 @@ def test_cancel_during_the_run(vsim, vc):
     assert vm.runtime.host == source
     with pytest.raises(vim.fault.InvalidState):
         task.CancelTask()
-    # a finished task cannot be canceled either; a task that is not cancelable is NotSupported
+    # a finished task cannot be canceled either
     done = hosts["192.168.100.117"].EnterMaintenanceMode_Task(timeout=0)
     WaitForTask(done)
     with pytest.raises(vim.fault.InvalidState):
