@@ -1,6 +1,6 @@
 """HTTP/1.1 over TLS for the simulator: the server, message framing (as vCenter's Envoy frames it) and the request
 handler that routes /sdk to the SOAP dispatch (vsim/server.py), GET /vimServiceVersions.xml and the /_sim/* control
-endpoints. Nothing here knows SOAP or the inventory."""
+endpoints. Nothing here knows SOAP; /_sim/vmotion hands its settings to vsim/vmotion.py."""
 
 import gzip
 import json
@@ -8,6 +8,8 @@ import re
 import ssl
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from . import vmotion
 
 
 class TLSServer(ThreadingHTTPServer):
@@ -252,6 +254,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.sim.physical_control(action, data)
             elif action == "host_state":
                 self.sim.set_host_state(data["host"], data["state"])
+            elif action == "vmotion":
+                with self.sim.inv.lock:
+                    vmotion.configure(self.sim.inv, data, "/_sim/vmotion")
             else:
                 self._json({"error": "unknown control endpoint"}, 404)
                 return

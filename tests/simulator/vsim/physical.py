@@ -416,6 +416,35 @@ class PhysicalNetwork:
                     seen.add((interface.vlan, interface.network))
         return sorted(seen, key=lambda item: (item[0], int(item[1].network_address), item[1].prefixlen))
 
+    # --- a TCP connection between two vmks (vMotion streams, vsim/vmotion.py) ------------------
+
+    def endpoint_of(self, host, device):
+        return next((p for p in self.endpoints() if p.host is host and p.vnic.device == device), None)
+
+    def connects(self, host, device, address, frame):
+        """(True, None) when vmk `device` of host reaches `address` and the answer comes back, with frames of `frame` bytes
+        (TCP with DF: its segments are sized to the MSS, so the frame must fit every hop); else (False, why). The same
+        rules as a ping with DF: on-link on the vmk's subnet, else through its gateway and a router (README: Routers)."""
+        source = self.endpoint_of(host, device)
+        if source is None:
+            return False, "{0} {1} has no port".format(host.name, device)
+        address = ipaddress.ip_address(address)
+        if source.on_subnet(address):
+            hops, reason = self._path(source, address, frame)
+        else:
+            gateway = source.gateway(address.version)
+            if gateway is None:
+                return False, "no route: {0} is off the subnets of {1}, which has no default gateway".format(address, source.label)
+            hops, reason, _via = self._routed(source, gateway, address, frame)
+        return hops is not None, reason
+
+    def link_speed_of(self, host, device):
+        """Mb/s of the uplink the vmk sends through now (None: no link)."""
+        point = self.endpoint_of(host, device)
+        if point is None or point.pnic is None:
+            return None
+        return self.link_speeds(host).get(point.pnic)
+
     # --- ping --------------------------------------------------------------------------------
 
     def ping(self, host, options):

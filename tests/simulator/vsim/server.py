@@ -24,7 +24,7 @@ from .sessions import Sessions
 OPEN_METHODS = ("RetrieveServiceContent", "Login", "CurrentTime")
 # Methods that change inventory or host state (session-scoped views/filters are not state).
 WRITE_PREFIXES = ("Add", "Update", "Remove", "Select", "Deselect", "Reconfigure", "Rename", "Move", "Set")
-WRITE_METHODS = ("CreateDVPortgroup_Task", "Destroy_Task")
+WRITE_METHODS = ("CreateDVPortgroup_Task", "Destroy_Task", "MigrateVM_Task", "RelocateVM_Task", "CancelTask")
 # Methods of a host's objects that read the physical network (cables, links, other hosts' vmks): they also hold its
 # lock, after the host's (vsim/locks.py).
 PHYSICAL_METHODS = ("QueryNetworkHint", "ExecuteSoap")

@@ -1,5 +1,7 @@
 """Service objects: ServiceInstance, SessionManager, SearchIndex, tasks, diagnostics, custom fields."""
 
+import threading
+
 from pyVmomi import vim
 
 from . import faults
@@ -169,16 +171,58 @@ class Task(ManagedObject):
     vim_type = "Task"
     KEEP = 1000  # finished tasks kept readable; older ones disappear as on a real vCenter
 
-    def __init__(self, inv, moid, entity, description_id, user):
+    def __init__(self, inv, moid, entity, description_id, user, name=None, cancelable=False, state="running"):
         super().__init__(inv, moid)
         stamp = now()
         self.info = vim.TaskInfo(
-            key=moid, task=self.ref, descriptionId=description_id, entity=entity.ref, entityName=entity.name,
-            state="running", cancelled=False, cancelable=False, queueTime=stamp, startTime=stamp,
+            key=moid, task=self.ref, name=name, descriptionId=description_id, entity=entity.ref, entityName=entity.name,
+            state=state, cancelled=False, cancelable=cancelable, queueTime=stamp, startTime=stamp if state == "running" else None,
             reason=vim.TaskReasonUser(userName=user or ""), eventChainId=int(moid.split("-")[-1]))
+        self.cancel_requested = threading.Event()  # set by CancelTask; the work that runs the task polls it
 
     def p_info(self):
         return self.info
+
+    # --- a task that runs after its method returned (start_task) ----------------------------------
+    # The info object is replaced, never changed in place, so that a reader holding the old one sees a consistent value.
+
+    def _update(self, **fields):
+        info = vim.TaskInfo(**{name: getattr(self.info, name) for name in (p.name for p in vim.TaskInfo._GetPropertyList())
+                                if getattr(self.info, name) is not None})
+        for name, value in fields.items():
+            setattr(info, name, value)
+        self.info = info
+        self.inv.touch(self)
+
+    # The background thread takes the task's own lock (vsim/locks.py): never while it holds a host's.
+    def set_running(self):
+        with self.object_lock():
+            self._update(state="running", startTime=now(), progress=0)
+
+    def set_progress(self, percent):
+        with self.object_lock():
+            if self.info.state == "running":
+                self._update(progress=int(percent))
+
+    def finish(self, result=None, error=None):
+        """End the task: success with result, or error with a faults.SoapFault; it joins the finished tasks kept."""
+        with self.object_lock():
+            if error is not None:
+                self._update(state="error", error=error.fault, completeTime=now())
+            else:
+                self._update(state="success", result=result, progress=100, completeTime=now())
+            self.inv.add_task(self, Task.KEEP)
+
+    def CancelTask(self, call):
+        """"Canceling a completed or already canceled task will throw an InvalidState exception. If a task is canceled, its
+        runtime state will be set to error and its error state will be set to RequestCanceled. A cancel operation is
+        asynchronous" (API reference, Task.CancelTask); NotSupported "if the task is not cancelable"."""
+        if self.info.state in ("success", "error") or self.info.cancelled:
+            raise faults.make("vim.fault.InvalidState", "The operation is not allowed in the current state.")
+        if not self.info.cancelable:
+            raise faults.not_supported("The task cannot be canceled.")
+        self._update(cancelled=True)
+        self.cancel_requested.set()
 
 
 def run_task(call, entity, description_id, work):
@@ -198,6 +242,26 @@ def run_task(call, entity, description_id, work):
     info.progress = 100
     call.inv.add_task(task, Task.KEEP)
     return task.ref
+
+
+def start_task(call, entity, description_id, name, run, cancelable=True, **attributes):
+    """A task that runs in the background after its method returns (vMotion): it is `queued` when the reference goes
+    back; run(task) is called in a thread without the inventory lock and drives it with set_running, set_progress and
+    finish, polling task.cancel_requested. attributes are set on the Task before run starts."""
+    task = call.inv.add(Task(call.inv, call.inv.new_moid("task"), entity, description_id, call.session.user, name=name,
+                             cancelable=cancelable, state="queued"))
+    for key, value in attributes.items():  # set before the work starts, so that it sees them
+        setattr(task, key, value)
+    call.inv.touch(task)
+
+    def body():
+        try:
+            run(task)
+        except Exception as exc:  # noqa: BLE001 - a simulator bug ends the task as a SystemError, never leaves it running
+            if task.info.state not in ("success", "error"):
+                task.finish(error=faults.make("vmodl.fault.SystemError", "Simulator error: {0!r}".format(exc), reason=repr(exc)))
+    threading.Thread(target=body, name="vsim-" + task.moid, daemon=True).start()
+    return task
 
 
 class DiagnosticManager(ManagedObject):

@@ -46,6 +46,9 @@ refuse is a ValueError that names the host, switch or VM.
              cpus: 2, memory_mb: 4096,
              nics: [{portgroup: VM Network}, {dvswitch: dvSwitch-vMotion, dvportgroup: dv-VMs}]}
              # one NIC: `portgroup: NAME` or `dvswitch: NAME, dvportgroup: NAME` on the VM itself
+    vmotion:                              # MigrateVM_Task / RelocateVM_Task (vsim/vmotion.py); also POST /_sim/vmotion
+      seconds: 0.5                        # how long a migration runs (default 0.5; 0-600)
+      log_format: esxi8                   # vmkernel.log lines: esxi8 (default, the releases simulated) or esxi7 (ESXi 5-7)
     profiles:
       seed:
         pnics: 12                         # vmnic0 ... vmnic11
@@ -104,7 +107,7 @@ import uuid
 import yaml
 from pyVmomi import vim
 
-from . import faults, hostnet
+from . import faults, hostnet, vmotion
 from .about import DEFAULT_RELEASE, RELEASES
 from .collector import PropertyCollector, ViewManager
 from .dvs import DistributedSwitch
@@ -316,6 +319,7 @@ class Builder:
         if not self.esxi:
             content["customFieldsManager"] = inv.add(CustomFieldsManager(inv, "CustomFieldsManager"))
         inv.physical = PhysicalNetwork(inv, self.data.get("physical"), self.hosts, known_hosts_only=self.esxi)
+        vmotion.configure(inv, self.data.get("vmotion") or {})
         inv.service = inv.add(ServiceInstance(inv, "ServiceInstance", content, str(uuid.UUID(int=0x5eed))))
         return inv
 

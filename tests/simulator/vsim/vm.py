@@ -1,6 +1,7 @@
 """A minimal VirtualMachine: where it runs and which networks its NICs use, shaped as vCenter reports it.
 
-VMs come from the topology and never change (there is no VM API here). What they are for is the
+VMs come from the topology; the only change is where they run: MigrateVM_Task and RelocateVM_Task move one to another
+host (vsim/vmotion.py). What they are for is the
 network side: a powered-on VM's NIC on a standard port group holds a port of the host's vSwitch
 (HostPortGroup.port of type virtualMachine); a NIC on a static-binding distributed port group holds a
 port of the port group whether the VM runs or not. Network.vm, DistributedVirtualPortgroup.vm,
@@ -15,6 +16,7 @@ import datetime
 
 from pyVmomi import vim
 
+from . import faults, vmotion
 from .model import Entity
 
 CREATED = datetime.datetime(2024, 6, 1, 9, 30, 0, tzinfo=datetime.timezone.utc)
@@ -183,3 +185,17 @@ class VirtualMachine(Entity):
 
     def p_rootSnapshot(self):
         return []
+
+    # --- methods ---------------------------------------------------------------------------
+
+    def MigrateVM_Task(self, call, pool=None, host=None, priority=None, state=None):
+        """A host-only migration (vsim/vmotion.py); the task is queued when this returns."""
+        return vmotion.migrate(call, self, host, pool, state, vim.VirtualMachine.Migrate, "VirtualMachine.migrate")
+
+    def RelocateVM_Task(self, call, spec, priority=None):
+        """A host-only relocation: spec.host (and spec.pool); a storage move (datastore, disks) or a folder, device or
+        profile change is not simulated."""
+        for field in ("datastore", "disk", "folder", "deviceChange", "profile", "service", "transform", "diskMoveType"):
+            if getattr(spec, field, None):
+                raise faults.not_supported("RelocateVM_Task with spec.{0} is not simulated (no datastores): a host-only move".format(field))
+        return vmotion.migrate(call, self, spec.host, spec.pool, None, vim.VirtualMachine.Relocate, "VirtualMachine.relocate")
