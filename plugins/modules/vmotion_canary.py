@@ -151,7 +151,8 @@ migrations:
       description: The migration id both hosts logged.
       type: str
     source_vmks:
-      description: The source's vMotion vmks that carried streams (C(used)) and that did not (C(unused)), and the streams.
+      description: The source's vMotion vmks that carried streams (C(used), devices), those that did not (C(unused),
+        with their address) and the streams.
       type: dict
     destination_vmks:
       description: The same for the destination.
@@ -164,10 +165,11 @@ migrations:
       type: list
       elements: str
 summary:
-  description: Counts per verdict, C(planned), C(run), C(not_run), and C(ok) (every planned migration ran and was ok).
+  description: C(planned), C(run), C(not_run), the count of each verdict (C(verdicts)), and C(ok) (every planned migration ran
+    and was ok).
   returned: always
   type: dict
-  sample: {ok: 3, degraded: 0, failed: 0, no_log: 0, planned: 3, run: 3, not_run: 0}
+  sample: {planned: 3, run: 3, not_run: 0, verdicts: {ok: 3, degraded: 0, failed: 0, no_log: 0}, ok: true}
 not_read:
   description: Hosts in scope that vCenter cannot reach, with their connection state; they are left out of the route.
   returned: always
@@ -179,6 +181,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit.canary imp
     canary_problems,
     canary_route,
     canary_summary,
+    index_gaps,
     judge_migration,
 )
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmkernel_log import VmkernelLogParser, vmotion_vmks
@@ -267,8 +270,9 @@ class VmotionCanary(VmotionModule):
         marks = dict((side, self.log_mark(browse)) for side, browse in logs.items())
         task = migrate_vm(self.client, vm, states[hop["destination"]].moref, hop["destination"], self.params["timeout"])
         found = dict((side, self.logged(browse, marks[side])) for side, browse in logs.items())
-        result = judge_migration(hop, task, vmotion_vmks(states[hop["source"]].facts), vmotion_vmks(states[hop["destination"]].facts),
-                                 found["source"], found["destination"])
+        source, destination = states[hop["source"]].facts, states[hop["destination"]].facts
+        result = judge_migration(hop, task, vmotion_vmks(source), vmotion_vmks(destination), found["source"], found["destination"],
+                                 gaps=index_gaps(hop, source, destination))
         result["moved"] = task["state"] == "success"
         return result
 

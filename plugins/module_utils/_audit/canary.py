@@ -16,7 +16,7 @@ __metaclass__ = type
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmkernel_log import BANDWIDTH_KEY, compare_migrations_with_vmks
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
-from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import canonical_address, natural_key
+from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import addresses, canonical_address, is_vmotion, natural_key
 
 STRATEGIES = ("ring", "star", "pairs")
 VERDICTS = ("ok", "degraded", "failed", "no_log")
@@ -118,24 +118,40 @@ def _logged(migrations, side, own_ips, peer_ips):
 
 
 def _side(migration, vmks):
-    """{"used": [vmk], "unused": [vmk], "streams": n} of one host's vMotion vmks in its log's migration."""
+    """{"used": [device], "unused": ["device (address)"], "streams": n} of one host's vMotion vmks in its log's migration."""
     if migration is None:
-        return {"used": [], "unused": list(vmks), "streams": 0}
+        return {"used": [], "unused": _names(vmks), "streams": 0}
     verdict = compare_migrations_with_vmks([migration], [v["ip"] for v in vmks])["verdicts"][0]
     used = set(verdict["used_vmknics"])
-    return {"used": [v for v in vmks if canonical_address(v["ip"]) in used],
-            "unused": [v for v in vmks if canonical_address(v["ip"]) not in used], "streams": verdict["seen_streams"]}
+    return {"used": [v["device"] for v in vmks if canonical_address(v["ip"]) in used],
+            "unused": _names([v for v in vmks if canonical_address(v["ip"]) not in used]), "streams": verdict["seen_streams"]}
 
 
 def _names(vmks):
-    return ", ".join("%s (%s)" % (v["device"], v["ip"]) for v in vmks)
+    return ["%s (%s)" % (v["device"], v["ip"]) for v in vmks]
 
 
-def judge_migration(hop, task, source_vmks, destination_vmks, source_migrations, destination_migrations):
+def index_gaps(hop, source_facts, destination_facts):
+    """Sentences naming each vMotion index one host has on and the other off: vMotion then tries another address of the
+    peer, which non-routed subnets do not reach, and that stream fails (the seed's outage)."""
+    gaps = []
+    for one, other in (("source", "destination"), ("destination", "source")):
+        own = dict((v.get("device"), v) for v in (source_facts if one == "source" else destination_facts).get("vmks") or ())
+        peer = dict((v.get("device"), v) for v in (destination_facts if one == "source" else source_facts).get("vmks") or ())
+        for device in sorted(own, key=natural_key):
+            if is_vmotion(own[device]) and device in peer and not is_vmotion(peer[device]):
+                found = addresses(peer[device])
+                gaps.append("%s %s%s has vMotion off where %s's %s has it on" % (
+                    hop[other], device, " (%s)" % found[0] if found else "", hop[one], device))
+    return gaps
+
+
+def judge_migration(hop, task, source_vmks, destination_vmks, source_migrations, destination_migrations, gaps=()):
     """The verdict of one migration.
 
     task: {"state": success|error|cancelled|timeout, "fault": text, "seconds": float}; *_vmks: the hosts' vMotion vmks
-    (device, ip); *_migrations: what the parser found in each host's log lines written since the migration began.
+    (device, ip); *_migrations: what the parser found in each host's log lines written since the migration began; gaps:
+    index_gaps of the two hosts, said when the migration failed or lost streams.
     """
     source_ips = set(canonical_address(v["ip"]) for v in source_vmks)
     destination_ips = set(canonical_address(v["ip"]) for v in destination_vmks)
@@ -153,29 +169,36 @@ def judge_migration(hop, task, source_vmks, destination_vmks, source_migrations,
                                              "; ".join((migration.get("failure") or ["the migration failed"])[:2])))
     for side in ("source", "destination"):
         if logged and sides[side]["unused"]:
-            problems.append("%s %s carried no stream" % (hop[side], _names(sides[side]["unused"])))
+            problems.append("%s %s carried no stream" % (hop[side], ", ".join(sides[side]["unused"])))
+    expected = min(len(source_vmks), len(destination_vmks)) if source_vmks and destination_vmks else 0
+    streams = sides["source"]["streams"] or sides["destination"]["streams"]
+    if logged and streams < expected:
+        problems.append("%d stream(s) opened for %d vMotion vmk(s) on each side" % (streams, expected))
+    if problems:
+        problems.extend(gaps)
     if task["state"] != "success" or any(m.get("failed") for m in logged):
         verdict = "failed"
     elif not logged:
         verdict = "no_log"
         problems.append("neither host's vmkernel.log shows the migration, so which vmks carried it is not known")
-    elif sides["source"]["unused"] or sides["destination"]["unused"]:
+    elif sides["source"]["unused"] or sides["destination"]["unused"] or streams < expected:
         verdict = "degraded"
     else:
         verdict = "ok"
     bandwidth = next((m.get(BANDWIDTH_KEY) for m in logged if m.get(BANDWIDTH_KEY) is not None), None)
     return dict(hop, verdict=verdict, ok=verdict == "ok", seconds=task.get("seconds"), fault=task.get("fault"),
-                migration_id=(logged[0]["id"] if logged else None), streams=sides["source"]["streams"] or sides["destination"]["streams"],
+                migration_id=(logged[0]["id"] if logged else None), streams=streams,
                 source_vmks=sides["source"], destination_vmks=sides["destination"], problems=problems,
                 log_seconds=next((m.get("duration_s") for m in logged if m.get("duration_s") is not None), None),
                 **{BANDWIDTH_KEY: bandwidth})
 
 
 def canary_summary(results, route):
-    """Counts of the migrations run, by verdict; ``ok`` only when every planned migration ran and was ok."""
+    """How many migrations were planned and run, the count of each verdict, and ``ok``: every planned migration ran (a
+    return after a failure adds one) and was ok."""
     counts = dict((v, sum(1 for r in results if r["verdict"] == v)) for v in VERDICTS)
-    return dict(counts, planned=len(route), run=len(results), not_run=len(route) - len(results),
-                ok=len(results) == len(route) and counts["ok"] == len(results) and bool(results))
+    return {"planned": len(route), "run": len(results), "not_run": max(len(route) - len(results), 0), "verdicts": counts,
+            "ok": len(results) >= len(route) and counts["ok"] == len(results) and bool(results)}
 
 
 def join_runs(results):

@@ -82,7 +82,7 @@ class TestJudge:
 
     def test_the_seeds_migration_used_every_vmk_of_the_source(self):
         result = judge_migration(self.hop, {"state": "success", "seconds": 15.2}, SEED_114, SEED_115, seed_source_migrations(), [])
-        assert result["source_vmks"]["unused"] == [] and len(result["source_vmks"]["used"]) == 5
+        assert result["source_vmks"]["unused"] == [] and result["source_vmks"]["used"] == ["vmk1", "vmk2", "vmk3", "vmk4", "vmk6"]
         # the destination's log was not given: its vmks are not proven, so the migration is degraded, naming them
         assert result["verdict"] == "degraded" and result["bandwidth_mbytes_per_s"] == pytest.approx(571.132)
         assert "192.168.100.115 vmk1 (172.16.1.115), vmk2 (172.16.2.115)" in result["problems"][0]
@@ -90,7 +90,7 @@ class TestJudge:
     def test_a_source_vmk_that_carried_nothing_is_named(self):
         fewer = [dict(m, vmknics=[ip for ip in m["vmknics"] if ip != "172.16.3.114"]) for m in seed_source_migrations()]
         result = judge_migration(self.hop, {"state": "success"}, SEED_114, [], fewer, [])
-        assert result["verdict"] == "degraded" and result["source_vmks"]["unused"] == [{"device": "vmk3", "ip": "172.16.3.114"}]
+        assert result["verdict"] == "degraded" and result["source_vmks"]["unused"] == ["vmk3 (172.16.3.114)"]
         assert result["problems"] == ["192.168.100.114 vmk3 (172.16.3.114) carried no stream"]
 
     def test_a_task_that_fails_or_overruns_is_failed_and_nothing_logged_is_no_log(self):
@@ -101,4 +101,4 @@ class TestJudge:
         quiet = judge_migration(self.hop, {"state": "success"}, SEED_114, SEED_115, [], [])
         assert quiet["verdict"] == "no_log" and not quiet["ok"]
         summary = canary_summary([failed, quiet], [self.hop] * 3)
-        assert (summary["failed"], summary["no_log"], summary["not_run"], summary["ok"]) == (1, 1, 1, False)
+        assert (summary["verdicts"]["failed"], summary["verdicts"]["no_log"], summary["not_run"], summary["ok"]) == (1, 1, 1, False)
