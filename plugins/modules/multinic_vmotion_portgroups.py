@@ -91,6 +91,17 @@ options:
         type: str
         choices: [default, vmotion]
         default: default
+      uplink_pnic:
+        description:
+          - On a distributed switch, the physical NIC behind O(vmks[].active_uplink) on this host.
+          - When it is an uplink of a standard vSwitch it moves to that uplink of the distributed switch in a step of its
+            own (one C(UpdateNetworkConfig)), with the vmks it becomes the active uplink of, so that every vMotion index
+            keeps a path between steps (as vSphere's "Migrate networking" moves one uplink at a time). A pnic used by a
+            port group with management or VM ports is refused, and so is an order that would leave a vmk without an
+            active uplink. O(max_migration_steps) spreads the steps over runs.
+          - The host must be a member of the distributed switch (with free uplinks).
+        type: raw
+        version_added: 0.3.0
       gateway:
         description:
           - The vmk's own default gateway (C(HostVirtualNicSpec.ipRouteSpec), vSphere 6.5+), overriding its TCP/IP stack's,
@@ -134,6 +145,15 @@ options:
           gateway_ipv6:
             description: IPv6 default gateway.
             type: str
+  max_migration_steps:
+    description:
+      - Apply at most this many uplink steps (O(vmks[].uplink_pnic)) per host in this run; V(0), the default, applies them all.
+      - V(1) moves one uplink (and its vmks) per run, so that the path can be checked between steps (for example with
+        M(multinic.vmotion.vmotion_connectivity)); a later run goes on where it stopped. The verification after the writes
+        leaves the steps still to come out.
+    type: int
+    default: 0
+    version_added: 0.3.0
   vmotion_stack:
     description:
       - The default gateways of the host's V(vmotion) TCP/IP stack, for vMotion routed between subnets (a subnet per rack).
@@ -319,6 +339,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._change.fleet_jud
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.describe import describe, diff, preview
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import PlanError, plan_host
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.uplink_migration import later_steps_left_out
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import module_options
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import ApplyError, ScopeError, VsphereError
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import NETSTACK_PROPERTY
@@ -363,7 +384,8 @@ class MultinicVmotionPortgroups(VmotionModule):
         self.read_services(hosts_sharing(layouts, facts, self.fleet))
         stacks = self.stacks()
         return plan_fleet(layouts, facts, self.fleet, state=self.params["state"], purge=self.params["purge"],
-                          allow_moves=self.params["allow_moves"], stacks=dict((name, stacks.get(name, stacks.get(None))) for name in layouts))
+                          allow_moves=self.params["allow_moves"], stacks=dict((name, stacks.get(name, stacks.get(None))) for name in layouts),
+                          max_steps=self.params["max_migration_steps"] or None)
 
     def verify(self, layouts, outcome):
         """Re-read the changed hosts (one batched call): each plan must now be empty."""
@@ -374,6 +396,9 @@ class MultinicVmotionPortgroups(VmotionModule):
             for name in names:
                 ops, _warnings = plan_host(layouts[name], after[name].facts, state=self.params["state"], purge=self.params["purge"],
                                            stack=stacks.get(name, stacks.get(None)))
+                if self.params["max_migration_steps"]:
+                    # the uplink steps left for later runs, and what only they move, are not differences
+                    ops = later_steps_left_out(ops)
                 if ops:
                     leftovers[name] = ops
         except (VsphereError, PlanError) as e:
@@ -454,6 +479,7 @@ def main():
             state=dict(type="str", choices=["present", "absent"], default="present"),
             purge=dict(type="bool", default=False),
             allow_moves=dict(type="bool", default=True),
+            max_migration_steps=dict(type="int", default=0),
             unreachable_hosts=dict(type="str", choices=["fail", "skip"], default="fail"),
         ),
         scoped=False,

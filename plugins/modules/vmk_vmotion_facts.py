@@ -183,6 +183,11 @@ ansible_facts:
               description: Distributed switch UUID.
               returned: on distributed switches
               type: str
+            pnics:
+              description: The physical NIC behind each of the host's uplinks of the distributed switch (uplink name -> pnic).
+              returned: on distributed switches
+              type: dict
+              version_added: 0.3.0
         portgroups:
           description:
             - Port groups with VLAN and effective teaming - those a vmk of the host is on, and those whose name matches

@@ -16,11 +16,11 @@ description:
     (C(VirtualMachine.MigrateVM_Task) with a host only, no storage move and no resource pool change), one migration at a
     time, along a route (O(strategy)), and returns it to the host it started on.
   - For every migration it reads the lines both hosts wrote to C(vmkernel.log) meanwhile (through vCenter, as
-    M(multinic.vmotion.vmotion_log_facts) does), finds the migration (ESXi 5-7 C(Setting VMOTION info) and ESXi 8
-    C(vmotion: Source vmmLeaderID) lines), and judges it by the vMotion vmks of both hosts that carried streams (since ESXi
+    M(multinic.vmotion.vmotion_log_facts) does), finds the migration (the ESXi 5-7 C(Setting VMOTION info) and the ESXi 8
+    C(vmotion Source vmmLeaderID) start lines), and judges it by the vMotion vmks of both hosts that carried streams (since ESXi
     7.0 U2 a migration opens several streams per vmk, so vmks are counted, not streams).
   - Verdicts - V(ok) every vMotion vmk of both hosts carried streams; V(degraded) some carried nothing (named with their
-    address: vMotion off on one side sends that stream to another address, which non-routed subnets do not reach);
+    address; vMotion off on one side sends that stream to another address, which non-routed subnets do not reach);
     V(failed) the task or the log says so (with the fault); V(no_log) the task succeeded but neither log shows the
     migration, so nothing is proven about the NICs.
   - Each migration is bounded in time (O(timeout)); an overrun is cancelled (C(Task.CancelTask)). After a failure the

@@ -112,8 +112,9 @@ def canary_problems(vm, route, hosts):
 
 def _logged(migrations, side, own_ips, peer_ips):
     """The last migration of one side whose addresses are the two hosts' (the start line names both), or None."""
-    found = [m for m in migrations if m.get("side") == side and (canonical_address(m.get("src_ip") or "") in own_ips | peer_ips
-                                                                  or canonical_address(m.get("dst_ip") or "") in own_ips | peer_ips)]
+    both = own_ips | peer_ips
+    found = [m for m in migrations
+             if m.get("side") == side and (canonical_address(m.get("src_ip") or "") in both or canonical_address(m.get("dst_ip") or "") in both)]
     return found[-1] if found else None
 
 
@@ -165,8 +166,8 @@ def judge_migration(hop, task, source_vmks, destination_vmks, source_migrations,
                          "cancelled": "the migration was cancelled"}.get(task["state"], "the migration failed: %s" % task.get("fault")))
     for migration in logged:
         if migration.get("failed"):
-            problems.append("%s's log: %s" % (hop["source"] if migration is logged_source else hop["destination"],
-                                             "; ".join((migration.get("failure") or ["the migration failed"])[:2])))
+            host = hop["source"] if migration is logged_source else hop["destination"]
+            problems.append("%s's log: %s" % (host, "; ".join((migration.get("failure") or ["the migration failed"])[:2])))
     for side in ("source", "destination"):
         if logged and sides[side]["unused"]:
             problems.append("%s %s carried no stream" % (hop[side], ", ".join(sides[side]["unused"])))

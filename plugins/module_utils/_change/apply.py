@@ -5,7 +5,8 @@
 
 Operations come from _change.plan (layouts) or _change.services_plan (one service on chosen vmks). Each host's
 operations go in as few calls as the API allows, in the plan's order:
-  1. distributed port groups (shared by hosts: created or changed once per run),
+  1. distributed port groups (shared by hosts: created or changed once per run), then each uplink step to a
+     distributed switch in one UpdateNetworkConfig of its own (the pnic, its vSwitch's bridge, the vmks it carries),
   1b. vmks that change TCP/IP stack removed in one UpdateNetworkConfig (re-created in the next: a standard port group
      holds one vmk, and a stack is fixed at creation),
   2. every standard port group and vmk change in one UpdateNetworkConfig,
@@ -172,6 +173,12 @@ class Applier(object):
         state = self.hosts[name]
         for op in [o for o in ops if o["op"] in DVPORTGROUP_OPS]:
             self._dvportgroup(name, state, op)
+        backing = _proxy_backings(state)
+        for op in [o for o in ops if o["op"] == "migrate_uplink"]:
+            self._step(name, [op], lambda: self.client.update_network_config(
+                state.network_system, self._uplink_step_config(state, op, backing),
+                "moving %s to %s of %s on %s" % (op["pnic"], op["uplink"], op["dvswitch"], name)))
+            backing[op["uuid"]].append(vim.dvs.HostMember.PnicSpec(pnicDevice=op["pnic"], uplinkPortKey=op["port_key"]))
         restacked = [o for o in ops if o.get("restack")]
         if restacked:
             self._removals(name, state, restacked, "removing vmks to re-create them on another TCP/IP stack on %s" % name)
@@ -242,6 +249,29 @@ class Applier(object):
         what = "%s %s on %s %s" % ("enabling" if enabled else "disabling", "vMotion" if service == "vmotion" else service, name, device)
         self._step(name, [op], lambda: self.client.set_service(state.nic_manager, service, device, enabled, what))
 
+    def _uplink_step_config(self, state, op, backing):
+        """One step of an uplink migration as one HostNetworkConfig: the pnic joins its uplink port of the distributed switch
+        (the host's whole backing, as ESXi takes it), leaves the vSwitch's bridge and teaming, and the vmks it becomes the
+        active uplink of move to their distributed port groups, all or nothing on the host."""
+        pnic = vim.dvs.HostMember.PnicSpec(pnicDevice=op["pnic"], uplinkPortKey=op["port_key"])
+        config = vim.host.NetworkConfig(proxySwitch=[vim.host.HostProxySwitch.Config(
+            changeOperation="edit", uuid=op["uuid"], spec=vim.host.HostProxySwitch.Specification(
+                backing=vim.dvs.HostMember.PnicBacking(pnicSpec=list(backing.get(op["uuid"], [])) + [pnic])))])
+        if op["from_switch"]:
+            current = next(v for v in state.raw_network.vswitch or [] if v.name == op["from_switch"])
+            spec = copy.deepcopy(current.spec)
+            left = [n for n in (spec.bridge.nicDevice if spec.bridge else []) if n != op["pnic"]]
+            spec.bridge = vim.host.VirtualSwitch.BondBridge(nicDevice=left) if left else None
+            teaming = spec.policy.nicTeaming if spec.policy is not None else None
+            if teaming is not None and teaming.nicOrder is not None:
+                teaming.nicOrder = nic_order([n for n in teaming.nicOrder.activeNic or [] if n != op["pnic"]],
+                                             [n for n in teaming.nicOrder.standbyNic or [] if n != op["pnic"]])
+            config.vswitch = [vim.host.VirtualSwitch.Config(changeOperation="edit", name=op["from_switch"], spec=spec)]
+        for moved in op["vmks"]:
+            edit = {"op": "update_vmk", "device": moved["device"], "portgroup": moved["portgroup"], "dvswitch": moved["dvswitch"]}
+            config.vnic.append(vnic_config(edit, "", self._dvport(state, moved["dvswitch"], moved["portgroup"])))
+        return config
+
     # -- distributed switch ----------------------------------------------------
 
     def _switch_uuid(self, state, name):
@@ -279,6 +309,12 @@ class Applier(object):
             self._step(name, [op], reconfigure)
             key = op["key"]
         self.dv_done[(uuid, op["portgroup"])] = key
+
+
+def _proxy_backings(state):
+    """{switch uuid: [PnicSpec]} of the host's distributed switches as read, kept up to date by the uplink steps."""
+    return dict((proxy.dvsUuid, list(getattr(getattr(getattr(proxy, "spec", None), "backing", None), "pnicSpec", None) or []))
+                for proxy in state.raw_network.proxySwitch or [])
 
 
 def _by_name(state):

@@ -234,7 +234,7 @@ def hosts_sharing(layouts, hosts, fleet):
     return sorted(set(owner for key in named for owner, _vmk in _dvportgroup_users(key, others)), key=natural_key)
 
 
-def plan_fleet(layouts, hosts, fleet=None, state="present", purge=False, allow_moves=True, stacks=None):
+def plan_fleet(layouts, hosts, fleet=None, state="present", purge=False, allow_moves=True, stacks=None, max_steps=None):
     """Plan every host and judge the planned end state of everything the change reaches.
 
     layouts: {host name: desired vmks}; hosts: {host name: host facts} of the hosts to change; stacks: {host name: the
@@ -248,7 +248,7 @@ def plan_fleet(layouts, hosts, fleet=None, state="present", purge=False, allow_m
     for name in sorted(hosts, key=natural_key):
         try:
             plans[name], host_warnings = plan_host(layouts[name], hosts[name], state=state, purge=purge, allow_moves=allow_moves,
-                                                   stack=(stacks or {}).get(name))
+                                                   stack=(stacks or {}).get(name), max_steps=max_steps)
         except PlanError as e:
             problems.extend("%s: %s" % (name, p) for p in e.problems)
             troubled.add(name)

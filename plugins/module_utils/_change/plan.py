@@ -10,7 +10,8 @@ plain dicts; the module turns them into API specs. Nothing here talks to
 vSphere.
 
 Operation order (the applier relies on it):
-  1. add/update port groups (standard) and distributed port groups
+  1. add/update port groups (standard) and distributed port groups, then the uplink steps to a distributed switch
+     (each: one pnic and the vmks it becomes the active uplink of, _change.uplink_migration)
   2. update existing vmks (move, address, MTU), then add new vmks (a vmk that changes TCP/IP stack is removed right
      before it is added again: the stack is fixed at creation)
   3. turn vMotion on, then the vmotion TCP/IP stack's gateways (reached on-link from its vmks, so after them)
@@ -24,6 +25,7 @@ __metaclass__ = type
 import copy
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._change.stack_plan import stack_after, stack_ops, stack_problems
+from ansible_collections.multinic.vmotion.plugins.module_utils._change.uplink_migration import predict_uplink_step, uplink_steps
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.problems import ProblemsError
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema import validate_item
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import gateway_problem
@@ -45,6 +47,9 @@ try:
     import netaddr
 except ImportError:  # pragma: no cover - reported by require_netaddr()
     pass
+
+
+PORTGROUP_OPS = ("add_portgroup", "update_portgroup", "add_dvportgroup", "update_dvportgroup")
 
 
 class PlanError(ProblemsError):
@@ -193,6 +198,8 @@ def predict(host, ops):
             _predict_portgroup(after, op)
         elif op["op"] == "remove_portgroup":
             after["portgroups"] = [p for p in after["portgroups"] if not (p["name"] == op["portgroup"] and p["type"] == "standard")]
+        elif op["op"] == "migrate_uplink":
+            predict_uplink_step(after, op)
         elif op["op"] == "update_stack":
             after.setdefault("stacks", {})[op["stack"]] = stack_after(op)
         else:
@@ -203,9 +210,11 @@ def predict(host, ops):
 class _Planner(object):
     """One host: validate the desired vmks against it and list the operations (see the module docstring for their order)."""
 
-    def __init__(self, desired, host, state, purge, allow_moves=True, stack=None):
+    def __init__(self, desired, host, state, purge, allow_moves=True, stack=None, max_steps=None):
         require_netaddr()
         self.host = host
+        self.max_steps = max_steps  # uplink moves applied in this run at most (None: all)
+        self.moving = {}  # devices moved to a distributed switch by an uplink step
         self.stack = stack  # the vmotion TCP/IP stack's gateways asked for ({"gateway", "gateway_ipv6"}), or None
         self.state = state
         self.purge = purge
@@ -439,7 +448,7 @@ class _Planner(object):
                 enables.append({"op": "enable_vmotion", "device": None, "portgroup": vmk["portgroup"]})
             return
         changes = {}
-        if _moves(vmk, current):
+        if _moves(vmk, current) and current["device"] not in self.moving:
             changes.update(portgroup=vmk["portgroup"], switch=vmk["switch"], dvswitch=vmk["dvswitch"], from_portgroup=current["portgroup"])
         addresses = _current_address(current, vmk["version"])
         if vmk["version"] == 4 and (addresses != [vmk["ip"]] or current["prefix_length"] != vmk["prefix_length"] or current.get("dhcp")):
@@ -530,11 +539,16 @@ class _Planner(object):
                     self._check_ip_free(vmk, current)
                 checked.append((vmk, switch, pg, current))
             self.problems.extend(stack_problems(self.stack, self.host, self._stack_vmks()))
+            steps, problems, self.moving = uplink_steps([(vmk, current) for vmk, _s, _p, current in checked], self.host, self.max_steps)
+            self.problems.extend(problems)
             if not self.problems:
                 adds, enables = [], []
                 for vmk, switch, pg, current in checked:
                     self._portgroup_ops(vmk, pg, switch)
+                for vmk, switch, pg, current in checked:
                     self._vmk_ops(vmk, current, adds, enables)
+                groups = [op for op in self.ops if op["op"] in PORTGROUP_OPS]
+                self.ops = groups + steps + [op for op in self.ops if op["op"] not in PORTGROUP_OPS]
                 self.ops.extend(adds + enables + stack_ops(self.stack, self.host))
                 if self.purge:
                     self._purge_ops()
@@ -556,13 +570,13 @@ def desired_order(vmk, uplinks):
     return [vmk["active_uplink"]], (others if vmk["failover"] == "standby" else [])
 
 
-def plan_layout(desired, host, state="present", purge=False, allow_moves=True, stack=None):
+def plan_layout(desired, host, state="present", purge=False, allow_moves=True, stack=None, max_steps=None):
     """Ordered operations that bring ``host`` to the ``desired`` vmk layout; raises PlanError with every problem."""
-    return _Planner(desired, host, state, purge, allow_moves, stack).plan()
+    return _Planner(desired, host, state, purge, allow_moves, stack, max_steps).plan()
 
 
-def plan_host(desired, host, state="present", purge=False, allow_moves=True, stack=None):
+def plan_host(desired, host, state="present", purge=False, allow_moves=True, stack=None, max_steps=None):
     """(operations, warnings) for one host; raises PlanError with every problem. ``stack``: the vmotion TCP/IP stack's
     gateways ({"gateway", "gateway_ipv6"}; what is left out stays), which needs the host read with its stacks."""
-    planner = _Planner(desired, host, state, purge, allow_moves, stack)
+    planner = _Planner(desired, host, state, purge, allow_moves, stack, max_steps)
     return planner.plan(), planner.warnings

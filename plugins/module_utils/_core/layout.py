@@ -79,7 +79,7 @@ def _entry(item, ip, network):
         "netmask": str(network.netmask) if network.version == 4 else None,
         "subnet": str(network),
     }
-    entry.update((key, item[key]) for key in ("switch", "dvswitch", "device", "uplinks", "gateway") if item[key])
+    entry.update((key, item[key]) for key in ("switch", "dvswitch", "device", "uplinks", "gateway", "uplink_pnic") if item[key])
     entry.update((key, item[key]) for key in ("vlan_id", "mtu") if item[key] is not None)
     return entry
 

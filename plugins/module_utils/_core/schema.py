@@ -33,6 +33,7 @@ FIELDS = (
     ("dvswitch", dict(type="str", plan=False, vmk=False)),
     ("vlan_id", dict(type="int", range=VLAN_RANGE, plan=False, vmk=False)),
     ("active_uplink", dict(type="str", plan=True, vmk=True)),
+    ("uplink_pnic", dict(type="str", plan=False, vmk=False)),
     ("uplinks", dict(type="list", elements="str", plan=False, vmk=False)),
     ("failover", dict(type="str", choices=FAILOVER_MODES, default="unused", plan=False, vmk=False)),
     ("ip", dict(type="str", plan=None, vmk=True)),
@@ -165,8 +166,8 @@ def defaults_problems(defaults, kind="plan"):
         return []
     if not isinstance(defaults, dict):
         return ["defaults must be a dict, got %s %r" % (_kind(defaults), _plain(defaults))]
-    # per index, never shared: a gateway belongs to its subnet
-    allowed = tuple(k for k in keys(kind) if k not in ("index", "subnet", "portgroup", "device", "ip", "gateway"))
+    # per index, never shared: a gateway belongs to its subnet, a pnic to its uplink
+    allowed = tuple(k for k in keys(kind) if k not in ("index", "subnet", "portgroup", "device", "ip", "gateway", "uplink_pnic"))
     problems = []
     unknown = sorted(str(k) for k in defaults if k not in allowed)
     if unknown:

@@ -99,6 +99,6 @@ def canary_lines(canary):
     lines = ["Canary: %s" % canary_verdict(canary)]
     for migration in canary.get("migrations") or ():
         if migration.get("verdict") != "ok":
-            lines.append("  %s -> %s: %s%s" % (migration.get("source"), migration.get("destination"), migration.get("verdict"),
-                                                 ": " + "; ".join(migration["problems"]) if migration.get("problems") else ""))
+            why = ": " + "; ".join(migration["problems"]) if migration.get("problems") else ""
+            lines.append("  %s -> %s: %s%s" % (migration.get("source"), migration.get("destination"), migration.get("verdict"), why))
     return lines

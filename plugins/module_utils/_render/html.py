@@ -90,10 +90,9 @@ def _html_findings(findings, max_rows, several=False):
             out.append("<p>%s.</p>" % h(rule.description[:1].upper() + rule.description[1:]))
         if code in RULES:
             out.append('<p class="fix"><b>Fix:</b> %s</p>' % h(RULES[code].fix))
-        out.append(html_table(["Severity", "Host", "vmk", "Port group", "What is wrong and what to do"],
-                               [[(f["severity"], "sev-" + f["severity"]), _where(f, several), f.get("device"), f.get("portgroup"), f["message"]]
-                                for f in members],
-                               "findings"))
+        rows = [[(f["severity"], "sev-" + f["severity"]), _where(f, several), f.get("device"), f.get("portgroup"), f["message"]]
+                for f in members]
+        out.append(html_table(["Severity", "Host", "vmk", "Port group", "What is wrong and what to do"], rows, "findings"))
         out.append("</article>")
     if len(findings) > len(_capped(findings, max_rows)):
         out.append("<p>... and %d more findings (see the JSON report).</p>" % (len(findings) - max_rows))
@@ -170,8 +169,8 @@ def _html_indexes(indexes, hosts, names, devices):
             row.append((_grid_cell(entry or {}, indexes[device], state).replace("**", ""), state))
         grid.append(row)
     out.append("<h3>Addresses per host and index</h3>")
-    out.append(html_table(["Host", "Management IP"] + ["%s %s MTU %s" % (d, indexes[d].get("subnet") or "", indexes[d].get("mtu") or "") for d in devices],
-                           grid, "addresses"))
+    header = ["Host", "Management IP"] + ["%s %s MTU %s" % (d, indexes[d].get("subnet") or "", indexes[d].get("mtu") or "") for d in devices]
+    out.append(html_table(header, grid, "addresses"))
     return out + ["</section>"]
 
 

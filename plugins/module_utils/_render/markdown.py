@@ -58,8 +58,8 @@ def _md_findings(findings, max_rows, several=False):
     if not findings:
         return lines + ["No findings.", ""]
     shown = _capped(findings, max_rows)
-    lines.extend(md_table(["Severity", "Host", "vmk", "Port group", "Code", "What is wrong and what to do"],
-                        [[f["severity"], _where(f, several), f.get("device"), f.get("portgroup"), f["code"], f["message"]] for f in shown]))
+    rows = [[f["severity"], _where(f, several), f.get("device"), f.get("portgroup"), f["code"], f["message"]] for f in shown]
+    lines.extend(md_table(["Severity", "Host", "vmk", "Port group", "Code", "What is wrong and what to do"], rows))
     if len(shown) < len(findings):
         lines.extend(["", "... and %d more findings (see the JSON report)." % (len(findings) - len(shown))])
     return lines + [""]

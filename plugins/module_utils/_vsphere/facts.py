@@ -105,13 +105,18 @@ def _distributed_switches(network_info, distributed_switches):
     switches = []
     for proxy in _list(getattr(network_info, "proxySwitch", None)):
         info = distributed_switches.get(proxy.dvsUuid, {})
-        uplinks = info.get("uplinks") or [kv.value for kv in _list(getattr(proxy, "uplinkPort", None))]
+        ports = dict((kv.key, kv.value) for kv in _list(getattr(proxy, "uplinkPort", None)))  # port key -> uplink name
+        uplinks = info.get("uplinks") or list(ports.values())
+        backing = getattr(getattr(getattr(proxy, "spec", None), "backing", None), "pnicSpec", None)
         switches.append({
             "name": info.get("name") or proxy.dvsName,
             "type": "distributed",
             "uplinks": uplinks,
             "mtu": getattr(proxy, "mtu", None) or info.get("mtu"),
             "uuid": proxy.dvsUuid,
+            # which pnic backs each of the host's uplinks (HostProxySwitch.spec.backing), and the host's uplink port keys
+            "pnics": dict((ports.get(p.uplinkPortKey, p.uplinkPortKey), p.pnicDevice) for p in _list(backing)),
+            "uplink_ports": dict((name, key) for key, name in ports.items()),
         })
     return switches
 
@@ -282,14 +287,15 @@ def published_facts(model, vmotion_portgroup=None):
       repeated for every member host. The write side keeps working on the whole model.
     - A vmk's ipv6: without its automatic link-local address (fe80::/64 made from its MAC on every vmk of a host with
       IPv6 on, so ``mac`` tells it; vMotion never uses it). A link-local address set by hand stays.
-    - ``key``, ``uuid`` and ``dvport`` only on distributed port groups, switches and vmks, where they mean something.
+    - ``key``, ``uuid`` and ``dvport`` only on distributed port groups, switches and vmks, where they mean something; a
+      distributed switch's uplink port keys (the write side's) are left out.
     """
     used = set((v["portgroup"], v["switch"]) for v in model["vmks"])
     portgroups = []
     for group in model["portgroups"]:
         if (group["name"], group["switch"]) in used or (vmotion_portgroup is not None and vmotion_portgroup.search(group["name"] or "")):
             portgroups.append(group if group["type"] == "distributed" else _without(group, "key"))
-    switches = [s if s["type"] == "distributed" else _without(s, "uuid") for s in model["switches"]]
+    switches = [_without(s, "uplink_ports") if s["type"] == "distributed" else _without(s, "uuid") for s in model["switches"]]
     vmks = [dict(v if v["dvport"] is not None else _without(v, "dvport"), ipv6=[a for a in v["ipv6"] if not _automatic_link_local(a)])
             for v in model["vmks"]]
     return dict(model, switches=switches, portgroups=portgroups, vmks=vmks)

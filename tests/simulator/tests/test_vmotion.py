@@ -126,6 +126,7 @@ def test_migrate_between_healthy_hosts(vsim, vc, log_parser):
     assert vm in dest.vm and vm not in source.vm
     assert vm.resourcePool == dest.parent.resourcePool
     # the VM's NIC holds a port of the destination's vSwitch now, none of the source's
+
     def vm_ports(host):
         group = next(pg for pg in host.config.network.portgroup if pg.spec.name == "VM Network")
         return [p for p in group.port if p.type == "virtualMachine"]

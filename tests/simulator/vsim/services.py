@@ -187,8 +187,8 @@ class Task(ManagedObject):
     # The info object is replaced, never changed in place, so that a reader holding the old one sees a consistent value.
 
     def _update(self, **fields):
-        info = vim.TaskInfo(**{name: getattr(self.info, name) for name in (p.name for p in vim.TaskInfo._GetPropertyList())
-                                if getattr(self.info, name) is not None})
+        names = [p.name for p in vim.TaskInfo._GetPropertyList()]
+        info = vim.TaskInfo(**{name: getattr(self.info, name) for name in names if getattr(self.info, name) is not None})
         for name, value in fields.items():
             setattr(info, name, value)
         self.info = info

@@ -246,8 +246,8 @@ class LogWriter:
         if self.fmt == "esxi7":
             return "{0} cpu{1}:{2}){3}{4}".format(_stamp(), cpu, world, "WARNING: " if warning else "", text)
         head = "Wa(180) vmkwarning" if warning else "In(182) vmkernel"
-        return "{0} {1}: cpu{2}:{3}{4}){5}{6}".format(_stamp(), head, cpu, world, " opID=" + op_id if op_id else "",
-                                                     "WARNING: " if warning else "", text)
+        return "{0} {1}: cpu{2}:{3}{4}){5}{6}".format(
+            _stamp(), head, cpu, world, " opID=" + op_id if op_id else "", "WARNING: " if warning else "", text)
 
     def start(self, side, mig_id, leader, vm_world, src_ip, dst_ip, dest_wid):
         if self.fmt == "esxi7":
@@ -418,7 +418,7 @@ def migrate(call, vm, host, pool, state, method, description_id):
         cancelled = task.cancel_requested
         task.set_running()
         source = vm.host
-        migration = None
+        migration, dst_lines = None, []
         with source.object_lock():
             error = check(vm, dest, pool_obj, state, busy)
             if error is None and dest is not source and vm.running:
@@ -432,8 +432,7 @@ def migrate(call, vm, host, pool, state, method, description_id):
         if error is not None or dest is source:
             task.finish(error=error)
             return
-        if migration is not None:
-            _log(inv, dest, dst_lines)
+        _log(inv, dest, dst_lines)
         seconds = settings(inv).seconds
         steps = max(1, int(seconds / 0.05))
         for step in range(1, steps + 1):

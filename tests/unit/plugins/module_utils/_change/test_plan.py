@@ -466,3 +466,51 @@ def test_a_vmotion_stack_gateway_off_the_stacks_subnets_is_refused():
     assert "vmotion_stack: gateway_ipv6 '172.16.1.1' is not an IPv6 address" in text
     assert "on the vmotion TCP/IP stack (none)" in problems(desired(1), dict(built_host(1), stacks={}), stack={"gateway": "172.16.1.1"})
     assert "the host was read without its TCP/IP stacks" in problems(desired(1), built_host(1), stack={"gateway": "172.16.1.1"})
+
+
+def dvs_host(backed=None):
+    """built_host(2) (vmk1, vmk2 on vSwitch1 with vmnic2, vmnic3), member of dvs1 with nothing (or ``backed``) on its uplinks."""
+    host = built_host(2)
+    dvs = next(s for s in host["switches"] if s["name"] == "dvs1")
+    dvs.update(pnics=dict(backed or {}), uplink_ports={"Uplink 1": "10", "Uplink 2": "11"})
+    return host
+
+
+def to_dvs(**extra):
+    return [dict({"portgroup": "dv-vMotion-%d" % i, "dvswitch": "dvs1", "active_uplink": "Uplink %d" % i, "uplink_pnic": "vmnic%d" % (i + 1),
+                  "ip": "172.16.%d.51" % i, "prefix_length": 24, "mtu": 9000}, **extra) for i in (1, 2)]
+
+
+def test_uplinks_move_one_step_each_with_the_vmks_they_carry():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._change.describe import describe
+    from ansible_collections.multinic.vmotion.plugins.module_utils._change.plan import plan_host, predict
+
+    host = dvs_host()
+    ops, _warnings = plan_host(to_dvs(), host)
+    assert [o["op"] for o in ops] == ["add_dvportgroup", "add_dvportgroup", "migrate_uplink", "migrate_uplink"]
+    first, second = ops[2], ops[3]
+    assert (first["pnic"], first["uplink"], first["port_key"], first["from_switch"]) == ("vmnic2", "Uplink 1", "10", "vSwitch1")
+    assert [v["device"] for v in first["vmks"]] == ["vmk1"] and [v["device"] for v in second["vmks"]] == ["vmk2"]
+    assert not [o for o in ops if o["op"] == "update_vmk"]  # no vmk moves apart from its uplink
+    assert describe(host, ops)[2] == "~ step 1: vmnic2 from vSwitch1 -> Uplink 1 of dvs1, with vmk1 (vMotion-1 -> dv-vMotion-1)"
+    after = predict(host, ops)
+    assert after["switches"][1]["uplinks"] == ["vmnic4"] and after["switches"][2]["pnics"] == {"Uplink 1": "vmnic2", "Uplink 2": "vmnic3"}
+    # one step per run: the second vmk stays on its standard port group with its uplink until its step
+    ops = plan_host(to_dvs(), host, max_steps=1)[0]
+    assert [o["op"] for o in ops] == ["add_dvportgroup", "add_dvportgroup", "migrate_uplink"]
+    halfway = predict(host, ops)
+    assert [v["portgroup"] for v in halfway["vmks"]] == ["Management Network", "dv-vMotion-1", "vMotion-2"]
+
+
+def test_an_uplink_of_management_or_vms_or_a_stranded_vmk_is_refused():
+    host = dvs_host()
+    host["portgroups"].append(pg("VMs-1", "vSwitch1", ["vmnic2"], vm_ports=2))
+    text = problems(to_dvs(), host)
+    assert "vmnic2 of vSwitch1 is not moved: port group 'VMs-1' has 2 virtual machine port(s); an uplink of management or VMs is never taken" in text
+    host = dvs_host()
+    host["portgroups"].append(pg("Storage", "vSwitch1", ["vmnic2"]))
+    host["vmks"].append(vmk("vmk7", "Storage", "10.0.0.51", [], switch="vSwitch1"))
+    text = problems(to_dvs(), host)
+    assert "moving vmnic2 to Uplink 1 of dvs1 would leave vmk7 (port group Storage) without an active uplink" in text
+    assert "the host is not a member of dvs9" in problems([dict(v, dvswitch="dvs9") for v in to_dvs()], dvs_host())
+    assert "Uplink 1 of dvs1 is backed by vmnic4 on this host, the layout asks for vmnic2" in problems(to_dvs(), dvs_host({"Uplink 1": "vmnic4"}))

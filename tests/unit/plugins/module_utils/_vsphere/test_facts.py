@@ -114,7 +114,8 @@ def test_effective_teaming_unused_and_standby():
 def test_distributed_switch_and_portgroup():
     result = facts()
     dvs = [s for s in result["switches"] if s["type"] == "distributed"]
-    assert dvs == [{"name": "dvSwitch-vMotion", "type": "distributed", "uplinks": ["Uplink 1", "Uplink 2"], "mtu": 9000, "uuid": "50 1a"}]
+    assert dvs == [{"name": "dvSwitch-vMotion", "type": "distributed", "uplinks": ["Uplink 1", "Uplink 2"], "mtu": 9000, "uuid": "50 1a",
+                    "pnics": {}, "uplink_ports": {"Uplink 1": "10", "Uplink 2": "11"}}]
     dvpg = [p for p in result["portgroups"] if p["type"] == "distributed"]
     assert [p["name"] for p in dvpg] == ["dv-vMotion-1"]  # not the uplink group, not another switch's
     assert dvpg[0]["teaming"] == {"active": ["Uplink 2"], "standby": [], "unused": ["Uplink 1"], "inherited": False}
