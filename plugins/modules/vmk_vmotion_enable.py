@@ -67,6 +67,14 @@ options:
     type: str
     choices: [fail, skip]
     default: fail
+  return_hosts:
+    description:
+      - V(changed), the default, lists in RV(hosts) the hosts with a change, a missing device or no connection, and names
+        the others in RV(unchanged_hosts), so that an ad hoc run on a fleet fits a screen; V(all) lists every host.
+    type: str
+    choices: [changed, all]
+    default: changed
+    version_added: 0.3.0
 extends_documentation_fragment:
   - vmware.vmware.base_options
   - multinic.vmotion.connection
@@ -101,7 +109,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 hosts:
-  description: Per host, what changed and what already was as asked.
+  description: Per host with a change, a missing device or no connection (every host with O(return_hosts=all)), what
+    changed and what already was as asked.
   returned: always
   type: dict
   contains:
@@ -134,6 +143,12 @@ hosts:
       missing: []
       before: {vmk2: [], vmk6: []}
       after: {vmk2: [vmotion], vmk6: [vmotion]}
+unchanged_hosts:
+  description: The hosts where every chosen vmk already was as asked (not in RV(hosts) by default).
+  returned: always
+  type: list
+  elements: str
+  sample: [192.168.100.107, 192.168.100.108]
 applied:
   description: host/device pairs changed by this run, in order (also on failure, to tell what was done).
   returned: always
@@ -206,7 +221,9 @@ class VmkVmotionEnable(VmotionModule):
         if changed and not self.check_mode:
             outcome = Applier(self.client, states, cancellation=Cancellation.for_this_process()).apply(operations)
             applied = _labels(op for name in sorted(outcome.applied) for op in outcome.applied[name])
-        result = dict(changed=changed, hosts=self.per_host, applied=applied)
+        # the hosts with something to say; the others by name (return_hosts: all lists every host)
+        said = dict((n, h) for n, h in self.per_host.items() if self.params["return_hosts"] == "all" or h["changed"] or h["missing"] or "not_read" in h)
+        result = dict(changed=changed, hosts=said, unchanged_hosts=sorted(n for n in self.per_host if n not in said), applied=applied)
         if self.module._diff:
             tracker = DifferenceTracker()
             for name, host in self.per_host.items():
@@ -234,6 +251,7 @@ def main():
         state=dict(type="str", choices=["enabled", "disabled"], default="enabled"),
         service=dict(type="str", choices=list(NIC_TYPES), default="vmotion"),
         missing=dict(type="str", choices=["fail", "skip"], default="fail"),
+        return_hosts=dict(type="str", choices=["changed", "all"], default="changed"),
     ), required_one_of=[["devices", "portgroup_pattern", "subnets"]]).execute()
 
 

@@ -320,9 +320,13 @@ ansible_facts:
             gateway_ipv6:
               description: The stack's IPv6 default gateway, V(null) when it has none.
               type: str
+            routes:
+              description: The stack's own route table (C(routeTableConfig)), one C(network/prefix via gateway (device)) each.
+              type: list
+              elements: str
           sample:
-            defaultTcpipStack: {gateway: 192.168.100.1, gateway_ipv6: null}
-            vmotion: {gateway: 172.16.1.1, gateway_ipv6: null}
+            defaultTcpipStack: {gateway: 192.168.100.1, gateway_ipv6: null, routes: ["0.0.0.0/0 via 192.168.100.1 (vmk0)"]}
+            vmotion: {gateway: 172.16.1.1, gateway_ipv6: null, routes: ["0.0.0.0/0 via 172.16.1.1 (vmk1)", "172.16.1.0/24 (vmk1)"]}
         findings:
           description: Problems of the multi-NIC vMotion layout, most severe first.
           type: list

@@ -23,8 +23,9 @@ description:
     address; vMotion off on one side sends that stream to another address, which non-routed subnets do not reach);
     V(failed) the task or the log says so (with the fault); V(no_log) the task succeeded but neither log shows the
     migration, so nothing is proven about the NICs.
-  - Each migration is bounded in time (O(timeout)); an overrun is cancelled (C(Task.CancelTask)). After a failure the
-    route stops and the VM is brought back to its host.
+  - Each migration is bounded in time (O(timeout)); an overrun is cancelled (C(Task.CancelTask)). A failed migration
+    leaves the VM on its source and the route goes on from there (a hop into the host that failed is not retried), so
+    that every host is tried; the VM is brought back to its host at the end.
   - It never touches another VM, and refuses a VM that is not powered on, or whose datastores a destination host does
     not see (that would need a storage move).
 author:
@@ -87,9 +88,11 @@ attributes:
     description: The VM ends on the host it started on; there is nothing to diff.
 notes:
   - Needs vCenter (vMotion is a vCenter operation).
-  - Privileges - C(Resource.HotMigrate) on the VM (C(VirtualMachine.MigrateVM_Task) on a powered-on VM, API reference);
-    C(Global.Diagnostics) on the vCenter root object for C(DiagnosticManager.BrowseDiagnosticLog); and read-only on the
-    hosts. The task runs under the account given.
+  - Privileges - C(Resource.HotMigrate) (Resource > Migrate powered on virtual machine) on the VM and its destination
+    hosts or cluster, for C(VirtualMachine.MigrateVM_Task) of a powered-on VM (its privilege is dynamic, so pyVmomi's type
+    information leaves it unset; C(Resource.AssignVMToPool) is only for the C(pool) argument, which the canary never
+    sends); C(Global.Diagnostics) on the vCenter root object for C(DiagnosticManager.BrowseDiagnosticLog); read-only on
+    the hosts. Not tried on a live vCenter - grant on one host first.
   - The canary should be small and idle, so that each migration takes seconds; a busy VM's migrations take longer and
     prove the same.
 seealso:
@@ -181,6 +184,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit.canary imp
     canary_problems,
     canary_route,
     canary_summary,
+    from_where_it_is,
     index_gaps,
     judge_migration,
 )
@@ -248,16 +252,17 @@ class VmotionCanary(VmotionModule):
         return route
 
     def migrate(self, vm, route, states):
-        """Run the route, one migration at a time; a failed one stops it, and the VM is brought home. Returns (results, the
-        host the VM is on)."""
+        """Run the route, one migration at a time, from wherever the VM is (a failed migration leaves it on its source:
+        the route goes on from there), and bring it home. Returns (results, the host the VM is on)."""
         home = at = route[0]["source"]
         results = []
-        for hop in route:
+        for planned in route:
+            hop = from_where_it_is(planned, at)
+            if hop is None:
+                continue
             results.append(self.migrate_once(vm, hop, states))
             if results[-1]["moved"]:
                 at = hop["destination"]
-            if results[-1]["verdict"] == "failed":
-                break
         if at != home:
             results.append(self.migrate_once(vm, {"source": at, "destination": home, "purpose": "return"}, states))
             if results[-1]["moved"]:

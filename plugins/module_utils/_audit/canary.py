@@ -83,6 +83,14 @@ def canary_route(hosts, home, strategy, center=None, pairs=None):
     return route
 
 
+def from_where_it_is(hop, at):
+    """The planned hop as it runs with the VM on ``at``: from there (``planned_source`` says where it was planned from when
+    an earlier migration failed and left the VM behind), or None when the VM is already on its destination."""
+    if hop["destination"] == at:
+        return None
+    return hop if hop["source"] == at else dict(hop, source=at, planned_source=hop["source"])
+
+
 def canary_problems(vm, route, hosts):
     """Every reason the route cannot run, before the first migration.
 
@@ -195,8 +203,8 @@ def judge_migration(hop, task, source_vmks, destination_vmks, source_migrations,
 
 
 def canary_summary(results, route):
-    """How many migrations were planned and run, the count of each verdict, and ``ok``: every planned migration ran (a
-    return after a failure adds one) and was ok."""
+    """How many migrations were planned and run (a hop whose destination the VM was already on after a failure is not run;
+    a return after a failure adds one), the count of each verdict, and ``ok``: every planned migration ran and was ok."""
     counts = dict((v, sum(1 for r in results if r["verdict"] == v)) for v in VERDICTS)
     return {"planned": len(route), "run": len(results), "not_run": max(len(route) - len(results), 0), "verdicts": counts,
             "ok": len(results) >= len(route) and counts["ok"] == len(results) and bool(results)}

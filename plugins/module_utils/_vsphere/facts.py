@@ -218,9 +218,19 @@ def host_facts(name, network_info, nic_manager_info, distributed_switches=None, 
 
 
 def _stack_gateways(stack):
-    """{"gateway": IPv4 default gateway or None, "gateway_ipv6": ...} of one TCP/IP stack (netStackInstance[].ipRouteConfig)."""
+    """{"gateway": IPv4 default gateway or None, "gateway_ipv6": ..., "routes": ["network/prefix via gateway (device)"]} of
+    one TCP/IP stack (netStackInstance[].ipRouteConfig and its own routeTableConfig)."""
     config = getattr(stack, "ipRouteConfig", None)
-    return {"gateway": getattr(config, "defaultGateway", None) or None, "gateway_ipv6": getattr(config, "ipV6DefaultGateway", None) or None}
+    routes = []
+    for change in _list(getattr(getattr(stack, "routeTableConfig", None), "ipRoute", None)):
+        route = getattr(change, "route", None)
+        if route is None:
+            continue
+        gateway = route.gateway if route.gateway not in (None, "", "0.0.0.0", "::") else None
+        routes.append("%s/%s%s%s" % (route.network, route.prefixLength, " via %s" % gateway if gateway else "",
+                                     " (%s)" % route.deviceName if getattr(route, "deviceName", None) else ""))
+    return {"gateway": getattr(config, "defaultGateway", None) or None, "gateway_ipv6": getattr(config, "ipV6DefaultGateway", None) or None,
+            "routes": routes}
 
 
 CONNECTED = "connected"

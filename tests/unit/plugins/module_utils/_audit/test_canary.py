@@ -102,3 +102,11 @@ class TestJudge:
         assert quiet["verdict"] == "no_log" and not quiet["ok"]
         summary = canary_summary([failed, quiet], [self.hop] * 3)
         assert (summary["verdicts"]["failed"], summary["verdicts"]["no_log"], summary["not_run"], summary["ok"]) == (1, 1, 1, False)
+
+
+def test_after_a_failure_the_route_goes_on_from_where_the_vm_is():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._audit.canary import from_where_it_is
+    hop = {"source": "esx-b", "destination": "esx-c", "purpose": "test"}
+    assert from_where_it_is(hop, "esx-b") is hop
+    assert from_where_it_is(hop, "esx-a") == dict(hop, source="esx-a", planned_source="esx-b")
+    assert from_where_it_is(hop, "esx-c") is None

@@ -229,14 +229,20 @@ def test_the_stacks_gateways_are_read_when_the_stacks_are():
     assert "stacks" not in host_facts("192.168.100.51", info, nic_manager_info({}))  # not read: not said to be empty
     info.netStackInstance = [
         vim.host.NetStackInstance(key="defaultTcpipStack", ipRouteConfig=vim.host.IpRouteConfig(defaultGateway="192.168.100.1")),
-        vim.host.NetStackInstance(key="vmotion", ipRouteConfig=vim.host.IpRouteConfig(defaultGateway="172.16.1.1", ipV6DefaultGateway="fd00::1")),
+        vim.host.NetStackInstance(key="vmotion", ipRouteConfig=vim.host.IpRouteConfig(defaultGateway="172.16.1.1", ipV6DefaultGateway="fd00::1"),
+                                  routeTableConfig=vim.host.IpRouteTableConfig(ipRoute=[
+                                      vim.host.IpRouteOp(changeOperation="ignore", route=vim.host.IpRouteEntry(
+                                          network="0.0.0.0", prefixLength=0, gateway="172.16.1.1", deviceName="vmk1")),
+                                      vim.host.IpRouteOp(changeOperation="ignore", route=vim.host.IpRouteEntry(
+                                          network="172.16.1.0", prefixLength=24, gateway="0.0.0.0", deviceName="vmk1"))])),
         vim.host.NetStackInstance(key="vSphereProvisioning", ipRouteConfig=vim.host.IpRouteConfig()),
     ]
     info.vnic[1].spec.netStackInstanceKey = "vmotion"
     facts = host_facts("192.168.100.51", info, nic_manager_info({}))
-    assert facts["stacks"] == {"defaultTcpipStack": {"gateway": "192.168.100.1", "gateway_ipv6": None},
-                               "vmotion": {"gateway": "172.16.1.1", "gateway_ipv6": "fd00::1"},
-                               "vSphereProvisioning": {"gateway": None, "gateway_ipv6": None}}
+    vmotion_routes = ["0.0.0.0/0 via 172.16.1.1 (vmk1)", "172.16.1.0/24 (vmk1)"]
+    assert facts["stacks"] == {"defaultTcpipStack": {"gateway": "192.168.100.1", "gateway_ipv6": None, "routes": []},
+                               "vmotion": {"gateway": "172.16.1.1", "gateway_ipv6": "fd00::1", "routes": vmotion_routes},
+                               "vSphereProvisioning": {"gateway": None, "gateway_ipv6": None, "routes": []}}
     device = info.vnic[1].device
     line = [row for row in vmk_table(dict(facts, portgroups=[])) if row.startswith(device + " ")][0]
     assert "via 172.16.1.1 (the stack's)" in line and line.endswith("stack vmotion")
