@@ -360,3 +360,14 @@ def test_a_generated_fleet_numbers_its_hosts_in_a_row_within_a_22():
     assert not [ip for ip in ips if ip.endswith((".0", ".255"))]
     low_bits = set((int(ip.split(".")[2]) << 8 | int(ip.split(".")[3])) & 0x3FF for ip in ips)
     assert len(low_bits) == 1000 and ips[-1].startswith("10.20.3.")
+
+
+def test_a_topology_extends_another_with_vms(tmp_path):
+    """seed-canary.yml: the seed fleet plus a running VM; anything but vms and vmotion next to extends is refused."""
+    data = topology.load(os.path.join(topology.TOPOLOGY_DIR, "seed-canary.yml"))
+    assert [vm["name"] for vm in data["datacenters"][0]["vms"]] == ["canary01"] and data["vmotion"] == {"seconds": 0.5}
+    assert len(data["datacenters"][0]["clusters"][0]["hosts"]) == 12
+    wrong = tmp_path / "wrong.yml"
+    wrong.write_text("extends: {0}\nprofiles: {{}}\n".format(topology.SEED))
+    with pytest.raises(ValueError, match="with extends, only vms and vmotion may be given"):
+        topology.load(str(wrong))

@@ -140,8 +140,21 @@ GENERATED_PROFILE = {
 
 
 def load(path):
+    """A topology file; `extends: other.yml` (relative to it) takes that topology and adds this file's top-level `vms`
+    to its first datacenter, and its `vmotion` settings (a fleet with a canary VM: topologies/seed-canary.yml)."""
     with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        data = yaml.safe_load(handle)
+    base = data.get("extends") if isinstance(data, dict) else None
+    if not base:
+        return data
+    unknown = sorted(set(data) - {"extends", "vms", "vmotion"})
+    if unknown:
+        raise ValueError("{0}: with extends, only vms and vmotion may be given (not {1})".format(path, ", ".join(unknown)))
+    merged = load(os.path.join(os.path.dirname(os.path.abspath(path)), base))
+    merged["datacenters"][0]["vms"] = list(merged["datacenters"][0].get("vms") or []) + list(data.get("vms") or [])
+    if "vmotion" in data:
+        merged["vmotion"] = data["vmotion"]
+    return merged
 
 
 def _generated_mgmt_ips(count):
