@@ -23,7 +23,7 @@ step() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
 
 # --- the simulator, stopped whatever happens -------------------------------------------------------------------
 . tests/utils/simulator.sh
-start_simulator "$PY" "$DEMO_DIR"
+start_simulator "$PY" "$DEMO_DIR" --topology tests/simulator/topologies/seed-canary.yml
 
 # API calls since the last look, from the simulator's counters (then zeroed).
 api_calls() {
@@ -45,7 +45,8 @@ audit() {
 
 step "1. vSphere simulator: the seed fleet (vCenter, cluster CL01, 12 hosts 192.168.100.107-118) at $SIM_URL/sdk"
 echo "    Each host has 5 vMotion vmks on 5 uplinks, one subnet per vmk index; as in the seed article, vMotion is off"
-echo "    on 192.168.100.109 vmk3, 192.168.100.112 vmk2 and vmk6, and 192.168.100.116 vmk4."
+echo "    on 192.168.100.109 vmk3, 192.168.100.112 vmk2 and vmk6, and 192.168.100.116 vmk4. A small VM, canary01, runs on"
+echo "    192.168.100.107: the canary that migrates across the cluster once the fleet is fixed."
 api_calls >/dev/null
 
 step "2. Audit the fleet (playbooks/audit.yml, one read for all hosts; vmotion_audit_fail_on=none so the demo goes on)"
@@ -56,8 +57,10 @@ step "3. Fix the fleet from the inventory's plan (playbooks/site.yml --diff; onl
 ANSIBLE_DISPLAY_OK_HOSTS=false ansible-playbook -i "$INVENTORY" playbooks/site.yml --diff
 api_calls
 
-step "4. Audit again (default: fail on critical findings), compared with the audit before the fix"
-audit after -e "vmotion_audit_previous_report=$DEMO_DIR/before/vmotion-audit.json"
+step "4. Audit again (default: fail on critical findings), compared with the audit before the fix, and prove it: canary01"
+echo "    migrates across the cluster (a ring, vmotion_audit_canary_vm) and each migration is judged from both hosts'"
+echo "    vmkernel.log by the vMotion vmks that carried streams"
+audit after -e "vmotion_audit_previous_report=$DEMO_DIR/before/vmotion-audit.json" -e vmotion_audit_canary_vm=canary01
 api_calls
 
 step "What the fix changed (compare_audits of the two JSON reports)"
@@ -83,7 +86,9 @@ api_calls >/dev/null
 
 step "6. Audit with the physical path: uplink evidence (QueryNetworkHint) and pings between the vmks of each index"
 audit wire -e vmotion_audit_uplinks=true -e vmotion_audit_connectivity=true -e vmotion_audit_fail_on=none \
-  | grep -E 'SPLIT_ISLAND|PATH_FAILED|UPLINK_MTU|SUBNET_NOT_OBSERVED|Findings:' || true
+  -e vmotion_audit_canary_vm=canary01 \
+  | grep -E 'SPLIT_ISLAND|PATH_FAILED|UPLINK_MTU|SUBNET_NOT_OBSERVED|Findings:|Canary:|-> 192.168.100.110: |192.168.100.110 -> ' \
+  | sed -E 's/^ *"(.*)",?$/    \1/' || true
 api_calls
 echo "    The audit names the host, the vmk and the uplink, and says a cable must move (not the configuration);"
 echo "    the ping matrix of vmk1 is in $DEMO_DIR/wire/vmotion-audit.html."
