@@ -179,6 +179,11 @@ def judge_migration(hop, task, source_vmks, destination_vmks, source_migrations,
     for side in ("source", "destination"):
         if logged and sides[side]["unused"]:
             problems.append("%s %s carried no stream" % (hop[side], ", ".join(sides[side]["unused"])))
+    # a source vmk bound for the migration whose connection never opened (a cable in the wrong island, a route missing)
+    silent = set(canonical_address(ip) for ip in (logged_source or {}).get("bound_without_stream") or ())
+    quiet = _names([v for v in source_vmks if canonical_address(v["ip"]) in silent])
+    if quiet:
+        problems.append("%s %s opened no stream to %s (bound, never connected)" % (hop["source"], ", ".join(quiet), hop["destination"]))
     expected = min(len(source_vmks), len(destination_vmks)) if source_vmks and destination_vmks else 0
     streams = sides["source"]["streams"] or sides["destination"]["streams"]
     if logged and streams < expected:
@@ -190,7 +195,7 @@ def judge_migration(hop, task, source_vmks, destination_vmks, source_migrations,
     elif not logged:
         verdict = "no_log"
         problems.append("neither host's vmkernel.log shows the migration, so which vmks carried it is not known")
-    elif sides["source"]["unused"] or sides["destination"]["unused"] or streams < expected:
+    elif sides["source"]["unused"] or sides["destination"]["unused"] or streams < expected or quiet:
         verdict = "degraded"
     else:
         verdict = "ok"

@@ -114,7 +114,7 @@ class _Migration(object):
 
     __slots__ = (
         "id", "side", "src_ip", "dst_ip", "world_ids", "vmknics", "streams", "streams_removed",
-        "precopy", "warnings", "failure", "first_ts", "last_ts",
+        "precopy", "warnings", "failure", "first_ts", "last_ts", "bound", "last_bound",
     )
 
     def __init__(self, mig_id, side):
@@ -125,6 +125,8 @@ class _Migration(object):
         self.world_ids = set()
         # dict as an ordered set: first-seen order, unique
         self.vmknics = {}
+        # address -> streams added after its "bound connection" line (each stream follows the bind it uses)
+        self.bound, self.last_bound = {}, None
         self.streams = set()
         self.streams_removed = set()
         self.precopy = None
@@ -142,6 +144,7 @@ class _Migration(object):
             "dst_ip": self.dst_ip,
             "world_ids": sorted(self.world_ids),
             "vmknics": list(self.vmknics),
+            "bound_without_stream": [ip for ip, streams in self.bound.items() if not streams],
             "streams": len(self.streams),
             "streams_removed": len(self.streams_removed),
             "precopy": dict(self.precopy, **{DEPRECATED_BANDWIDTH_KEY: bandwidth}) if self.precopy else None,
@@ -293,10 +296,14 @@ class VmkernelLogParser(object):
             s = _STREAM.search(rest)
             if s:
                 (mig.streams if s.group(2) == "added" else mig.streams_removed).add(int(s.group(1)))
+                if s.group(2) == "added" and mig.last_bound is not None:
+                    mig.bound[mig.last_bound] += 1
         elif "bound connection" in rest:
             s = _BOUND.search(rest)
             if s and s.group(1):
                 mig.vmknics.setdefault(s.group(1), None)
+                mig.bound.setdefault(s.group(1), 0)
+                mig.last_bound = s.group(1)
         elif "Set ip address" in rest:
             s = _AFFINITY.search(rest)
             if s:

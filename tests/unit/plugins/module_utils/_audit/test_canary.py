@@ -110,3 +110,16 @@ def test_after_a_failure_the_route_goes_on_from_where_the_vm_is():
     assert from_where_it_is(hop, "esx-b") is hop
     assert from_where_it_is(hop, "esx-a") == dict(hop, source="esx-a", planned_source="esx-b")
     assert from_where_it_is(hop, "esx-c") is None
+
+
+def test_a_vmk_bound_without_a_stream_is_named():
+    with open(SEED_PATH, encoding="utf-8") as handle:
+        lines = handle.read().splitlines()[:40]
+    # the stream that followed the bind of 172.16.3.114 never opened
+    lines = [line for line in lines if "S: Stream connection 2 added" not in line]
+    migrations = parse_vmkernel_log(lines)["migrations"]
+    assert migrations[0]["bound_without_stream"] == ["172.16.3.114"]
+    hop = {"source": "192.168.100.114", "destination": "192.168.100.115", "purpose": "test"}
+    result = judge_migration(hop, {"state": "success"}, SEED_114, [], migrations, [])
+    assert result["verdict"] == "degraded"
+    assert "192.168.100.114 vmk3 (172.16.3.114) opened no stream to 192.168.100.115 (bound, never connected)" in result["problems"]
