@@ -363,11 +363,13 @@ def test_a_generated_fleet_numbers_its_hosts_in_a_row_within_a_22():
 
 
 def test_a_topology_extends_another_with_vms(tmp_path):
-    """seed-canary.yml: the seed fleet plus a running VM; anything but vms and vmotion next to extends is refused."""
+    """seed-canary.yml: the seed fleet plus datastores and running VMs; anything but datastores, vms and vmotion next to
+    extends is refused."""
     data = topology.load(os.path.join(topology.TOPOLOGY_DIR, "seed-canary.yml"))
-    assert [vm["name"] for vm in data["datacenters"][0]["vms"]] == ["canary01"] and data["vmotion"] == {"seconds": 0.5}
+    assert [vm["name"] for vm in data["datacenters"][0]["vms"]] == ["canary01", "local01"] and data["vmotion"] == {"seconds": 0.5}
+    assert [ds["name"] for ds in data["datacenters"][0]["datastores"]] == ["shared01", "local-108"]
     assert len(data["datacenters"][0]["clusters"][0]["hosts"]) == 12
     wrong = tmp_path / "wrong.yml"
     wrong.write_text("extends: {0}\nprofiles: {{}}\n".format(topology.SEED))
-    with pytest.raises(ValueError, match="with extends, only vms and vmotion may be given"):
+    with pytest.raises(ValueError, match="with extends, only datastores, vms and vmotion may be given"):
         topology.load(str(wrong))

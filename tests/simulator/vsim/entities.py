@@ -73,6 +73,10 @@ class Datacenter(Entity):
     def vms(self):
         return [e for e in self.vm_folder.entities if e.vim_type == "VirtualMachine"]
 
+    def datastores(self):
+        """The topology's datastores (vsim/datastore.py), in the datastore folder; they never change."""
+        return [e for e in self.datastore_folder.entities if e.vim_type == "Datastore"]
+
     def networks(self):
         return list(self.standard_networks.values())
 
@@ -106,7 +110,7 @@ class Datacenter(Entity):
         return self.network_folder.ref
 
     def p_datastore(self):
-        return []
+        return vim.Datastore.Array([ds.ref for ds in self.datastores()])
 
     def p_network(self):
         """Networks only (standard networks and distributed port groups), from every network folder."""
@@ -146,7 +150,11 @@ class ComputeResource(Entity):
         return self.pool.ref
 
     def p_datastore(self):
-        return []
+        """The datastores its hosts mount, each once (govmomi: host_datastore_system.go adds each to the host's parent)."""
+        found = []
+        for host in self.hosts:
+            found.extend(ds for ds in host.datastores if ds not in found)
+        return vim.Datastore.Array([ds.ref for ds in found])
 
     def p_network(self):
         refs = {}

@@ -30,6 +30,7 @@ class HostSystem(Entity):
         self.index = index
         self.identity = identity
         self.log = []  # vmkernel.log lines, filled through /_sim/log
+        self.datastores = []  # the datastores it mounts (vsim/datastore.py), set by the topology; they never change
         # Standalone hostd has one of each, with fixed moids.
         esxi = not inv.is_vcenter
         self.network_system = inv.add(HostNetworkSystem(inv, "networkSystem" if esxi else inv.new_moid("networkSystem"), self))
@@ -256,7 +257,7 @@ class HostSystem(Entity):
         return vim.Network.Array([n.ref for n in self.networks()])
 
     def p_datastore(self):
-        return []
+        return vim.Datastore.Array([ds.ref for ds in self.datastores])
 
     def vms(self):
         return [vm for vm in self.datacenter().vms() if vm.host is self]

@@ -228,7 +228,7 @@ class HostDatastoreSystem(HostPart):
     vim_type = "HostDatastoreSystem"
 
     def p_datastore(self):
-        return []
+        return vim.Datastore.Array([ds.ref for ds in self.host.datastores])
 
     def p_capabilities(self):
         return datastore_capabilities()

@@ -41,9 +41,16 @@ refuse is a ValueError that names the host, switch or VM.
               - {name: dv-vMotion, vlan: 20, active: [Uplink 1], standby: [Uplink 2],
                  type: earlyBinding,      # static binding (default) or ephemeral
                  ports: 8, elastic: true} # numPorts (default 8, ephemeral 0) and autoExpand (default true)
+        datastores:                       # VMFS datastores (vsim/datastore.py); none: VMs name [datastore1] and
+                                          # no Datastore exists (every `datastore` property is empty)
+          - {name: shared01, hosts: all}  # names unique in the datacenter; `hosts`: all (default) or a list of host names
+          - {name: local-107, hosts: [192.168.100.107],
+             capacity_gb: 1024, free_gb: 700}  # summary.capacity / freeSpace (default 2048 and 1536)
         vms:                              # VirtualMachine objects; they never change
           - {name: app01, host: 192.168.100.107, power: poweredOn, ip: 10.0.0.5, guest_id: otherLinux64Guest,
              cpus: 2, memory_mb: 4096,
+             datastore: shared01,         # where its files are: a datastore its host mounts (default: the first
+                                          # datastore of the datacenter its host mounts, none without one)
              nics: [{portgroup: VM Network}, {dvswitch: dvSwitch-vMotion, dvportgroup: dv-VMs}]}
              # one NIC: `portgroup: NAME` or `dvswitch: NAME, dvportgroup: NAME` on the VM itself
     vmotion:                              # MigrateVM_Task / RelocateVM_Task (vsim/vmotion.py); also POST /_sim/vmotion
@@ -110,6 +117,7 @@ from pyVmomi import vim
 from . import faults, hostnet, vmotion
 from .about import DEFAULT_RELEASE, RELEASES
 from .collector import PropertyCollector, ViewManager
+from .datastore import Datastore, datastore_size
 from .dvs import DistributedSwitch
 from .entities import ClusterComputeResource, ComputeResource, Datacenter, Folder
 from .host import HostSystem
@@ -140,17 +148,20 @@ GENERATED_PROFILE = {
 
 
 def load(path):
-    """A topology file; `extends: other.yml` (relative to it) takes that topology and adds this file's top-level `vms`
-    to its first datacenter, and its `vmotion` settings (a fleet with a canary VM: topologies/seed-canary.yml)."""
+    """A topology file; `extends: other.yml` (relative to it) takes that topology and adds this file's top-level
+    `datastores` and `vms` to its first datacenter (datastores first, so its VMs may use them), and its `vmotion`
+    settings (a fleet with a canary VM: topologies/seed-canary.yml)."""
     with open(path, encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     base = data.get("extends") if isinstance(data, dict) else None
     if not base:
         return data
-    unknown = sorted(set(data) - {"extends", "vms", "vmotion"})
+    unknown = sorted(set(data) - {"extends", "datastores", "vms", "vmotion"})
     if unknown:
-        raise ValueError("{0}: with extends, only vms and vmotion may be given (not {1})".format(path, ", ".join(unknown)))
+        raise ValueError("{0}: with extends, only datastores, vms and vmotion may be given (not {1})".format(path, ", ".join(unknown)))
     merged = load(os.path.join(os.path.dirname(os.path.abspath(path)), base))
+    if data.get("datastores"):
+        merged["datacenters"][0]["datastores"] = list(merged["datacenters"][0].get("datastores") or []) + list(data["datastores"])
     merged["datacenters"][0]["vms"] = list(merged["datacenters"][0].get("vms") or []) + list(data.get("vms") or [])
     if "vmotion" in data:
         merged["vmotion"] = data["vmotion"]
@@ -299,7 +310,7 @@ class Builder:
 
     Per datacenter: hosts with their vSwitches and standard port groups, then the distributed switches
     (members, port groups), then every host's vmks in the order listed (a vmk may sit on a distributed
-    port group of a switch the host is a member of), then the VMs.
+    port group of a switch the host is a member of), then the datastores, then the VMs.
     """
 
     def __init__(self, data, mode, release=DEFAULT_RELEASE):
@@ -308,6 +319,7 @@ class Builder:
         self.esxi = mode == "esxi"
         self.host_index = 0
         self.vm_index = 0
+        self.ds_count = 0
         self.switches = {}  # profile name -> HostNetState holding the profile's vSwitches and port groups
         self.dvs_count = 0
         self.hosts = []  # every HostSystem, in building order (the physical network cables them)
@@ -372,6 +384,8 @@ class Builder:
             self._vmks(host, host_data, list(profile.get("vmks", [])) + list(host_data.get("vmks", [])))
             self._state(host, host_data)
         datacenter.sync_networks()
+        for number, ds_data in enumerate(data.get("datastores") or []):
+            self._datastore(datacenter, ds_data, number, by_name)
         for host, host_data, profile in hosts:
             for pg in list(profile.get("portgroups", [])) + list(host_data.get("portgroups", [])):
                 slug = "-".join(pg["name"].lower().split())
@@ -515,11 +529,59 @@ class Builder:
             except faults.SoapFault as failure:
                 raise ValueError("{0}: port group {1}: {2}".format(data["name"], pg["name"], failure.fault.msg)) from None
 
+    def _datastore(self, datacenter, data, number, by_name):
+        """A VMFS datastore of the datacenter mounted by `hosts` (all or names); in ESXi mode only if the host mounts it."""
+        name = data.get("name")
+        if not name or any(ds.name == name for ds in datacenter.datastores()):
+            raise ValueError("datacenter {0}: a datastore needs a name unique in the datacenter ({1!r})".format(datacenter.name, name))
+        unknown = sorted(set(data) - {"name", "hosts", "capacity_gb", "free_gb"})
+        if unknown:
+            raise ValueError("datastore {0}: unknown key(s) {1}".format(name, ", ".join(unknown)))
+        names = data.get("hosts", "all")
+        if names == "all":
+            names = list(by_name)
+        if not isinstance(names, list):
+            raise ValueError("datastore {0}: hosts must be all or a list of host names".format(name))
+        hosts = []
+        for host_name in names:
+            if host_name not in by_name:
+                if self.esxi:
+                    continue  # ESXi mode: the one host
+                raise ValueError("datastore {0}: no host {1!r} in datacenter {2}".format(name, host_name, datacenter.name))
+            hosts.append(by_name[host_name])
+        if not hosts and self.esxi:
+            return None
+        capacity, free = datastore_size(data, "capacity_gb", 2048), datastore_size(data, "free_gb", 1536)
+        if free > capacity:
+            raise ValueError("datastore {0}: free_gb is more than capacity_gb".format(name))
+        self.ds_count += 1
+        # a VMFS uuid: time, random, then the MAC of the host that formatted it (its first one's vmnic0 here)
+        uuid_ = "6650f3a1-{0:08x}-{1:04x}-001b21{2:06x}".format(0x8c2e4100 + self.ds_count, 0x0f00 + number, hosts[0].index if hosts else 0)
+        disk = "naa.6000c29{0:025x}".format(self.ds_count)
+        ds = Datastore(self.inv, self.moid("datastore", uuid_), name, datacenter.datastore_folder, datacenter, uuid_, disk, capacity, free)
+        datacenter.datastore_folder.entities.append(self.inv.add(ds))
+        ds.hosts = hosts
+        for host in hosts:
+            host.datastores.append(ds)
+        return ds
+
+    def _vm_datastore(self, datacenter, data, host):
+        """The datastore a VM's files are on: `datastore` (mounted by its host), else the first its host mounts."""
+        if "datastore" not in data:
+            return next((ds for ds in datacenter.datastores() if host in ds.hosts), None)
+        ds = next((d for d in datacenter.datastores() if d.name == data["datastore"]), None)
+        if ds is None:
+            raise ValueError("VM {0}: no datastore {1!r} in datacenter {2}".format(data["name"], data["datastore"], datacenter.name))
+        if host not in ds.hosts:
+            raise ValueError("VM {0}: {1} does not mount datastore {2}".format(data["name"], host.name, ds.name))
+        return ds
+
     def _vm(self, datacenter, data, by_name):
         inv = self.inv
         host = by_name.get(data.get("host"))
         if host is None:
             raise ValueError("VM {0}: no host {1!r} in datacenter {2}".format(data["name"], data.get("host"), datacenter.name))
+        datastore = self._vm_datastore(datacenter, data, host)
         if any(vm.name == data["name"] for vm in datacenter.vms()):
             raise ValueError("VM {0}: the name already exists in the VM folder of {1}".format(data["name"], datacenter.name))
         power = data.get("power", "poweredOn")
@@ -529,7 +591,7 @@ class Builder:
         vm = VirtualMachine(inv, self.moid("vm", str(self.vm_index)), data["name"], datacenter.vm_folder, host, self.vm_index,
                             power=power, guest_id=data.get("guest_id", "otherLinux64Guest"),
                             guest_name=data.get("guest_name", "Other Linux (64-bit)"), ip=data.get("ip"), cpus=data.get("cpus", 2),
-                            memory_mb=data.get("memory_mb", 4096))
+                            memory_mb=data.get("memory_mb", 4096), datastore=datastore)
         for n, nic in enumerate(_vm_nics(data)):
             where = "VM {0}, NIC {1}".format(data["name"], n + 1)
             if _is_distributed(nic):

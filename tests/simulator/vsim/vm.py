@@ -9,7 +9,9 @@ HostSystem.vm, ResourcePool.vm and the switch's summary.vm are derived from the 
 
 What clients read without a guard is filled in (community.vmware's vmware_vm_info and gather_vm_facts:
 summary.config/runtime/guest, config.hardware.device, config.extraConfig, guest.net, resourcePool,
-layout); no datastore is simulated, so `datastore` is empty while config.files name a datastore path.
+layout). A VM's files are on one datastore (vsim/datastore.py) when its datacenter has datastores: `datastore`,
+config.files and config.datastoreUrl name it; without one (a topology without `datastores`) `datastore` is empty while
+config.files name `[datastore1]`.
 """
 
 import datetime
@@ -39,8 +41,9 @@ class VirtualMachine(Entity):
     vim_type = "VirtualMachine"
 
     def __init__(self, inv, moid, name, folder, host, index, power="poweredOn", guest_id="otherLinux64Guest",
-                 guest_name="Other Linux (64-bit)", ip=None, cpus=2, memory_mb=4096, annotation=""):
+                 guest_name="Other Linux (64-bit)", ip=None, cpus=2, memory_mb=4096, annotation="", datastore=None):
         super().__init__(inv, moid, name, folder)
+        self.datastore = datastore  # the Datastore its files are on, or None; it never changes
         self.host, self.index = host, index
         self.power, self.guest_id, self.guest_name, self.ip = power, guest_id, guest_name, ip
         self.cpus, self.memory_mb, self.annotation = cpus, memory_mb, annotation
@@ -57,8 +60,11 @@ class VirtualMachine(Entity):
         value = self.index * 16 + n
         return "00:50:56:{0:02x}:{1:02x}:{2:02x}".format(0x80 + (value >> 16 & 0x3f), value >> 8 & 255, value & 255)
 
+    def directory(self):
+        return "[{0}] {1}".format(self.datastore.name if self.datastore is not None else "datastore1", self.name)
+
     def vmx_path(self):
-        return "[datastore1] {0}/{0}.vmx".format(self.name)
+        return "{0}/{1}.vmx".format(self.directory(), self.name)
 
     def network_of(self, nic):
         if isinstance(nic.portgroup, str):
@@ -110,7 +116,9 @@ class VirtualMachine(Entity):
                                       virtualICH7MPresent=False, virtualSMCPresent=False, device=[pci] + nics)
 
     def p_config(self):
-        directory = "[datastore1] {0}".format(self.name)
+        directory = self.directory()
+        # "the name of a datastore, and its local file path on the host" (API reference, DatastoreUrlPair)
+        urls = [vim.vm.ConfigInfo.DatastoreUrlPair(name=self.datastore.name, url=self.datastore.path)] if self.datastore is not None else []
         return vim.vm.ConfigInfo(
             changeVersion=CREATED.strftime("%Y-%m-%dT%H:%M:%S.000000Z"), modified=datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc),
             name=self.name, guestFullName=self.guest_name, version=HARDWARE_VERSION, uuid=self.uuid, instanceUuid=self.instance_uuid,
@@ -121,7 +129,7 @@ class VirtualMachine(Entity):
             defaultPowerOps=vim.vm.DefaultPowerOpInfo(powerOffType="soft", suspendType="hard", resetType="soft",
                                                       defaultPowerOffType="soft", defaultSuspendType="hard", defaultResetType="soft",
                                                       standbyAction="checkpoint"),
-            hardware=self._hardware(), extraConfig=[], datastoreUrl=[], firmware="efi", cpuHotAddEnabled=False,
+            hardware=self._hardware(), extraConfig=[], datastoreUrl=urls, firmware="efi", cpuHotAddEnabled=False,
             memoryHotAddEnabled=False, swapPlacement="inherit", changeTrackingEnabled=False)
 
     def _guest_nics(self):
@@ -169,7 +177,7 @@ class VirtualMachine(Entity):
         return vim.Network.Array([n.ref for n in self.networks()])
 
     def p_datastore(self):
-        return []
+        return vim.Datastore.Array([self.datastore.ref] if self.datastore is not None else [])
 
     def p_resourcePool(self):
         return self.host.parent.pool.ref
@@ -193,9 +201,13 @@ class VirtualMachine(Entity):
         return vmotion.migrate(call, self, host, pool, state, vim.VirtualMachine.Migrate, "VirtualMachine.migrate")
 
     def RelocateVM_Task(self, call, spec, priority=None):
-        """A host-only relocation: spec.host (and spec.pool); a storage move (datastore, disks) or a folder, device or
-        profile change is not simulated."""
+        """A host-only relocation: spec.host (and spec.pool), spec.datastore only if it is the VM's own; a storage move
+        (another datastore, disks) or a folder, device or profile change is not simulated."""
         for field in ("datastore", "disk", "folder", "deviceChange", "profile", "service", "transform", "diskMoveType"):
-            if getattr(spec, field, None):
-                raise faults.not_supported("RelocateVM_Task with spec.{0} is not simulated (no datastores): a host-only move".format(field))
+            value = getattr(spec, field, None)
+            if field == "datastore" and value is not None and self.datastore is not None and value._moId == self.datastore.moid:
+                continue  # the files stay where they are
+            if value:
+                raise faults.not_supported(
+                    "RelocateVM_Task with spec.{0} is not simulated (no storage vMotion): a host-only move".format(field))
         return vmotion.migrate(call, self, spec.host, spec.pool, None, vim.VirtualMachine.Relocate, "VirtualMachine.relocate")

@@ -6,8 +6,9 @@ runtime.host is the destination) or `error`. Task.CancelTask during the run ends
 
 The checks vCenter makes before it moves anything, each a task error: InvalidArgument (no destination host, a pool of
 another compute resource), InvalidPowerState (`state` given and not the VM's), TaskInProgress (a migration of the VM is
-running), InvalidHostState (destination not connected or in maintenance mode), VMotionNotConfigured (a powered-on VM
-and no vMotion vmk on the source or the destination host), CannotAccessNetwork (a NIC's network missing on the
+running), InvalidHostState (destination not connected or in maintenance mode), CannotAccessVmConfig (the destination
+does not mount the datastore of the VM's files; cold migrations too), VMotionNotConfigured (a powered-on VM and no
+vMotion vmk on the source or the destination host), CannotAccessNetwork (a NIC's network missing on the
 destination). A powered-off or suspended VM is migrated cold: no vMotion vmk needed, no vmkernel line. A destination
 equal to the VM's host succeeds with nothing done.
 
@@ -131,6 +132,21 @@ def _network_faults(vm, dest):
     return None
 
 
+def _files_fault(vm, dest):
+    """A host-only move needs the destination to reach the VM's files: Broadcom KB 430766 (vSphere 8, a VM on local
+    storage: "Unable to access the virtual machine configuration" / "Unable to access file [DatastoreName]
+    VMname/VMname.vmx"; "Standard vMotion (compute-only) requires that the source and destination hosts have concurrent
+    access to the VM's files"); the fault as vCenter returns it, a CannotAccessVmConfig whose reason is a CannotAccessFile
+    naming the .vmx (pyvmomi-community-samples#525, a migration to a host of another cluster; vmware/pyvmomi#417, a
+    clone, with the English text)."""
+    if vm.datastore is None or dest in vm.datastore.hosts:
+        return None
+    path = vm.vmx_path()
+    reason = faults.make("vim.fault.CannotAccessFile", "Unable to access file {0}".format(path), file=path).fault
+    return faults.make("vim.fault.CannotAccessVmConfig",
+                       "Unable to access the virtual machine configuration: Unable to access file {0}".format(path), reason=reason)
+
+
 def check(vm, dest, pool, state, busy):
     """The task error vCenter gives before moving anything, or None."""
     if dest is None:
@@ -152,6 +168,9 @@ def check(vm, dest, pool, state, busy):
         return _host_state_fault(dest)
     if dest is vm.host:
         return None
+    files = _files_fault(vm, dest)
+    if files is not None:
+        return files
     if vm.running:
         # "A VMotion interface is not configured (or is misconfigured) on either the source or destination host. This is
         # an error only when migrating a powered-on virtual machine" (API reference, VMotionNotConfigured)
