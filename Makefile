@@ -20,6 +20,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
         builder compat browser browser-deps demo bench stress interop clean
 
 help:
+	@echo "make collection - .venv/ (the newest stack) and the collection laid out under build/collections, to run it"
 	@echo "make test   - every gate on the newest stack (sanity, units, simulator, integration, lint, docs, build+install, builder,"
 	@echo "              browser) and the compat matrix on the others (tests/compat/stacks.yml)"
 	@echo "make compat - the compat matrix alone: each stack's unit tests, ansible-doc and smoke on the simulator"

@@ -24,8 +24,9 @@ description:
     V(failed) the task or the log says so (with the fault); V(no_log) the task succeeded but neither log shows the
     migration, so nothing is proven about the NICs.
   - Each migration is bounded in time (O(timeout)); an overrun is cancelled (C(Task.CancelTask)). A failed migration
-    leaves the VM on its source and the route goes on from there (a hop into the host that failed is not retried), so
-    that every host is tried; the VM is brought back to its host at the end.
+    leaves the VM on its source; a hop into the host it failed to reach is not tried again; in a V(ring) the next hops
+    run from where the VM is (every other host still gets its turn), in a V(star) or V(pairs) a hop from a host the VM
+    never got to is not run (RV(not_run) says why). The VM is brought back to its host at the end.
   - It never touches another VM, and refuses a VM that is not powered on, or whose datastores a destination host does
     not see (that would need a storage move).
 author:
@@ -173,6 +174,12 @@ summary:
   returned: always
   type: dict
   sample: {planned: 3, run: 3, not_run: 0, verdicts: {ok: 3, degraded: 0, failed: 0, no_log: 0}, ok: true}
+not_run:
+  description: The planned migrations that were not run, each with C(why) (a migration into its destination already failed,
+    the VM never got to its source, or it already was on its destination).
+  returned: when migrations ran
+  type: list
+  elements: dict
 not_read:
   description: Hosts in scope that vCenter cannot reach, with their connection state; they are left out of the route.
   returned: always
@@ -184,9 +191,10 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._audit.canary imp
     canary_problems,
     canary_route,
     canary_summary,
-    from_where_it_is,
+    failure_lines,
     index_gaps,
     judge_migration,
+    next_hop,
 )
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.vmkernel_log import VmkernelLogParser, vmotion_vmks
 from ansible_collections.multinic.vmotion.plugins.module_utils._module import VmotionModule
@@ -209,7 +217,7 @@ class VmotionCanary(VmotionModule):
         home = self.inventory.name_of(vm["host"]) if vm["host"] is not None else None
         hosts = self.host_table(states)
         route = self.route(hosts, home)
-        problems = canary_problems(dict(vm, datastores=[d._moId for d in vm["datastores"]]), route, hosts)
+        problems = canary_problems(vm, route, hosts)
         result = {"vm": {"name": vm["name"], "moid": vm["moid"], "home": home, "ended_on": home}, "route": route, "not_read": self.not_read()}
         if problems:
             self.fail("the canary cannot run: %s; nothing was migrated" % "; ".join(problems), problems=problems, migrations=[], **result)
@@ -220,12 +228,12 @@ class VmotionCanary(VmotionModule):
         summary = canary_summary(results, route)
         failing = [r for r in results if r["verdict"] in self.params["fail_on"]]
         if at != home:
-            self.fail("VM %s is on %s, not back on %s: %s" % (vm["name"], at, home, "; ".join(p for r in results for p in r["problems"])),
-                      changed=bool(results), migrations=results, summary=summary, **result)
+            self.fail("VM %s is on %s, not back on %s: %s" % (vm["name"], at, home, "; ".join(failure_lines(results))),
+                      changed=bool(results), migrations=results, summary=summary, not_run=self.not_run, **result)
+        result["not_run"] = self.not_run
         if failing:
             self.fail("%d of %d migration(s) %s: %s" % (len(failing), len(results), "/".join(sorted(set(r["verdict"] for r in failing))),
-                                                        "; ".join("%s -> %s: %s" % (r["source"], r["destination"], "; ".join(r["problems"]))
-                                                                  for r in failing)),
+                                                        "; ".join(failure_lines(failing))),
                       changed=True, migrations=results, summary=summary, **result)
         self.exit(changed=bool(results), migrations=results, summary=summary, **result)
 
@@ -255,14 +263,17 @@ class VmotionCanary(VmotionModule):
         """Run the route, one migration at a time, from wherever the VM is (a failed migration leaves it on its source:
         the route goes on from there), and bring it home. Returns (results, the host the VM is on)."""
         home = at = route[0]["source"]
-        results = []
+        results, failed_into, self.not_run = [], set(), []
         for planned in route:
-            hop = from_where_it_is(planned, at)
+            hop, why = next_hop(planned, at, failed_into, resource=self.params["strategy"] == "ring")
             if hop is None:
+                self.not_run.append(dict(planned, why=why))
                 continue
             results.append(self.migrate_once(vm, hop, states))
             if results[-1]["moved"]:
                 at = hop["destination"]
+            elif results[-1]["verdict"] == "failed":
+                failed_into.add(hop["destination"])
         if at != home:
             results.append(self.migrate_once(vm, {"source": at, "destination": home, "purpose": "return"}, states))
             if results[-1]["moved"]:

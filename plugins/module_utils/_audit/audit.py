@@ -141,8 +141,8 @@ def index_state(entry, index, host=None):
         return "missing"
     if entry.get("dhcp") is False:
         return "no_lease"
-    if index.get("subnet") and entry.get("subnet") != index["subnet"]:
-        return "other_subnet"
+    if index.get("subnet") and entry.get("subnet") != index["subnet"] and not (index.get("routed") and entry.get("gateway")):
+        return "other_subnet"  # a routed index has a subnet per group of hosts: another one is no fault
     return "on" if entry.get("vmotion") else "off"
 
 

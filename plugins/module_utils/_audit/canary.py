@@ -83,19 +83,29 @@ def canary_route(hosts, home, strategy, center=None, pairs=None):
     return route
 
 
-def from_where_it_is(hop, at):
-    """The planned hop as it runs with the VM on ``at``: from there (``planned_source`` says where it was planned from when
-    an earlier migration failed and left the VM behind), or None when the VM is already on its destination."""
+def next_hop(hop, at, failed_into, resource):
+    """(the hop as it runs with the VM on ``at``, None) or (None, why it is not run).
+
+    A hop into a host a migration already failed to reach is not retried; a hop from a host the VM is not on (an earlier
+    migration failed and left it behind) runs from where the VM is when ``resource`` (a ring: every host still gets
+    its turn), else not (a star or pairs: the hop was about its source).
+    """
+    if hop["destination"] in failed_into:
+        return None, "a migration into %s already failed" % hop["destination"]
     if hop["destination"] == at:
-        return None
-    return hop if hop["source"] == at else dict(hop, source=at, planned_source=hop["source"])
+        return None, "the VM is already on %s" % at
+    if hop["source"] == at:
+        return hop, None
+    if resource:
+        return dict(hop, source=at, planned_source=hop["source"]), None
+    return None, "the VM never got to %s" % hop["source"]
 
 
 def canary_problems(vm, route, hosts):
     """Every reason the route cannot run, before the first migration.
 
-    vm: {"name", "power", "datastores"}; hosts: {name: {"state": connection state, "maintenance", "vmks": the host's
-    vMotion vmks (device, ip), "datastores": names or None when not read}}.
+    vm: {"name", "power", "datastores": {id: name}}; hosts: {name: {"state": connection state, "maintenance", "vmks": the
+    host's vMotion vmks (device, ip), "datastores": the ids it mounts, or None when not read}}.
     """
     problems = []
     if vm.get("power") != "poweredOn":
@@ -111,7 +121,8 @@ def canary_problems(vm, route, hosts):
     for name in sorted(set(hop["destination"] for hop in route if hop["purpose"] != "return"), key=natural_key):
         if hosts[name].get("maintenance"):
             problems.append("%s is in maintenance mode: vCenter places no VM on it" % name)
-        missing = sorted(set(vm.get("datastores") or ()) - set(hosts[name].get("datastores") or ()))
+        stores = vm.get("datastores") or {}
+        missing = sorted(stores[key] for key in set(stores) - set(hosts[name].get("datastores") or ()))
         if hosts[name].get("datastores") is not None and missing:
             problems.append("%s does not see datastore(s) %s of VM %s: the migration would need a storage move, which the canary "
                             "never does" % (name, ", ".join(missing), vm["name"]))
@@ -205,6 +216,20 @@ def judge_migration(hop, task, source_vmks, destination_vmks, source_migrations,
                 source_vmks=sides["source"], destination_vmks=sides["destination"], problems=problems,
                 log_seconds=next((m.get("duration_s") for m in logged if m.get("duration_s") is not None), None),
                 **{BANDWIDTH_KEY: bandwidth})
+
+
+def failure_lines(results, limit=300):
+    """One line per migration that is not ok: source -> destination, verdict, and why, the peers' vmks first (the vMotion
+    off on a peer index, the vmk that opened no stream), then the fault, cut to ``limit`` characters."""
+    lines = []
+    for result in results:
+        if result["verdict"] == "ok":
+            continue
+        named = [p for p in result["problems"] if " has vMotion off " in p or " opened no stream " in p or " carried no stream" in p]
+        why = "; ".join(named or result["problems"][:1])
+        lines.append("%s -> %s: %s (%s)" % (result["source"], result["destination"], result["verdict"],
+                                            why if len(why) <= limit else why[:limit - 3] + "..."))
+    return lines
 
 
 def canary_summary(results, route):

@@ -269,6 +269,16 @@ def _fleet_context(views, opts):
     return {"subnets": subnets, "minority": minority, "indexes": indexes, "majorities": _index_majorities(views, indexes)}
 
 
+def _index_entry(vmk):
+    entry = {"ip": vmk["ip"] or (vmk["addresses"][0] if vmk["addresses"] else None), "subnet": vmk["subnet"], "vmotion": vmk["enabled"],
+             "mtu": vmk["mtu"]}
+    if vmk["dhcp"] is not None:
+        entry["dhcp"] = vmk["dhcp"]
+    if vmk["gateway"]:
+        entry["gateway"] = vmk["gateway"]
+    return entry
+
+
 def _index_summary(views, context):
     """The ``indexes`` result of fleet_findings: per index the fleet's subnet and MTU, each host's entry, the hosts missing it."""
     names = [v["name"] for v in views]
@@ -278,10 +288,9 @@ def _index_summary(views, context):
         summary[device] = {
             "subnet": majority["subnet"],
             "mtu": majority["mtu"],
-            # dhcp only on DHCP vmks: true with a lease, false without one
-            "hosts": dict((h, dict({"ip": v["ip"] or (v["addresses"][0] if v["addresses"] else None), "subnet": v["subnet"],
-                                    "vmotion": v["enabled"], "mtu": v["mtu"]}, **({} if v["dhcp"] is None else {"dhcp": v["dhcp"]})))
-                          for h, v in users.items()),
+            "routed": majority["routed"],
+            # dhcp only on DHCP vmks (true with a lease, false without one), gateway only on routed ones
+            "hosts": dict((h, _index_entry(v)) for h, v in users.items()),
             "missing": [h for h in names if h not in users],
         }
     return summary

@@ -105,12 +105,10 @@ def describe(host, ops):
     """One line per operation, as a diff reads: '+ port group vMotion-1 on vSwitch4 (...)', '~ vmk3 vMotion off -> on'."""
     summary = _summary(host)
     lines = []
-    step = 0
     for op in ops:
         if op["op"] == "migrate_uplink":
-            step += 1
-            lines.append("~ step %d: %s %s -> %s of %s%s" % (
-                step, op["pnic"], "from " + op["from_switch"] if op["from_switch"] else "(no switch)", op["uplink"], op["dvswitch"],
+            lines.append("~ uplink step: %s %s -> %s of %s%s" % (
+                op["pnic"], "from " + op["from_switch"] if op["from_switch"] else "(no switch)", op["uplink"], op["dvswitch"],
                 ", with " + ", ".join("%s (%s -> %s)" % (v["device"], v["from_portgroup"], v["portgroup"]) for v in op["vmks"])
                 if op["vmks"] else ""))
         elif op["op"] == "update_stack":

@@ -31,6 +31,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._core.schema impo
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.address_rule import gateway_problem
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import (
     NETSTACK_KEYS,
+    natural_key,
     VMOTION_NETSTACK,
     VMOTION_PORTGROUP_PATTERN,
     in_subnets,
@@ -541,6 +542,12 @@ class _Planner(object):
             self.problems.extend(stack_problems(self.stack, self.host, self._stack_vmks()))
             steps, problems, self.moving = uplink_steps([(vmk, current) for vmk, _s, _p, current in checked], self.host, self.max_steps)
             self.problems.extend(problems)
+            later = sorted((d for d, number in self.moving.items() if self.max_steps and number > self.max_steps), key=natural_key)
+            if later:
+                # their moves wait for their uplink step, in a later run
+                self.warnings = [w for w in self.warnings if w.split(" ", 1)[0] not in later]
+                self.warnings.append("%s: not moved in this run, with the uplink step(s) left for a later one (max_migration_steps %d)"
+                                     % (", ".join(later), self.max_steps))
             if not self.problems:
                 adds, enables = [], []
                 for vmk, switch, pg, current in checked:

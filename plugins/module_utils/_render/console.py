@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import CLEAN_TEXT, check_audit, losing_pairs, pair_reasons
+from ansible_collections.multinic.vmotion.plugins.module_utils._audit.canary import failure_lines
 from ansible_collections.multinic.vmotion.plugins.module_utils._audit.finding import SEVERITIES
 from ansible_collections.multinic.vmotion.plugins.module_utils._core.vmk import natural_key
 from ansible_collections.multinic.vmotion.plugins.module_utils._render.text import _capped, _check_count, _not_on_text, _not_read_text, _plural, _streams_text
@@ -96,9 +97,8 @@ def canary_verdict(canary):
 
 def canary_lines(canary):
     """A vmotion_canary result as a few lines: the verdict, then one line per migration that was not ok."""
-    lines = ["Canary: %s" % canary_verdict(canary)]
-    for migration in canary.get("migrations") or ():
-        if migration.get("verdict") != "ok":
-            why = ": " + "; ".join(migration["problems"]) if migration.get("problems") else ""
-            lines.append("  %s -> %s: %s%s" % (migration.get("source"), migration.get("destination"), migration.get("verdict"), why))
+    lines = ["Canary: %s" % canary_verdict(canary)] + ["  " + line for line in failure_lines(canary.get("migrations") or [])]
+    reasons = sorted(set(hop["why"] for hop in canary.get("not_run") or () if hop.get("why")))
+    if reasons:
+        lines.append("  not run: %d (%s)" % (len(canary["not_run"]), "; ".join(reasons)))
     return lines

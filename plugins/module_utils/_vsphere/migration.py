@@ -16,6 +16,7 @@ except ImportError:
     pass  # reported by the module (HAS_PYVMOMI in _vsphere.client)
 
 from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.errors import VsphereError, describe_fault
+from ansible_collections.multinic.vmotion.plugins.module_utils._vsphere.inventory import _nearest
 
 VM_PROPERTIES = ("name", "runtime.host", "runtime.powerState", "datastore")
 POLL = (0.2, 0.5, 1.0)
@@ -24,7 +25,7 @@ CANCEL_WAIT = 30
 
 
 def find_vm(client, name=None, moid=None):
-    """{"moref", "name", "moid", "host" (HostSystem moref), "power", "datastores" (morefs)} of one VM.
+    """{"moref", "name", "moid", "host" (HostSystem moref), "power", "datastores" ({moid: name})} of one VM.
 
     By moid: one read of that VM. By name: a ContainerView of every VM (names are not unique in vCenter: two VMs
     of that name are refused, naming their moids). Raises VsphereError when none matches.
@@ -44,12 +45,21 @@ def find_vm(client, name=None, moid=None):
             client.call("listing the VMs", view.DestroyView)
     matches = [(obj, values) for obj, values in found.items() if moid or values.get("name") == name]
     if not matches:
-        raise VsphereError("no VM %s in the vCenter" % ("with moid %s" % moid if moid else "named %r" % name))
+        near = [] if moid else _nearest(name, [v.get("name") for v in found.values() if v.get("name")])
+        raise VsphereError("no VM %s in the vCenter%s" % ("with moid %s" % moid if moid else "named %r" % name,
+                                                          " (did you mean %s?)" % ", ".join(near) if near else ""))
     if len(matches) > 1:
         raise VsphereError("%d VMs are named %r (%s): give vm_moid" % (len(matches), name, ", ".join(sorted(o._moId for o, _v in matches))))
     obj, values = matches[0]
+    stores = list(values.get("datastore") or [])
+    names = {}
+    if stores:  # their names, for messages (one more read)
+        specs = [vmodl.query.PropertyCollector.ObjectSpec(obj=d, skip=False) for d in stores]
+        found = client.retrieve(specs, [vmodl.query.PropertyCollector.PropertySpec(type=vim.Datastore, pathSet=["name"])],
+                                what="reading the datastores of VM %s" % values.get("name"))
+        names = dict((d._moId, v.get("name")) for d, v in found.items())
     return {"moref": obj, "moid": obj._moId, "name": values.get("name"), "host": values.get("runtime.host"),
-            "power": str(values.get("runtime.powerState") or ""), "datastores": list(values.get("datastore") or [])}
+            "power": str(values.get("runtime.powerState") or ""), "datastores": dict((d._moId, names.get(d._moId, d._moId)) for d in stores)}
 
 
 def migrate_vm(client, vm, host, host_name, limit, sleep=time.sleep, clock=time.time):

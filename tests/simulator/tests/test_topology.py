@@ -371,5 +371,5 @@ def test_a_topology_extends_another_with_vms(tmp_path):
     assert len(data["datacenters"][0]["clusters"][0]["hosts"]) == 12
     wrong = tmp_path / "wrong.yml"
     wrong.write_text("extends: {0}\nprofiles: {{}}\n".format(topology.SEED))
-    with pytest.raises(ValueError, match="with extends, only datastores, vms and vmotion may be given"):
+    with pytest.raises(ValueError, match="with extends, only datastores, dvswitches, vms and vmotion may be given"):
         topology.load(str(wrong))

@@ -86,8 +86,8 @@ class Datastore(Entity):
 
     def p_host(self):
         return vim.Datastore.HostMount.Array([
-            vim.Datastore.HostMount(key=host.ref, mountInfo=vim.host.MountInfo(path=self.path, accessMode="readWrite", mounted=True,
-                                                                                accessible=True))
+            vim.Datastore.HostMount(key=host.ref, mountInfo=vim.host.MountInfo(
+                path=self.path, accessMode="readWrite", mounted=True, accessible=True))
             for host in self.hosts])
 
     def p_vm(self):

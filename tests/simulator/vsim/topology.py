@@ -148,23 +148,27 @@ GENERATED_PROFILE = {
 
 
 def load(path):
-    """A topology file; `extends: other.yml` (relative to it) takes that topology and adds this file's top-level
-    `datastores` and `vms` to its first datacenter (datastores first, so its VMs may use them), and its `vmotion`
-    settings (a fleet with a canary VM: topologies/seed-canary.yml)."""
+    """A topology file; `extends: other.yml` (relative to it) takes that topology, adds this file's top-level `datastores`
+    and `vms` to its first datacenter (datastores first, so its VMs may use them), replaces that datacenter's
+    `dvswitches` with this file's when given, and takes its `vmotion` settings (a fleet with a canary VM:
+    topologies/seed-canary.yml; free dvSwitch uplinks: seed-free-uplinks.yml)."""
     with open(path, encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     base = data.get("extends") if isinstance(data, dict) else None
     if not base:
         return data
-    unknown = sorted(set(data) - {"extends", "datastores", "vms", "vmotion"})
+    unknown = sorted(set(data) - {"extends", "datastores", "dvswitches", "vms", "vmotion"})
     if unknown:
-        raise ValueError("{0}: with extends, only datastores, vms and vmotion may be given (not {1})".format(path, ", ".join(unknown)))
+        raise ValueError("{0}: with extends, only datastores, dvswitches, vms and vmotion may be given (not {1})".format(
+            path, ", ".join(unknown)))
     merged = load(os.path.join(os.path.dirname(os.path.abspath(path)), base))
     if data.get("datastores"):
         merged["datacenters"][0]["datastores"] = list(merged["datacenters"][0].get("datastores") or []) + list(data["datastores"])
     merged["datacenters"][0]["vms"] = list(merged["datacenters"][0].get("vms") or []) + list(data.get("vms") or [])
     if "vmotion" in data:
         merged["vmotion"] = data["vmotion"]
+    if "dvswitches" in data:
+        merged["datacenters"][0]["dvswitches"] = data["dvswitches"]
     return merged
 
 

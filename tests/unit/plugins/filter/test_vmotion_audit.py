@@ -64,7 +64,7 @@ def test_canary_runs_of_several_vcenters_join_into_one_verdict_with_lines():
     joined = FILTERS["vmotion_canary_join"]([ran, refused, {"skipped": True}])
     assert joined["runs"] == [ran] and joined["problems"] == ["the canary cannot run: VM canary is poweredOff"] and not joined["ok"]
     assert joined["lines"] == ["Canary: 0 of 1 planned migration ok (VM canary, back on esx01); 1 degraded",
-                               "  esx01 -> esx02: degraded: esx02 vmk2 (172.16.2.2) carried no stream",
+                               "  esx01 -> esx02: degraded (esx02 vmk2 (172.16.2.2) carried no stream)",
                                "the canary cannot run: VM canary is poweredOff"]
     assert FILTERS["vmotion_canary_join"]([dict(ran, summary={"ok": True}, migrations=[])])["ok"]
 

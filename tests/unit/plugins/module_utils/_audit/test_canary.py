@@ -68,12 +68,12 @@ def test_prerequisites_name_the_vm_the_hosts_and_the_datastores():
     hosts = {"esx-a": {"state": "connected", "vmks": SEED_114, "datastores": ["ds1"]},
              "esx-b": {"state": "connected", "vmks": [], "maintenance": True, "datastores": ["ds1"]},
              "esx-c": {"state": "connected", "vmks": SEED_115, "datastores": ["ds2"]}}
-    problems = canary_problems({"name": "canary", "power": "poweredOff", "datastores": ["ds1"]}, route, hosts)
+    problems = canary_problems({"name": "canary", "power": "poweredOff", "datastores": {"ds1": "local-01"}}, route, hosts)
     assert problems == [
         "VM canary is poweredOff: the canary migrates a running VM (vMotion), so it must be powered on",
         "esx-b has no vMotion vmk with an address",
         "esx-b is in maintenance mode: vCenter places no VM on it",
-        "esx-c does not see datastore(s) ds1 of VM canary: the migration would need a storage move, which the canary never does",
+        "esx-c does not see datastore(s) local-01 of VM canary: the migration would need a storage move, which the canary never does",
     ]
 
 
@@ -105,11 +105,17 @@ class TestJudge:
 
 
 def test_after_a_failure_the_route_goes_on_from_where_the_vm_is():
-    from ansible_collections.multinic.vmotion.plugins.module_utils._audit.canary import from_where_it_is
+    from ansible_collections.multinic.vmotion.plugins.module_utils._audit.canary import failure_lines, next_hop
     hop = {"source": "esx-b", "destination": "esx-c", "purpose": "test"}
-    assert from_where_it_is(hop, "esx-b") is hop
-    assert from_where_it_is(hop, "esx-a") == dict(hop, source="esx-a", planned_source="esx-b")
-    assert from_where_it_is(hop, "esx-c") is None
+    assert next_hop(hop, "esx-b", set(), True) == (hop, None)
+    assert next_hop(hop, "esx-a", set(), True) == (dict(hop, source="esx-a", planned_source="esx-b"), None)  # a ring goes on
+    assert next_hop(hop, "esx-a", set(), False) == (None, "the VM never got to esx-b")  # a star's hop was about its source
+    assert next_hop(hop, "esx-c", set(), True) == (None, "the VM is already on esx-c")
+    assert next_hop(hop, "esx-b", {"esx-c"}, True) == (None, "a migration into esx-c already failed")
+    failed = {"source": "a", "destination": "b", "verdict": "failed",
+              "problems": ["the migration failed: SystemError: " + "x" * 400, "b vmk2 (172.16.2.2) has vMotion off where a's vmk2 has it on"]}
+    assert failure_lines([failed, dict(failed, verdict="ok")]) == ["a -> b: failed (b vmk2 (172.16.2.2) has vMotion off where a's vmk2 has it on)"]
+    assert len(failure_lines([dict(failed, problems=failed["problems"][:1])])[0]) < 330
 
 
 def test_a_vmk_bound_without_a_stream_is_named():

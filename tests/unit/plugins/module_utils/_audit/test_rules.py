@@ -882,3 +882,12 @@ class TestRoutedVmotion:
         assert unrouted and all(f.get("suggested_ip") is None for f in unrouted)
         assert "with no gateway, while 3 of 4 hosts route vmk1 through a gateway" in unrouted[0]["message"]
         assert "Give it a gateway on the vmotion TCP/IP stack" in unrouted[0]["message"]
+
+
+def test_a_routed_index_reads_on_in_the_audit_not_in_another_subnet():
+    from ansible_collections.multinic.vmotion.plugins.module_utils._audit.audit import build_audit
+    audit = build_audit(routed_fleet())
+    assert set(state for host in audit["hosts"].values() for state in host["indexes"].values()) == {"on"}
+    assert audit["indexes"]["vmk1"]["routed"] and audit["indexes"]["vmk1"]["hosts"]["192.168.100.111"]["gateway"] == "172.16.11.254"
+    unrouted = build_audit(routed_fleet(stack_gateway=False))
+    assert "other_subnet" in set(state for host in unrouted["hosts"].values() for state in host["indexes"].values())

@@ -492,12 +492,14 @@ def test_uplinks_move_one_step_each_with_the_vmks_they_carry():
     assert (first["pnic"], first["uplink"], first["port_key"], first["from_switch"]) == ("vmnic2", "Uplink 1", "10", "vSwitch1")
     assert [v["device"] for v in first["vmks"]] == ["vmk1"] and [v["device"] for v in second["vmks"]] == ["vmk2"]
     assert not [o for o in ops if o["op"] == "update_vmk"]  # no vmk moves apart from its uplink
-    assert describe(host, ops)[2] == "~ step 1: vmnic2 from vSwitch1 -> Uplink 1 of dvs1, with vmk1 (vMotion-1 -> dv-vMotion-1)"
+    assert describe(host, ops)[2] == "~ uplink step: vmnic2 from vSwitch1 -> Uplink 1 of dvs1, with vmk1 (vMotion-1 -> dv-vMotion-1)"
     after = predict(host, ops)
     assert after["switches"][1]["uplinks"] == ["vmnic4"] and after["switches"][2]["pnics"] == {"Uplink 1": "vmnic2", "Uplink 2": "vmnic3"}
     # one step per run: the second vmk stays on its standard port group with its uplink until its step
-    ops = plan_host(to_dvs(), host, max_steps=1)[0]
+    ops, warnings = plan_host(to_dvs(), host, max_steps=1)
     assert [o["op"] for o in ops] == ["add_dvportgroup", "add_dvportgroup", "migrate_uplink"]
+    assert warnings[-1] == "vmk2: not moved in this run, with the uplink step(s) left for a later one (max_migration_steps 1)"
+    assert not [w for w in warnings if w.startswith("vmk2 moves")]
     halfway = predict(host, ops)
     assert [v["portgroup"] for v in halfway["vmks"]] == ["Management Network", "dv-vMotion-1", "vMotion-2"]
 
