@@ -218,7 +218,7 @@ def judge_migration(hop, task, source_vmks, destination_vmks, source_migrations,
                 **{BANDWIDTH_KEY: bandwidth})
 
 
-def failure_lines(results, limit=300):
+def failure_lines(results, limit=600):
     """One line per migration that is not ok: source -> destination, verdict, and why, the peers' vmks first (the vMotion
     off on a peer index, the vmk that opened no stream), then the fault, cut to ``limit`` characters."""
     lines = []

@@ -19,6 +19,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._render.text impo
     _about_facts,
     _capped,
     _grid_cell,
+    index_subnet,
     _group_rows,
     _ping_verdict,
     _report_parts,
@@ -158,7 +159,7 @@ def _html_indexes(indexes, hosts, names, devices):
     for device in devices:
         index = indexes[device]
         states = [index_state((index.get("hosts") or {}).get(n), index, hosts.get(n)) for n in names]
-        rows.append([device, index.get("subnet"), index.get("mtu")] + [states.count(s) for s in INDEX_STATES])
+        rows.append([device, index_subnet(index), index.get("mtu")] + [states.count(s) for s in INDEX_STATES])
     out.append(html_table(["vmk", "Subnet", "MTU"] + INDEX_HEADERS, rows, "indexes"))
     grid = []
     for name in names:

@@ -19,6 +19,7 @@ from ansible_collections.multinic.vmotion.plugins.module_utils._render.text impo
     _about_facts,
     _capped,
     _grid_cell,
+    index_subnet,
     _group_rows,
     _not_on,
     _not_on_text,
@@ -93,7 +94,7 @@ def _md_indexes(indexes, names, devices, hosts=None):
             by_state[index_state((index.get("hosts") or {}).get(name), index, (hosts or {}).get(name))].append(name)
         described = dict((s, "%d%s" % (len(by_state[s]), " (%s)" % ", ".join(by_state[s][:5]) + (" ..." if len(by_state[s]) > 5 else "")
                                        if by_state[s] and s != "on" else "")) for s in INDEX_STATES)
-        rows.append([device, index.get("subnet"), index.get("mtu")] + [described[s] for s in INDEX_STATES])
+        rows.append([device, index_subnet(index), index.get("mtu")] + [described[s] for s in INDEX_STATES])
     lines.extend(md_table(["vmk", "Subnet", "MTU"] + INDEX_HEADERS, rows))
     return lines + [""] + _md_addresses(indexes, names, devices, hosts)
 

@@ -65,6 +65,14 @@ def _not_on(host, devices):
     return [(d, states.get(d)) for d in devices if states.get(d) != "on"]
 
 
+def index_subnet(index):
+    """The Subnet cell of an index: its subnet, or for a routed index (a subnet per group of hosts) the most common one
+    and that it is routed."""
+    if index.get("routed"):
+        return "routed (a subnet per group; most: %s)" % index.get("subnet")
+    return index.get("subnet")
+
+
 def _grid_cell(entry, index, state):
     if state == "n/a":
         return "-"

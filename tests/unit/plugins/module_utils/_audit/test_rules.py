@@ -889,5 +889,7 @@ def test_a_routed_index_reads_on_in_the_audit_not_in_another_subnet():
     audit = build_audit(routed_fleet())
     assert set(state for host in audit["hosts"].values() for state in host["indexes"].values()) == {"on"}
     assert audit["indexes"]["vmk1"]["routed"] and audit["indexes"]["vmk1"]["hosts"]["192.168.100.111"]["gateway"] == "172.16.11.254"
+    from ansible_collections.multinic.vmotion.plugins.module_utils._render.markdown import render_markdown
+    assert "| vmk1 | routed (a subnet per group; most: 172.16.1.0/24) | 9000 | 4 |" in render_markdown(audit)
     unrouted = build_audit(routed_fleet(stack_gateway=False))
     assert "other_subnet" in set(state for host in unrouted["hosts"].values() for state in host["indexes"].values())
