@@ -173,12 +173,15 @@ class Applier(object):
         state = self.hosts[name]
         for op in [o for o in ops if o["op"] in DVPORTGROUP_OPS]:
             self._dvportgroup(name, state, op)
-        backing = _proxy_backings(state)
+        # the host's switches as each step leaves them: the next step of this run starts from there, not from the read
+        backing, vswitches = _proxy_backings(state), dict((v.name, v.spec) for v in state.raw_network.vswitch or [])
         for op in [o for o in ops if o["op"] == "migrate_uplink"]:
+            config = self._uplink_step_config(state, op, backing, vswitches)
             self._step(name, [op], lambda: self.client.update_network_config(
-                state.network_system, self._uplink_step_config(state, op, backing),
-                "moving %s to %s of %s on %s" % (op["pnic"], op["uplink"], op["dvswitch"], name)))
-            backing[op["uuid"]].append(vim.dvs.HostMember.PnicSpec(pnicDevice=op["pnic"], uplinkPortKey=op["port_key"]))
+                state.network_system, config, "moving %s to %s of %s on %s" % (op["pnic"], op["uplink"], op["dvswitch"], name)))
+            backing[op["uuid"]] = list(config.proxySwitch[0].spec.backing.pnicSpec)
+            for edit in config.vswitch:
+                vswitches[edit.name] = edit.spec
         restacked = [o for o in ops if o.get("restack")]
         if restacked:
             self._removals(name, state, restacked, "removing vmks to re-create them on another TCP/IP stack on %s" % name)
@@ -249,7 +252,7 @@ class Applier(object):
         what = "%s %s on %s %s" % ("enabling" if enabled else "disabling", "vMotion" if service == "vmotion" else service, name, device)
         self._step(name, [op], lambda: self.client.set_service(state.nic_manager, service, device, enabled, what))
 
-    def _uplink_step_config(self, state, op, backing):
+    def _uplink_step_config(self, state, op, backing, vswitches):
         """One step of an uplink migration as one HostNetworkConfig: the pnic joins its uplink port of the distributed switch
         (the host's whole backing, as ESXi takes it), leaves the vSwitch's bridge and teaming, and the vmks it becomes the
         active uplink of move to their distributed port groups, all or nothing on the host."""
@@ -258,8 +261,7 @@ class Applier(object):
             changeOperation="edit", uuid=op["uuid"], spec=vim.host.HostProxySwitch.Specification(
                 backing=vim.dvs.HostMember.PnicBacking(pnicSpec=list(backing.get(op["uuid"], [])) + [pnic])))])
         if op["from_switch"]:
-            current = next(v for v in state.raw_network.vswitch or [] if v.name == op["from_switch"])
-            spec = copy.deepcopy(current.spec)
+            spec = copy.deepcopy(vswitches[op["from_switch"]])
             left = [n for n in (spec.bridge.nicDevice if spec.bridge else []) if n != op["pnic"]]
             spec.bridge = vim.host.VirtualSwitch.BondBridge(nicDevice=left) if left else None
             teaming = spec.policy.nicTeaming if spec.policy is not None else None

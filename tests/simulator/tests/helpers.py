@@ -5,12 +5,17 @@ from pyVmomi import vim, vmodl
 PC = vmodl.query.PropertyCollector
 
 
-def hosts_by_name(content):
-    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
+def by_name(content, kind):
+    """{name: managed object} of every object of one type (vim.VirtualMachine, vim.Datastore...) in the inventory."""
+    view = content.viewManager.CreateContainerView(content.rootFolder, [kind], True)
     try:
-        return {host.name: host for host in view.view}
+        return {obj.name: obj for obj in view.view}
     finally:
         view.Destroy()
+
+
+def hosts_by_name(content):
+    return by_name(content, vim.HostSystem)
 
 
 def host_filter_spec(view, paths):

@@ -10,7 +10,7 @@ from pyVim.task import WaitForTask
 from pyVmomi import vim, vmodl
 
 from conftest import connect
-from helpers import hosts_by_name
+from helpers import by_name, hosts_by_name
 from vsim import topology
 from vsim.server import start_simulator
 
@@ -27,14 +27,6 @@ def vc():
     simulator.stop()
 
 
-def _by_name(content, kind):
-    view = content.viewManager.CreateContainerView(content.rootFolder, [kind], True)
-    try:
-        return {obj.name: obj for obj in view.view}
-    finally:
-        view.Destroy()
-
-
 def _error(task):
     with pytest.raises(vmodl.MethodFault) as failure:
         WaitForTask(task)
@@ -43,8 +35,8 @@ def _error(task):
 
 
 def test_datastores_hosts_and_vms_agree(vc):
-    hosts, vms = hosts_by_name(vc), _by_name(vc, vim.VirtualMachine)
-    stores = _by_name(vc, vim.Datastore)
+    hosts, vms = hosts_by_name(vc), by_name(vc, vim.VirtualMachine)
+    stores = by_name(vc, vim.Datastore)
     assert set(stores) == {"shared01", "local-108"}
     shared, local = stores["shared01"], stores["local-108"]
     datacenter = vc.rootFolder.childEntity[0]
@@ -93,7 +85,7 @@ def test_the_datastore_folder_is_traversed(vc):
 
 
 def test_a_vm_on_local_storage_cannot_move_to_a_host_without_it(vc):
-    hosts, vms = hosts_by_name(vc), _by_name(vc, vim.VirtualMachine)
+    hosts, vms = hosts_by_name(vc), by_name(vc, vim.VirtualMachine)
     local01, canary = vms["local01"], vms["canary01"]
     fault = _error(local01.MigrateVM_Task(host=hosts["192.168.100.107"], priority="defaultPriority"))
     assert isinstance(fault, vim.fault.CannotAccessVmConfig)

@@ -13,7 +13,7 @@ from pyVim.task import WaitForTask
 from pyVmomi import vim, vmodl
 
 from conftest import connect
-from helpers import hosts_by_name
+from helpers import by_name, hosts_by_name
 from test_physical import esxcli_ping, summary
 from vsim import topology
 from vsim.server import start_simulator
@@ -33,9 +33,7 @@ def msim():
 def env(msim):
     si = connect(msim)
     content = si.RetrieveContent()
-    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.dvs.VmwareDistributedVirtualSwitch], True)
-    dvs = view.view[0]
-    view.Destroy()
+    dvs = list(by_name(content, vim.dvs.VmwareDistributedVirtualSwitch).values())[0]
     yield content, hosts_by_name(content), dvs
     Disconnect(si)
 

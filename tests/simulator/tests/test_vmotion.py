@@ -16,7 +16,7 @@ from pyVim.task import WaitForTask
 from pyVmomi import vim, vmodl
 
 from conftest import connect
-from helpers import hosts_by_name
+from helpers import by_name, hosts_by_name
 from vsim import topology
 from vsim.server import start_simulator
 
@@ -61,11 +61,7 @@ def _post(sim, action, data):
 
 
 def _vms(content):
-    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
-    try:
-        return {vm.name: vm for vm in view.view}
-    finally:
-        view.Destroy()
+    return by_name(content, vim.VirtualMachine)
 
 
 def _log(content, host):

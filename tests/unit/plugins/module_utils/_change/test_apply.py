@@ -295,3 +295,22 @@ def test_a_gateway_override_goes_in_the_vmk_spec():
     edit = vnic_config({"op": "update_vmk", "device": "vmk1", "version": 6, "gateway": "2001:db8:1::1"}, "vMotion-1")
     assert edit.spec.ipRouteSpec.ipRouteConfig.ipV6DefaultGateway == "2001:db8:1::1" and edit.spec.ip is None
     assert vnic_config({"op": "update_vmk", "device": "vmk1", "version": 4, "mtu": 9000}, "vMotion-1").spec.ipRouteSpec is None
+
+
+def test_two_uplink_steps_in_one_run_each_start_from_the_switches_the_one_before_left():
+    bridge = vim.host.VirtualSwitch.BondBridge(nicDevice=["vmnic8", "vmnic9"])
+    teaming = vim.host.NetworkPolicy(nicTeaming=vim.host.NetworkPolicy.NicTeamingPolicy(
+        nicOrder=vim.host.NetworkPolicy.NicOrderPolicy(activeNic=["vmnic8", "vmnic9"], standbyNic=[])))
+    host = state()
+    host.raw_network.vswitch = [vim.host.VirtualSwitch(name="vSwitch4", spec=vim.host.VirtualSwitch.Specification(
+        numPorts=128, bridge=bridge, policy=teaming))]
+    host.raw_network.proxySwitch = [vim.host.HostProxySwitch(dvsUuid="50 aa", spec=vim.host.HostProxySwitch.Specification(
+        backing=vim.dvs.HostMember.PnicBacking(pnicSpec=[])))]
+    steps = [{"op": "migrate_uplink", "dvswitch": "dvs1", "uuid": "50 aa", "uplink": "Uplink %d" % n, "pnic": pnic, "port_key": str(n),
+              "from_switch": "vSwitch4", "vmks": []} for n, pnic in ((1, "vmnic8"), (2, "vmnic9"))]
+    client = FakeClient()
+    Applier(client, {"esx01": host}, FakeInventory()).apply({"esx01": steps})
+    first, second = client.calls[0][2], client.calls[1][2]
+    assert first.vswitch[0].spec.bridge.nicDevice == ["vmnic9"]
+    assert second.vswitch[0].spec.bridge is None and second.vswitch[0].spec.policy.nicTeaming.nicOrder.activeNic == []
+    assert [p.pnicDevice for p in second.proxySwitch[0].spec.backing.pnicSpec] == ["vmnic8", "vmnic9"]
